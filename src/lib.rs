@@ -1,0 +1,15 @@
+//! policybot: answers questions about a city's talent policy from the policy text itself, with
+//! the clause each answer rests on, in Simplified Chinese, Traditional Chinese and English.
+//!
+//! The core (`policy`) knows nothing of messengers; the command line and the chat REPL are thin
+//! adapters over it, so every behaviour is testable without a network.
+
+pub mod assets;
+pub mod lang;
+pub mod messages;
+pub mod policy;
+pub mod text;
+pub mod bot;
+pub mod chat;
+pub mod cli;
+pub mod eval;

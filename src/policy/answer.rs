@@ -1,0 +1,400 @@
+//! Answering a question: tier questions from the tier table; everything else by ranking passages
+//! on how much of the question they cover, choosing the 1–3 sentences that answer it, citing
+//! their clause, in the asker's language — or saying plainly that the policy does not cover it.
+
+use serde::Serialize;
+
+use super::index::Hit;
+use super::numeral;
+use super::query::{Concept, QueryAnalyzer};
+use super::segmenter::english_analyzer;
+use super::{Policy, PolicyError, Tier, TierItem, TierMatch};
+use crate::lang::Lang;
+use crate::messages::Message;
+use crate::text;
+
+/// Longest question the bot reads, in characters.
+pub const MAX_QUESTION_CHARS: usize = 500;
+/// How many passages BM25 proposes for re-ranking.
+const CANDIDATES: usize = 20;
+/// Share of the question's weight the best passage must cover to count as an answer. Tuned on
+/// the development questions' out-of-scope items: unrelated questions stay well below it.
+const MIN_COVERAGE: f32 = 0.5;
+/// How much BM25 adds to coverage when ranking (it breaks ties between passages that cover the
+/// same concepts, preferring the one that says more about them).
+const BM25_SHARE: f32 = 0.25;
+/// An answer quotes at most this many passages.
+const MAX_PASSAGES: usize = 3;
+/// A passage shorter than this (in characters) is a fragment that needs its neighbour.
+const FRAGMENT_CHARS: usize = 20;
+
+/// The bot's answer to one question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// The question as asked.
+    pub question: String,
+    /// The language of the question, and of the answer.
+    pub lang: Lang,
+    /// Whether the policy covers the question.
+    pub found: bool,
+    /// The answer text, with its citation; or the refusal.
+    pub answer: String,
+    /// The policy text the answer rests on.
+    pub sources: Vec<Source>,
+}
+
+/// A clause an answer quotes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    /// The clause numeral (十七), or 序言 for the preamble.
+    pub clause: String,
+    /// The clause title (the document title for the preamble).
+    pub title: String,
+    /// The quoted sentences, as in the policy.
+    pub text: String,
+}
+
+/// What a tier question asks.
+enum TierQuestion<'a> {
+    /// The tier of these honours and qualifications.
+    Items(Vec<TierMatch<'a>>),
+    /// What these tiers include.
+    Tiers(Vec<&'a Tier>),
+}
+
+/// A passage with how well it answers the question.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    passage: usize,
+    coverage: f32,
+}
+
+impl Policy {
+    /// Answers a question. `preferred` is the user's language, used when the question itself
+    /// does not tell (emoji, script-neutral Chinese).
+    pub fn answer(&self, question: &str, preferred: Lang) -> Result<Answer, PolicyError> {
+        let cleaned = text::clean(question);
+        let lang = self.scripts.detect(&cleaned, preferred);
+        let refusal = |message: Message| Answer {
+            question: question.to_owned(),
+            lang,
+            found: false,
+            answer: message.render(lang, self),
+            sources: Vec::new(),
+        };
+        if cleaned.is_empty() {
+            return Ok(refusal(Message::Empty));
+        }
+        if cleaned.chars().count() > MAX_QUESTION_CHARS {
+            return Ok(refusal(Message::TooLong { max: MAX_QUESTION_CHARS }));
+        }
+        if !cleaned.chars().any(|c| c.is_alphanumeric()) {
+            return Ok(refusal(Message::NoWords));
+        }
+        let query = self.scripts.simplify(&text::fold_width(&cleaned)).to_lowercase();
+        if let Some(tier_question) = self.tier_question(&query) {
+            return Ok(self.tier_answer(question, lang, &tier_question));
+        }
+        let passages = self.find_passages(&query)?;
+        if passages.is_empty() {
+            return Ok(refusal(Message::NotCovered));
+        }
+        Ok(self.quote(question, lang, &passages))
+    }
+
+    /// What a tier question asks about: the tier of named honours, or the contents of tiers
+    /// named by letter. `None` for any other question.
+    fn tier_question(&self, query: &str) -> Option<TierQuestion<'_>> {
+        let matches = self.tiers.find(query);
+        if !matches.is_empty() && self.tiers.asks_about_tier(query) {
+            return Some(TierQuestion::Items(matches));
+        }
+        let tiers = self.tiers.find_tiers(query);
+        (!tiers.is_empty()).then_some(TierQuestion::Tiers(tiers))
+    }
+
+    /// The passages that answer the question, in document order; empty when none covers it.
+    fn find_passages(&self, query: &str) -> Result<Vec<usize>, PolicyError> {
+        let concepts = QueryAnalyzer::new(&self.lexicon, &self.segmenter, self.segmenter.chinese_analyzer(), english_analyzer())
+            .concepts(query);
+        let importance: Vec<f32> = concepts.iter().map(|c| c.importance(&self.index)).collect();
+        let total: f32 = importance.iter().sum();
+        if total <= 0.0 {
+            return Ok(Vec::new());
+        }
+        let coverage = |passage: usize| {
+            concepts.iter().zip(&importance).map(|(c, &imp)| c.credit(&self.index, passage, imp)).sum::<f32>() / total
+        };
+        let hits = self.index.search(concepts.iter().flat_map(Concept::terms), CANDIDATES)?;
+        let best_score = hits.first().map_or(1.0, |hit| hit.score.max(f32::EPSILON));
+        let rank = |hit: &Hit| coverage(hit.passage) + BM25_SHARE * hit.score / best_score;
+        let Some(best) = hits.iter().max_by(|a, b| rank(a).total_cmp(&rank(b))) else {
+            return Ok(Vec::new());
+        };
+        let best = Ranked { passage: best.passage, coverage: coverage(best.passage) };
+        tracing::debug!(
+            query,
+            concepts = ?concepts.iter().zip(&importance).map(|(c, i)| format!("{}:{i:.1}", c.label)).collect::<Vec<_>>(),
+            passage = best.passage,
+            coverage = best.coverage,
+            "ranked"
+        );
+        if best.coverage < MIN_COVERAGE {
+            return Ok(Vec::new());
+        }
+        Ok(self.complete(best, &concepts, &importance))
+    }
+
+    /// The best passage with the neighbours (same clause) that complete it: a fragment's
+    /// neighbour, or a neighbour that answers part of the question the best passage does not.
+    fn complete(&self, best: Ranked, concepts: &[Concept], importance: &[f32]) -> Vec<usize> {
+        let passages = &self.document.passages;
+        let answers = |passage: usize, concept: usize| {
+            concepts[concept].credit(&self.index, passage, importance[concept]) >= 0.5 * importance[concept]
+        };
+        let adds_something = |neighbour: usize| (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best.passage, c));
+        let is_fragment = passages[best.passage].text.chars().count() < FRAGMENT_CHARS;
+        let mut chosen = vec![best.passage];
+        let neighbours = [best.passage.checked_sub(1), Some(best.passage + 1)];
+        for neighbour in neighbours.into_iter().flatten() {
+            let same_clause = passages.get(neighbour).is_some_and(|p| p.clause == passages[best.passage].clause);
+            if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something(neighbour)) {
+                chosen.push(neighbour);
+            }
+        }
+        chosen.sort_unstable();
+        chosen
+    }
+
+    /// An answer quoting `passages` (document order, one clause).
+    fn quote(&self, question: &str, lang: Lang, passages: &[usize]) -> Answer {
+        let clause = self.document.passages[passages[0]].clause;
+        let chinese: String = passages.iter().map(|&i| self.document.passages[i].text.as_str()).collect();
+        let answer = match lang {
+            Lang::En => {
+                let english: Vec<&str> = passages
+                    .iter()
+                    .filter_map(|&i| {
+                        let passage = &self.document.passages[i];
+                        self.translation.sentence(passage.clause, passage.ordinal)
+                    })
+                    .collect();
+                format!("{}\n— {}\n\n{}", english.join(" "), self.citation(clause, Lang::En), self.original(&chinese, clause))
+            }
+            Lang::Zh | Lang::ZhHant => self.scripts.localize(lang, &format!("{chinese}\n——{}", self.citation(clause, Lang::Zh))),
+        };
+        Answer { question: question.to_owned(), lang, found: true, answer, sources: vec![self.source(clause, chinese)] }
+    }
+
+    /// An answer from the tier table: each item's tier, or each tier's items, then what
+    /// recognition brings.
+    fn tier_answer(&self, question: &str, lang: Lang, asked: &TierQuestion<'_>) -> Answer {
+        let tiers = &self.tiers;
+        let english = lang == Lang::En;
+        let (mut lines, items): (Vec<String>, Vec<&TierItem>) = match asked {
+            TierQuestion::Items(matches) => (
+                matches
+                    .iter()
+                    .map(|m| match english {
+                        true => format!(
+                            "{} are in Category {} of {} (the Category {} list).",
+                            capitalize(&m.item.en),
+                            m.tier.id,
+                            tiers.scheme.en,
+                            m.tier.id
+                        ),
+                        false => format!("{}属于{}{}类（列入{}类清单）。", m.item.zh, tiers.scheme.zh, m.tier.id, m.tier.id),
+                    })
+                    .collect(),
+                matches.iter().map(|m| m.item).collect(),
+            ),
+            TierQuestion::Tiers(named) => (
+                named
+                    .iter()
+                    .map(|tier| match english {
+                        true => format!(
+                            "Category {} of {} covers: {}.",
+                            tier.id,
+                            tiers.scheme.en,
+                            tier.items.iter().map(|i| i.en.as_str()).collect::<Vec<_>>().join("; ")
+                        ),
+                        false => format!(
+                            "{}{}类清单包括：{}。",
+                            tiers.scheme.zh,
+                            tier.id,
+                            tier.items.iter().map(|i| i.zh.as_str()).collect::<Vec<_>>().join("、")
+                        ),
+                    })
+                    .collect(),
+                named.iter().flat_map(|tier| &tier.items).collect(),
+            ),
+        };
+        lines.push(if english { tiers.benefits.en.clone() } else { tiers.benefits.zh.clone() });
+        // The policy sentences that name each item, and the benefits.
+        let quoted: Vec<usize> = self
+            .document
+            .passages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.clause == tiers.clause
+                    && (p.text.contains(&tiers.benefits.zh) || items.iter().any(|item| p.text.contains(&item.zh)))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let chinese: String = quoted.iter().map(|&i| self.document.passages[i].text.as_str()).collect();
+        let answer = match lang {
+            Lang::En => format!(
+                "{}\n— {}\n\n{}",
+                lines.join(" "),
+                self.citation(tiers.clause, Lang::En),
+                self.original(&chinese, tiers.clause)
+            ),
+            Lang::Zh | Lang::ZhHant => self.scripts.localize(
+                lang,
+                &format!("{}\n原文：{chinese}\n——{}", lines.concat(), self.citation(tiers.clause, Lang::Zh)),
+            ),
+        };
+        Answer { question: question.to_owned(), lang, found: true, answer, sources: vec![self.source(tiers.clause, chinese)] }
+    }
+
+    /// The Chinese original under an English answer.
+    fn original(&self, chinese: &str, clause: u8) -> String {
+        format!("原文 (original): {chinese}\n——{}", self.citation(clause, Lang::Zh))
+    }
+
+    /// How an answer names its clause: 第十七条 完善… / Clause 17: Improve….
+    fn citation(&self, clause: u8, lang: Lang) -> String {
+        match (lang, self.document.clause(clause)) {
+            (Lang::En, Some(c)) => {
+                format!("Clause {}: {}", c.number, self.translation.clause(c.number).unwrap_or_default().trim_end_matches('.'))
+            }
+            (Lang::En, None) => "Preamble".to_owned(),
+            (_, Some(c)) => format!("第{}条 {}", numeral::format(c.number), c.title),
+            (_, None) => "序言".to_owned(),
+        }
+    }
+
+    fn source(&self, clause: u8, text: String) -> Source {
+        match self.document.clause(clause) {
+            Some(c) => Source { clause: numeral::format(c.number), title: c.title.clone(), text },
+            None => Source { clause: "序言".to_owned(), title: self.document.title.clone(), text },
+        }
+    }
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::tests::policy;
+
+    fn ask(question: &str) -> Answer {
+        policy().answer(question, Lang::Zh).unwrap()
+    }
+
+    #[test]
+    fn an_answer_quotes_the_policy_and_cites_its_clause() {
+        let answer = ask("高级技师能不能落户啊");
+        assert!(answer.found);
+        assert!(answer.answer.contains("直接落户"), "{}", answer.answer);
+        assert!(answer.answer.contains("——第十七条 完善高技能人才引进交流机制"), "{}", answer.answer);
+        assert_eq!(answer.sources[0].clause, "十七");
+        assert_eq!(answer.sources[0].title, "完善高技能人才引进交流机制");
+        assert!(answer.answer.starts_with(&answer.sources[0].text));
+    }
+
+    #[test]
+    fn a_question_the_policy_does_not_cover_is_refused_with_the_way_to_staff() {
+        let answer = ask("湛江明天会下雨吗？");
+        assert!(!answer.found);
+        assert!(answer.sources.is_empty());
+        assert!(answer.answer.contains("没有与您的问题相关的规定") && answer.answer.contains("12333"), "{}", answer.answer);
+    }
+
+    #[test]
+    fn english_questions_get_the_translation_with_the_chinese_original() {
+        let answer = ask("How long can a visa for a foreign talent team be valid?");
+        assert_eq!(answer.lang, Lang::En);
+        assert!(answer.answer.contains("2 to 5 years"), "{}", answer.answer);
+        assert!(answer.answer.contains("Clause 17"), "{}", answer.answer);
+        assert!(answer.answer.contains("2-5年有效的签证或居留许可"), "{}", answer.answer);
+    }
+
+    #[test]
+    fn traditional_questions_are_answered_in_traditional() {
+        let answer = ask("人才公寓點樣申請？");
+        assert_eq!(answer.lang, Lang::ZhHant);
+        assert!(answer.answer.contains("常態化申請"), "{}", answer.answer);
+        assert!(!answer.answer.contains("常态化"), "{}", answer.answer);
+    }
+
+    #[test]
+    fn tier_questions_are_answered_from_the_tier_table() {
+        let answer = ask("省级技能大师工作室带头人算几类人才？");
+        assert!(answer.answer.starts_with("省级技能大师工作室带头人属于湛江市高层次人才B类"), "{}", answer.answer);
+        assert!(answer.answer.contains("28项"), "{}", answer.answer);
+        let answer = ask("Which tier is a WorldSkills Competition winner in?");
+        assert!(answer.answer.contains("Category A"), "{}", answer.answer);
+    }
+
+    #[test]
+    fn a_fragment_is_completed_by_its_neighbour() {
+        let answer = ask("有没有人才落户绿色通道？");
+        assert!(answer.answer.contains("设立人才落户绿色通道；"), "{}", answer.answer);
+        assert!(answer.sources[0].text.chars().count() > "设立人才落户绿色通道；".chars().count(), "{answer:?}");
+    }
+
+    fn refused_kindly(question: &str, lang: Lang, expected: &str) {
+        let answer = policy().answer(question, lang).unwrap();
+        assert!(!answer.found, "{question:?} was answered: {}", answer.answer);
+        assert_eq!(answer.lang, lang);
+        assert!(answer.answer.contains(expected), "{question:?} got {}", answer.answer);
+    }
+
+    #[test]
+    fn an_empty_or_blank_message_gets_a_prompt() {
+        refused_kindly("", Lang::Zh, "请直接输入");
+        refused_kindly("  \t \n ", Lang::En, "Please type your question");
+    }
+
+    #[test]
+    fn a_very_long_message_is_bounded() {
+        refused_kindly(&"人才公寓".repeat(2_600), Lang::Zh, "太长");
+        refused_kindly(&"apartment ".repeat(1_100), Lang::En, "too long");
+    }
+
+    #[test]
+    fn emoji_only_asks_for_words_in_the_users_language() {
+        refused_kindly("😀🙏🏻🎉", Lang::Zh, "文字");
+        refused_kindly("😀🙏🏻🎉", Lang::ZhHant, "文字");
+        refused_kindly("？？？!!!", Lang::En, "words");
+    }
+
+    #[test]
+    fn control_characters_are_ignored() {
+        let answer = ask("人才公寓\u{0}怎么\u{7}申请\u{1b}[31m？");
+        assert!(answer.found && answer.answer.contains("常态化申请"), "{}", answer.answer);
+    }
+
+    #[test]
+    fn mixed_scripts_are_understood() {
+        let answer = ask("请问 talent apartment 怎么申请？");
+        assert!(answer.found && answer.answer.contains("人才公寓"), "{}", answer.answer);
+        let answer = ask("How do I apply for 人才公寓?");
+        assert_eq!(answer.lang, Lang::En);
+        assert!(answer.found && answer.answer.contains("talent apartment"), "{}", answer.answer);
+    }
+
+    #[test]
+    fn sql_and_html_are_just_text() {
+        let answer = ask("'; DROP TABLE applications; --");
+        assert!(!answer.found && answer.lang == Lang::En, "{answer:?}");
+        let answer = ask("<script>alert('人才公寓')</script>");
+        assert!(!answer.answer.contains("<script>"), "{}", answer.answer);
+    }
+}

@@ -1,0 +1,216 @@
+//! The search index over the policy's passages: a tantivy index in RAM (Chinese text segmented
+//! by jieba, English translation stemmed, clause titles), plus each passage's set of terms and
+//! the terms' document frequencies, which the answer ranking uses to judge coverage.
+
+use std::collections::{HashMap, HashSet};
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::{Index, IndexReader, TantivyDocument, Term};
+
+use super::PolicyError;
+use super::document::Document;
+use super::segmenter::{CHINESE, ENGLISH, Segmenter, english_analyzer, tokens};
+use super::translation::Translation;
+
+/// Which text a term is looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// The Chinese policy text (jieba tokens).
+    Chinese,
+    /// The English translation (stems).
+    English,
+}
+
+/// A weighted search term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightedTerm {
+    /// The token as the index holds it.
+    pub text: String,
+    /// How much it counts (1 for the word asked, less for its parts and broader terms).
+    pub weight: f32,
+}
+
+/// Clause titles count for less than the passage itself when matching.
+const TITLE_WEIGHT: f32 = 0.3;
+/// Writer memory: the smallest budget tantivy accepts; the corpus is tiny.
+const WRITER_MEMORY: usize = 15_000_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    passage: Field,
+    zh: Field,
+    en: Field,
+    title_zh: Field,
+    title_en: Field,
+}
+
+/// The terms of one passage, for coverage checks.
+#[derive(Debug, Default)]
+struct PassageTerms {
+    zh: HashSet<String>,
+    en: HashSet<String>,
+    title_zh: HashSet<String>,
+    title_en: HashSet<String>,
+}
+
+/// The passages of a document, searchable.
+pub struct PassageIndex {
+    reader: IndexReader,
+    fields: Fields,
+    terms: Vec<PassageTerms>,
+    frequencies: [HashMap<String, u32>; 2],
+}
+
+impl std::fmt::Debug for PassageIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassageIndex").field("passages", &self.terms.len()).finish()
+    }
+}
+
+/// A passage found by a search, identified by its position in the document.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// Index into `Document::passages`.
+    pub passage: usize,
+    /// tantivy's BM25 score.
+    pub score: f32,
+}
+
+impl PassageIndex {
+    /// Indexes every passage of `document` with its English translation and clause titles.
+    pub fn build(document: &Document, translation: &Translation, segmenter: &Segmenter) -> Result<Self, PolicyError> {
+        let mut schema = Schema::builder();
+        let text = |tokenizer: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs),
+            )
+        };
+        let fields = Fields {
+            passage: schema.add_u64_field("passage", FAST),
+            zh: schema.add_text_field("zh", text(CHINESE)),
+            en: schema.add_text_field("en", text(ENGLISH)),
+            title_zh: schema.add_text_field("title_zh", text(CHINESE)),
+            title_en: schema.add_text_field("title_en", text(ENGLISH)),
+        };
+        let index = Index::create_in_ram(schema.build());
+        let mut chinese = segmenter.chinese_analyzer();
+        let mut english = english_analyzer();
+        index.tokenizers().register(CHINESE, chinese.clone());
+        index.tokenizers().register(ENGLISH, english.clone());
+
+        // One thread, one commit: one segment, documents in passage order.
+        let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let mut terms = Vec::with_capacity(document.passages.len());
+        for (position, passage) in document.passages.iter().enumerate() {
+            let en = translation.sentence(passage.clause, passage.ordinal).unwrap_or_default();
+            let (title_zh, title_en) = match document.clause(passage.clause) {
+                Some(clause) => (clause.title.as_str(), translation.clause(clause.number).unwrap_or_default()),
+                None => ("", ""),
+            };
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(fields.passage, position as u64);
+            doc.add_text(fields.zh, &passage.text);
+            doc.add_text(fields.en, en);
+            doc.add_text(fields.title_zh, title_zh);
+            doc.add_text(fields.title_en, title_en);
+            writer.add_document(doc)?;
+            terms.push(PassageTerms {
+                zh: tokens(&mut chinese, &passage.text).into_iter().collect(),
+                en: tokens(&mut english, en).into_iter().collect(),
+                title_zh: tokens(&mut chinese, title_zh).into_iter().collect(),
+                title_en: tokens(&mut english, title_en).into_iter().collect(),
+            });
+        }
+        writer.commit()?;
+        let reader = index.reader()?;
+        let mut frequencies = [HashMap::new(), HashMap::new()];
+        for passage in &terms {
+            for (language, set) in [(Language::Chinese, &passage.zh), (Language::English, &passage.en)] {
+                for term in set {
+                    *frequencies[language as usize].entry(term.clone()).or_insert(0) += 1;
+                }
+            }
+        }
+        Ok(Self { reader, fields, terms, frequencies })
+    }
+
+    /// The number of passages.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Whether the index holds no passage.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// How specific a term is: BM25's inverse document frequency, highest for terms the policy
+    /// never uses (a question about them is probably not about the policy).
+    pub fn idf(&self, language: Language, term: &str) -> f32 {
+        let n = self.terms.len() as f32;
+        let df = self.frequencies[language as usize].get(term).copied().unwrap_or(0) as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// The specificity of a term the policy never uses.
+    pub fn unknown_idf(&self) -> f32 {
+        let n = self.terms.len() as f32;
+        (1.0 + (n + 0.5) / 0.5).ln()
+    }
+
+    /// Whether the policy uses the term at all.
+    pub fn knows(&self, language: Language, term: &str) -> bool {
+        self.frequencies[language as usize].contains_key(term)
+    }
+
+    /// How strongly passage `passage` contains `term`: 1 in its text, less in its clause title,
+    /// 0 if absent.
+    pub fn presence(&self, passage: usize, language: Language, term: &str) -> f32 {
+        let terms = &self.terms[passage];
+        let (text, title) = match language {
+            Language::Chinese => (&terms.zh, &terms.title_zh),
+            Language::English => (&terms.en, &terms.title_en),
+        };
+        if text.contains(term) {
+            1.0
+        } else if title.contains(term) {
+            TITLE_WEIGHT
+        } else {
+            0.0
+        }
+    }
+
+    /// The best `limit` passages for the weighted terms, by BM25 over text and titles.
+    pub fn search<'a>(
+        &self,
+        terms: impl IntoIterator<Item = (Language, &'a WeightedTerm)>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, PolicyError> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (language, term) in terms {
+            let (text, title) = match language {
+                Language::Chinese => (self.fields.zh, self.fields.title_zh),
+                Language::English => (self.fields.en, self.fields.title_en),
+            };
+            for (field, boost) in [(text, term.weight), (title, term.weight * TITLE_WEIGHT)] {
+                let query = TermQuery::new(Term::from_field_text(field, &term.text), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+            }
+        }
+        if clauses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("passage")?;
+            if let Some(passage) = column.first(address.doc_id) {
+                hits.push(Hit { passage: passage as usize, score });
+            }
+        }
+        Ok(hits)
+    }
+}

@@ -1,0 +1,224 @@
+//! The words around the policy text: extra dictionary words, question filler, colloquial
+//! synonyms (`synonyms.toml`) and the English glossary (`glossary.toml`) that maps English
+//! questions onto the Chinese index.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Deserialize;
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::PolicyError;
+use super::segmenter::{english_analyzer, tokens};
+
+/// File name of the Chinese synonyms in the corpus directory.
+pub const SYNONYMS_FILE: &str = "synonyms.toml";
+/// File name of the English glossary in the corpus directory.
+pub const GLOSSARY_FILE: &str = "glossary.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSynonyms {
+    words: Vec<String>,
+    filler: Vec<String>,
+    synonyms: BTreeMap<String, Vec<String>>,
+    broader: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGlossary {
+    filler: Vec<String>,
+    terms: BTreeMap<String, Vec<String>>,
+}
+
+/// The vocabulary that connects how people ask with how the policy is written.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    dictionary: Vec<String>,
+    filler: HashSet<String>,
+    synonyms: HashMap<String, Vec<String>>,
+    broader: HashMap<String, Vec<String>>,
+    english_filler: HashSet<String>,
+    glossary: HashMap<Vec<String>, Vec<String>>,
+    longest_phrase: usize,
+}
+
+/// An English phrase of a question and the Chinese policy terms it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GlossaryMatch {
+    /// The stemmed words of the phrase.
+    pub stems: Vec<String>,
+    /// The Chinese terms it maps to (empty for a word the glossary does not know).
+    pub terms: Vec<String>,
+}
+
+impl Lexicon {
+    /// Reads `synonyms.toml` and `glossary.toml`.
+    pub fn parse(synonyms: &str, glossary: &str) -> Result<Self, PolicyError> {
+        let raw: RawSynonyms = toml::from_str(synonyms).map_err(|err| PolicyError::toml(SYNONYMS_FILE, &err))?;
+        let raw_glossary: RawGlossary = toml::from_str(glossary).map_err(|err| PolicyError::toml(GLOSSARY_FILE, &err))?;
+        let mut english = english_analyzer();
+        let english_filler = raw_glossary.filler.iter().flat_map(|word| tokens(&mut english, word)).collect();
+        let mut glossary = HashMap::new();
+        for (key, terms) in raw_glossary.terms {
+            let stems = tokens(&mut english, &key);
+            if stems.is_empty() {
+                return Err(PolicyError::Lexicon { file: GLOSSARY_FILE, message: format!("key {key:?} has no words") });
+            }
+            if let Some(previous) = glossary.insert(stems, terms) {
+                return Err(PolicyError::Lexicon {
+                    file: GLOSSARY_FILE,
+                    message: format!("key {key:?} stems to the same words as another key (mapping to {previous:?})"),
+                });
+            }
+        }
+        let longest_phrase = glossary.keys().map(Vec::len).max().unwrap_or(0);
+        Ok(Self {
+            dictionary: raw.words,
+            filler: raw.filler.into_iter().collect(),
+            synonyms: raw.synonyms.into_iter().collect(),
+            broader: raw.broader.into_iter().collect(),
+            english_filler,
+            glossary,
+            longest_phrase,
+        })
+    }
+
+    /// Extra words for the segmenter's dictionary: the policy terms, and the colloquial words
+    /// with a mapping, so that they are read whole (技术工人, not 技术 + 工人).
+    pub fn dictionary(&self) -> impl Iterator<Item = &str> {
+        self.dictionary
+            .iter()
+            .chain(self.synonyms.keys())
+            .chain(self.broader.keys())
+            .map(String::as_str)
+    }
+
+    /// Treats `zh` and `en` (the city's own name) as filler: every sentence of the city's policy
+    /// is about the city, so its name tells nothing about which sentence answers.
+    pub fn add_filler(&mut self, zh: &str, en: &str) {
+        self.filler.insert(zh.to_lowercase());
+        self.english_filler.extend(tokens(&mut english_analyzer(), en));
+    }
+
+    /// Whether a (lowercased) Chinese word is question filler.
+    pub fn is_filler(&self, word: &str) -> bool {
+        self.filler.contains(word)
+    }
+
+    /// The policy terms a colloquial word stands for.
+    pub fn synonyms(&self, word: &str) -> &[String] {
+        self.synonyms.get(word).map_or(&[], Vec::as_slice)
+    }
+
+    /// The broader policy terms a narrower word falls under.
+    pub fn broader(&self, word: &str) -> &[String] {
+        self.broader.get(word).map_or(&[], Vec::as_slice)
+    }
+
+    /// Reads an English text as glossary phrases, longest first, and the remaining content words
+    /// (stemmed); filler words are dropped.
+    pub fn match_english(&self, analyzer: &mut TextAnalyzer, text: &str) -> Vec<GlossaryMatch> {
+        let stems = tokens(analyzer, text);
+        let mut matches = Vec::new();
+        let mut start = 0;
+        while start < stems.len() {
+            let longest = (1..=self.longest_phrase.min(stems.len() - start))
+                .rev()
+                .find_map(|len| self.glossary.get(&stems[start..start + len]).map(|terms| (len, terms)));
+            match longest {
+                Some((len, terms)) => {
+                    matches.push(GlossaryMatch { stems: stems[start..start + len].to_vec(), terms: terms.clone() });
+                    start += len;
+                }
+                None => {
+                    if !self.english_filler.contains(&stems[start]) {
+                        matches.push(GlossaryMatch { stems: vec![stems[start].clone()], terms: Vec::new() });
+                    }
+                    start += 1;
+                }
+            }
+        }
+        matches
+    }
+
+    /// Policy terms on the right-hand side of `synonyms.toml` and `glossary.toml` (and the
+    /// dictionary words) that do not occur in `policy_text`: each is a mapping that can never
+    /// find anything.
+    pub fn unknown_terms(&self, policy_text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut report = |file: &str, key: &str, term: &str| {
+            if !policy_text.contains(term) {
+                problems.push(format!("{file}: {key:?} → {term:?} does not occur in the policy text"));
+            }
+        };
+        for word in &self.dictionary {
+            report(SYNONYMS_FILE, "words", word);
+        }
+        for (file, map) in [(SYNONYMS_FILE, &self.synonyms), (SYNONYMS_FILE, &self.broader)] {
+            for (key, terms) in map {
+                terms.iter().for_each(|term| report(file, key, term));
+            }
+        }
+        for (stems, terms) in &self.glossary {
+            terms.iter().for_each(|term| report(GLOSSARY_FILE, &stems.join(" "), term));
+        }
+        problems.sort();
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SYNONYMS: &str = r#"
+        words = ["人才公寓"]
+        filler = ["怎么", "吗"]
+        [synonyms]
+        "户口" = ["落户"]
+        "孩子" = ["子女"]
+        [broader]
+        "高级技师" = ["高技能人才"]
+    "#;
+    const GLOSSARY: &str = r#"
+        filler = ["how", "do", "i", "a", "for"]
+        [terms]
+        "talent apartment" = ["人才公寓"]
+        "apartment" = ["住房"]
+        "visa" = ["签证"]
+    "#;
+
+    fn lexicon() -> Lexicon {
+        Lexicon::parse(SYNONYMS, GLOSSARY).unwrap()
+    }
+
+    #[test]
+    fn expands_colloquial_words_to_policy_terms() {
+        let lexicon = lexicon();
+        assert_eq!(lexicon.synonyms("户口"), ["落户"]);
+        assert_eq!(lexicon.synonyms("孩子"), ["子女"]);
+        assert_eq!(lexicon.broader("高级技师"), ["高技能人才"]);
+        assert!(lexicon.synonyms("落户").is_empty());
+        assert!(lexicon.is_filler("怎么") && !lexicon.is_filler("落户"));
+    }
+
+    #[test]
+    fn english_phrases_match_longest_first_whatever_their_inflection() {
+        let matches = lexicon().match_english(&mut english_analyzer(), "How do I apply for Talent Apartments?");
+        let read: Vec<_> = matches.iter().map(|m| (m.stems.join(" "), m.terms.clone())).collect();
+        assert_eq!(read, [("appli".to_owned(), vec![]), ("talent apart".to_owned(), vec!["人才公寓".to_owned()])]);
+    }
+
+    #[test]
+    fn reports_mappings_to_terms_the_policy_never_uses() {
+        let problems = lexicon().unknown_terms("人才公寓 落户 子女 高技能人才 住房");
+        assert_eq!(problems, ["glossary.toml: \"visa\" → \"签证\" does not occur in the policy text"]);
+    }
+
+    #[test]
+    fn a_malformed_file_is_named_in_the_error() {
+        let err = Lexicon::parse("words = 3", GLOSSARY).unwrap_err();
+        assert!(err.to_string().starts_with("synonyms.toml:"), "{err}");
+    }
+}

@@ -1,0 +1,183 @@
+//! The policy knowledge base: the corpus (policy text, English translation, synonyms, glossary,
+//! tier table) loaded, indexed and asked. Transport-agnostic: no messenger code here.
+
+mod answer;
+pub mod document;
+pub mod index;
+pub mod lexicon;
+pub mod numeral;
+pub mod query;
+pub mod segmenter;
+pub mod tiers;
+pub mod translation;
+
+use serde::Deserialize;
+
+pub use answer::{Answer, Source};
+pub use tiers::{Bilingual, Tier, TierItem, TierMatch, TierTable};
+
+use crate::assets::{AssetError, Assets};
+use crate::lang::{LangError, Scripts};
+use document::Document;
+use index::PassageIndex;
+use lexicon::{GLOSSARY_FILE, Lexicon, SYNONYMS_FILE};
+use segmenter::Segmenter;
+use tiers::TIERS_FILE;
+use translation::Translation;
+
+/// File name of the corpus manifest.
+pub const MANIFEST_FILE: &str = "corpus.toml";
+
+/// Why the corpus could not be loaded or searched.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// A corpus file is missing or unreadable.
+    #[error(transparent)]
+    Asset(#[from] AssetError),
+    /// A line of a text file is malformed.
+    #[error("{file}:{line}: {message}")]
+    Corpus { file: String, line: usize, message: String },
+    /// The English translation does not match the Chinese text.
+    #[error("{file} is not aligned with the Chinese text:\n  {}", problems.join("\n  "))]
+    Alignment { file: String, problems: Vec<String> },
+    /// A TOML file is malformed.
+    #[error("{file}: {message}")]
+    Toml { file: String, message: String },
+    /// A synonyms or glossary entry is unusable.
+    #[error("{file}: {message}")]
+    Lexicon { file: &'static str, message: String },
+    /// The search index failed.
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The Chinese script converter failed to load.
+    #[error(transparent)]
+    Lang(#[from] LangError),
+}
+
+impl PolicyError {
+    fn toml(file: &str, err: &toml::de::Error) -> Self {
+        Self::Toml { file: file.to_owned(), message: err.to_string().trim_end().to_owned() }
+    }
+}
+
+/// What the corpus is: the city, its document and how to reach staff (`corpus.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Base name of the policy files (`<document>.zh.txt`, `<document>.en.txt`).
+    pub document: String,
+    /// Prefix of application reference numbers.
+    pub reference_prefix: String,
+    /// The city's name.
+    pub city: Bilingual,
+    /// How citizens reach a person.
+    pub contact: Bilingual,
+    /// What the bot can help with.
+    pub topics: Bilingual,
+    /// Example questions for the greeting.
+    pub examples: Examples,
+}
+
+/// Example questions in each language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Simplified Chinese.
+    pub zh: Vec<String>,
+    /// English.
+    pub en: Vec<String>,
+}
+
+/// The loaded, indexed policy.
+#[derive(Debug)]
+pub struct Policy {
+    manifest: Manifest,
+    document: Document,
+    translation: Translation,
+    lexicon: Lexicon,
+    tiers: TierTable,
+    segmenter: Segmenter,
+    index: PassageIndex,
+    scripts: Scripts,
+}
+
+impl Policy {
+    /// Loads and indexes the corpus. Fails on anything that would make answers wrong: a
+    /// malformed file, a translation out of step with the Chinese text, a tier table that
+    /// disagrees with its clause.
+    pub fn load(assets: &Assets) -> Result<Self, PolicyError> {
+        let manifest: Manifest =
+            toml::from_str(&assets.read(MANIFEST_FILE)?).map_err(|err| PolicyError::toml(MANIFEST_FILE, &err))?;
+        let chinese_file = format!("{}.zh.txt", manifest.document);
+        let english_file = format!("{}.en.txt", manifest.document);
+        let document = Document::parse(&chinese_file, &assets.read(&chinese_file)?)?;
+        let translation = Translation::parse(&english_file, &assets.read(&english_file)?)?;
+        translation.check_alignment(&english_file, &document)?;
+        let mut lexicon = Lexicon::parse(&assets.read(SYNONYMS_FILE)?, &assets.read(GLOSSARY_FILE)?)?;
+        lexicon.add_filler(&manifest.city.zh, &manifest.city.en);
+        let tiers = TierTable::parse(&assets.read(TIERS_FILE)?)?;
+        let problems = tiers.problems(&document);
+        if !problems.is_empty() {
+            return Err(PolicyError::Lexicon { file: TIERS_FILE, message: problems.join("; ") });
+        }
+        let segmenter = Segmenter::new(lexicon.dictionary());
+        let index = PassageIndex::build(&document, &translation, &segmenter)?;
+        let scripts = Scripts::new()?;
+        Ok(Self { manifest, document, translation, lexicon, tiers, segmenter, index, scripts })
+    }
+
+    /// Consistency problems that do not stop the bot but make it worse: synonyms and glossary
+    /// entries that point at words the policy never uses.
+    pub fn problems(&self) -> Vec<String> {
+        let text: String = self.document.passages.iter().map(|p| p.text.as_str()).collect();
+        self.lexicon.unknown_terms(&text)
+    }
+
+    /// The corpus manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The Chinese document.
+    pub fn document(&self) -> &Document {
+        &self.document
+    }
+
+    /// The English translation.
+    pub fn translation(&self) -> &Translation {
+        &self.translation
+    }
+
+    /// The tier table.
+    pub fn tiers(&self) -> &TierTable {
+        &self.tiers
+    }
+
+    /// The Chinese script converter and language detector.
+    pub fn scripts(&self) -> &Scripts {
+        &self.scripts
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The shipped policy, as production loads it.
+    pub(crate) fn policy() -> Policy {
+        Policy::load(&Assets::corpus(None)).expect("the shipped corpus loads")
+    }
+
+    #[test]
+    fn the_shipped_corpus_loads_and_is_consistent() {
+        let policy = policy();
+        assert_eq!(policy.document().clauses.len(), 21);
+        assert_eq!(policy.problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_corpus_directory_overrides_the_embedded_one() {
+        let err = Policy::load(&Assets::corpus(Some(std::path::Path::new("/nonexistent")))).unwrap_err();
+        assert_eq!(err.to_string(), "/nonexistent: missing file corpus.toml");
+    }
+}

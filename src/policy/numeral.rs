@@ -1,0 +1,59 @@
+//! Chinese numerals as the policy numbers its parts and clauses (一 … 九十九).
+
+const DIGITS: [char; 9] = ['一', '二', '三', '四', '五', '六', '七', '八', '九'];
+
+/// The value of a numeral such as `十七` or `二十一`; `None` for anything else.
+pub fn parse(numeral: &str) -> Option<u8> {
+    let digit = |c: char| DIGITS.iter().position(|&d| d == c).map(|i| i as u8 + 1);
+    let chars: Vec<char> = numeral.chars().collect();
+    match chars.as_slice() {
+        [one] if *one == '十' => Some(10),
+        [one] => digit(*one),
+        ['十', unit] => Some(10 + digit(*unit)?),
+        [tens, '十'] => Some(digit(*tens)? * 10),
+        [tens, '十', unit] => Some(digit(*tens)? * 10 + digit(*unit)?),
+        _ => None,
+    }
+}
+
+/// The numeral for `value` (1–99).
+pub fn format(value: u8) -> String {
+    let digit = |v: u8| DIGITS[usize::from(v - 1)];
+    match (value / 10, value % 10) {
+        (0, unit) => digit(unit).to_string(),
+        (1, 0) => "十".to_owned(),
+        (1, unit) => format!("十{}", digit(unit)),
+        (tens, 0) => format!("{}十", digit(tens)),
+        (tens, unit) => format!("{}十{}", digit(tens), digit(unit)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_numerals_the_policy_uses() {
+        assert_eq!(parse("一"), Some(1));
+        assert_eq!(parse("十"), Some(10));
+        assert_eq!(parse("十七"), Some(17));
+        assert_eq!(parse("二十"), Some(20));
+        assert_eq!(parse("二十一"), Some(21));
+        assert_eq!(parse("九十九"), Some(99));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_numeral() {
+        for text in ["", "零", "十十", "一二", "百", "17", "十七条"] {
+            assert_eq!(parse(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn formats_and_parses_back_every_value() {
+        for value in 1..=99 {
+            assert_eq!(parse(&format(value)), Some(value));
+        }
+        assert_eq!(format(21), "二十一");
+    }
+}

@@ -1,0 +1,206 @@
+//! A question turned into concepts: the Chinese words and English phrases it is made of, each
+//! with the index terms that express it (the word itself, its parts, its synonyms, the policy's
+//! words for an English phrase), and how much each concept matters.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::index::{Language, PassageIndex, WeightedTerm};
+use super::lexicon::Lexicon;
+use super::segmenter::{Segmenter, tokens};
+
+/// Parts of a word, and broader terms, count half as much as the word.
+const PART_WEIGHT: f32 = 0.5;
+/// A one-character Chinese word says little on its own.
+const SINGLE_CHARACTER_WEIGHT: f32 = 0.5;
+/// An unknown word that is not a noun (a verb, an adverb) is more likely how a question is put
+/// than what it is about, so it weighs less against the passages.
+const UNKNOWN_NON_NOUN_WEIGHT: f32 = 0.5;
+
+static LATIN_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[a-z][a-z0-9'’\-]*(?:[\s,./]+[a-z][a-z0-9'’\-]*)*").expect("valid regex"));
+
+/// One unit of meaning in a question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Concept {
+    /// The word or phrase as asked (for debugging and tests).
+    pub label: String,
+    /// Terms that express it in the Chinese text.
+    pub zh: Vec<WeightedTerm>,
+    /// Terms that express it in the English translation.
+    pub en: Vec<WeightedTerm>,
+    /// Extra factor on the concept's importance.
+    pub weight: f32,
+    /// Whether the concept names a thing (a noun, an English word): if the policy never
+    /// mentions it, the question is probably about something else.
+    pub salient: bool,
+}
+
+impl Concept {
+    /// Every term with the text it is looked up in.
+    pub fn terms(&self) -> impl Iterator<Item = (Language, &WeightedTerm)> {
+        self.zh.iter().map(|t| (Language::Chinese, t)).chain(self.en.iter().map(|t| (Language::English, t)))
+    }
+
+    /// How much answering this concept matters: the specificity of its most specific known
+    /// term, or the highest specificity if the policy knows none of its terms.
+    pub fn importance(&self, index: &PassageIndex) -> f32 {
+        let known = self
+            .terms()
+            .filter(|(language, term)| index.knows(*language, &term.text))
+            .map(|(language, term)| index.idf(language, &term.text) * term.weight)
+            .fold(None, |best: Option<f32>, value| Some(best.map_or(value, |b| b.max(value))));
+        let unknown = || index.unknown_idf() * if self.salient { 1.0 } else { UNKNOWN_NON_NOUN_WEIGHT };
+        self.weight * known.unwrap_or_else(unknown)
+    }
+
+    /// How much of the concept passage `passage` answers, from 0 to `importance` (the
+    /// concept's [`Concept::importance`]).
+    pub fn credit(&self, index: &PassageIndex, passage: usize, importance: f32) -> f32 {
+        let best = self
+            .terms()
+            .map(|(language, term)| index.presence(passage, language, &term.text) * index.idf(language, &term.text) * term.weight)
+            .fold(0.0, f32::max);
+        (self.weight * best).min(importance)
+    }
+}
+
+/// Turns question text into concepts.
+pub struct QueryAnalyzer<'a> {
+    lexicon: &'a Lexicon,
+    segmenter: &'a Segmenter,
+    chinese: TextAnalyzer,
+    english: TextAnalyzer,
+}
+
+impl<'a> QueryAnalyzer<'a> {
+    /// An analyzer over the policy's vocabulary.
+    pub fn new(lexicon: &'a Lexicon, segmenter: &'a Segmenter, chinese: TextAnalyzer, english: TextAnalyzer) -> Self {
+        Self { lexicon, segmenter, chinese, english }
+    }
+
+    /// The concepts of `text` (Simplified Chinese and/or English, lowercased).
+    pub fn concepts(&mut self, text: &str) -> Vec<Concept> {
+        let mut concepts = Vec::new();
+        for word in self.segmenter.words(text) {
+            let (salient, word) = (word.noun, word.text);
+            // Latin words are read as English below, where phrases can be seen.
+            if word.chars().any(|c| c.is_ascii_alphabetic()) || self.lexicon.is_filler(&word) {
+                continue;
+            }
+            let mut terms = Vec::new();
+            self.add_word(&mut terms, &word, 1.0);
+            for synonym in self.lexicon.synonyms(&word) {
+                self.add_word(&mut terms, synonym, 1.0);
+            }
+            for broader in self.lexicon.broader(&word) {
+                self.add_word(&mut terms, broader, PART_WEIGHT);
+            }
+            let weight = if word.chars().count() == 1 { SINGLE_CHARACTER_WEIGHT } else { 1.0 };
+            concepts.push(Concept { label: word, zh: terms, en: Vec::new(), weight, salient });
+        }
+        for run in LATIN_RUN.find_iter(text) {
+            for phrase in self.lexicon.match_english(&mut self.english, run.as_str()) {
+                let mut zh = Vec::new();
+                for term in &phrase.terms {
+                    self.add_word(&mut zh, term, 1.0);
+                }
+                if phrase.terms.is_empty() {
+                    // Latin letters inside Chinese text (A类, C类) are indexed as themselves.
+                    phrase.stems.iter().for_each(|stem| add(&mut zh, stem, 1.0));
+                }
+                let en = phrase.stems.iter().map(|stem| WeightedTerm { text: stem.clone(), weight: 1.0 }).collect();
+                concepts.push(Concept { label: phrase.stems.join(" "), zh, en, weight: 1.0, salient: true });
+            }
+        }
+        concepts
+    }
+
+    /// Adds a word and its dictionary parts (人才公寓 → 人才, 公寓) as Chinese terms.
+    fn add_word(&mut self, terms: &mut Vec<WeightedTerm>, word: &str, weight: f32) {
+        let parts = tokens(&mut self.chinese, word);
+        let whole = parts.iter().any(|part| part == word);
+        for part in &parts {
+            let part_weight = if !whole || part == word { weight } else { weight * PART_WEIGHT };
+            add(terms, part, part_weight);
+        }
+    }
+}
+
+/// Adds a term, keeping the highest weight when it is already there.
+fn add(terms: &mut Vec<WeightedTerm>, text: &str, weight: f32) {
+    match terms.iter_mut().find(|term| term.text == text) {
+        Some(term) => term.weight = term.weight.max(weight),
+        None => terms.push(WeightedTerm { text: text.to_owned(), weight }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::segmenter::english_analyzer;
+
+    fn lexicon() -> Lexicon {
+        Lexicon::parse(
+            r#"words = ["人才公寓", "高技能人才"]
+               filler = ["怎么", "吗", "能"]
+               [synonyms]
+               "孩子" = ["子女"]
+               [broader]
+               "高级技师" = ["高技能人才"]"#,
+            r#"filler = ["how", "do", "i", "a", "for"]
+               [terms]
+               "talent apartment" = ["人才公寓"]"#,
+        )
+        .unwrap()
+    }
+
+    fn concepts(text: &str) -> Vec<Concept> {
+        let lexicon = lexicon();
+        let segmenter = Segmenter::new(lexicon.dictionary());
+        QueryAnalyzer::new(&lexicon, &segmenter, segmenter.chinese_analyzer(), english_analyzer()).concepts(text)
+    }
+
+    fn terms(concept: &Concept) -> Vec<(String, f32)> {
+        concept.zh.iter().map(|t| (t.text.clone(), t.weight)).collect()
+    }
+
+    #[test]
+    fn filler_is_dropped_and_words_keep_their_parts() {
+        let found = concepts("人才公寓怎么申请？");
+        let labels: Vec<_> = found.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["人才公寓", "申请"]);
+        assert_eq!(terms(&found[0]), [("人才".into(), 0.5), ("公寓".into(), 0.5), ("人才公寓".into(), 1.0)]);
+    }
+
+    #[test]
+    fn synonyms_and_broader_terms_join_the_word() {
+        let found = concepts("孩子");
+        assert!(terms(&found[0]).contains(&("子女".into(), 1.0)), "{found:?}");
+        let found = concepts("高级技师");
+        assert!(terms(&found[0]).contains(&("高技能人才".into(), 0.5)), "{found:?}");
+    }
+
+    #[test]
+    fn english_phrases_map_onto_chinese_terms_and_keep_their_stems() {
+        let found = concepts("how do i apply for talent apartments?");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[1].label, "talent apart");
+        assert!(terms(&found[1]).contains(&("人才公寓".into(), 1.0)));
+        assert_eq!(found[1].en.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["talent", "apart"]);
+    }
+
+    #[test]
+    fn latin_letters_in_chinese_questions_are_kept() {
+        let found = concepts("c类人才");
+        assert!(found.iter().any(|c| c.label == "c" && terms(c).contains(&("c".into(), 1.0))), "{found:?}");
+    }
+
+    #[test]
+    fn one_character_words_count_less() {
+        let found = concepts("税");
+        assert_eq!(found[0].weight, SINGLE_CHARACTER_WEIGHT);
+    }
+}
