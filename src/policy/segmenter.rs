@@ -1,5 +1,9 @@
 //! Word segmentation: jieba for Chinese (registered with tantivy through cang-jie), a stemming
 //! analyzer for English, and a filter that keeps only tokens with letters or digits in them.
+//!
+//! The dictionary is jieba's own (MIT), pruned to the 136,547 words with a frequency of at least
+//! 5 (`awk '$2 >= 5' jieba-rs/src/data/dict.txt`): the 212,000 rarest words cost three quarters
+//! of the load time and most of the memory, and the policy's own terms are added back on top.
 
 use std::sync::Arc;
 
@@ -10,6 +14,9 @@ use tantivy::tokenizer::{
 };
 
 use crate::lang::is_han;
+
+/// jieba's dictionary without its rarest words (`word frequency tag` per line).
+const DICTIONARY: &str = include_str!("jieba-common.dict.txt");
 
 /// Name of the Chinese analyzer in the index's tokenizer manager.
 pub const CHINESE: &str = "policy_zh";
@@ -32,7 +39,8 @@ impl Segmenter {
     /// Loads jieba's dictionary and adds `words` (policy terms that must stay whole, such as
     /// 人才公寓) so they are found both as themselves and through their parts.
     pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut jieba = Jieba::new();
+        let mut jieba = Jieba::empty();
+        jieba.load_dict(&mut DICTIONARY.as_bytes()).expect("the embedded dictionary is well-formed");
         for word in words {
             jieba.add_word(word, None, None);
         }

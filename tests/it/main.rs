@@ -1,0 +1,6 @@
+//! Integration tests: the library and the `policybot` binary exercised as users and scripts use
+//! them. One test binary, modules per area, helpers shared.
+
+mod cli;
+mod helpers;
+mod qa;
