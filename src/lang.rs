@@ -59,6 +59,31 @@ impl fmt::Display for Lang {
     }
 }
 
+/// A text in the two languages data and messages are written in; Traditional Chinese is derived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bilingual {
+    /// Simplified Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl Bilingual {
+    /// A text from its Chinese and English versions.
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { zh: zh.into(), en: en.into() }
+    }
+
+    /// The text in `lang` (Traditional converted from the Simplified version).
+    pub fn render(&self, lang: Lang, scripts: &Scripts) -> String {
+        match lang {
+            Lang::En => self.en.clone(),
+            Lang::Zh | Lang::ZhHant => scripts.localize(lang, &self.zh),
+        }
+    }
+}
+
 /// The OpenCC tables could not be loaded (a broken build, never bad input).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot load the Chinese script converter: {0}")]

@@ -13,3 +13,5 @@ pub mod bot;
 pub mod chat;
 pub mod cli;
 pub mod eval;
+pub mod dialog;
+pub mod store;

@@ -14,10 +14,10 @@ pub mod translation;
 use serde::Deserialize;
 
 pub use answer::{Answer, Source};
-pub use tiers::{Bilingual, Tier, TierItem, TierMatch, TierTable};
+pub use tiers::{Tier, TierItem, TierMatch, TierTable};
 
 use crate::assets::{AssetError, Assets};
-use crate::lang::{LangError, Scripts};
+use crate::lang::{Bilingual, LangError, Scripts};
 use document::Document;
 use index::PassageIndex;
 use lexicon::{GLOSSARY_FILE, Lexicon, SYNONYMS_FILE};

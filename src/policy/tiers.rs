@@ -6,19 +6,10 @@ use serde::Deserialize;
 
 use super::PolicyError;
 use super::document::Document;
+use crate::lang::Bilingual;
 
 /// File name of the tier table in the corpus directory.
 pub const TIERS_FILE: &str = "tiers.toml";
-
-/// A text in both languages the data is written in.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Bilingual {
-    /// Simplified Chinese.
-    pub zh: String,
-    /// English.
-    pub en: String,
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
