@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, include_dir};
 
 static CORPUS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/corpus");
+static DIALOGS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/dialogs");
 
 /// Where a family of data files comes from.
 #[derive(Debug, Clone)]
@@ -39,6 +40,32 @@ impl Assets {
             Some(dir) => Self::Directory(dir.to_path_buf()),
             None => Self::Embedded { kind: "corpus", dir: &CORPUS },
         }
+    }
+
+    /// The form definitions: the embedded ones, or the files in `dir`.
+    pub fn dialogs(dir: Option<&Path>) -> Self {
+        match dir {
+            Some(dir) => Self::Directory(dir.to_path_buf()),
+            None => Self::Embedded { kind: "dialogs", dir: &DIALOGS },
+        }
+    }
+
+    /// The names of the files ending in `.{extension}`, sorted.
+    pub fn names(&self, extension: &str) -> Result<Vec<String>, AssetError> {
+        let suffix = format!(".{extension}");
+        let mut names: Vec<String> = match self {
+            Self::Embedded { dir, .. } => dir
+                .files()
+                .filter_map(|file| file.path().file_name()?.to_str().map(str::to_owned))
+                .collect(),
+            Self::Directory(path) => std::fs::read_dir(path)
+                .map_err(|source| AssetError::Unreadable { place: self.place(), name: String::new(), source })?
+                .filter_map(|entry| entry.ok()?.file_name().to_str().map(str::to_owned))
+                .collect(),
+        };
+        names.retain(|name| name.ends_with(&suffix));
+        names.sort();
+        Ok(names)
     }
 
     /// Where the files come from, for messages.
@@ -79,6 +106,12 @@ mod tests {
     fn embedded_corpus_has_its_manifest() {
         let text = Assets::corpus(None).read("corpus.toml").unwrap();
         assert!(text.contains("document"));
+    }
+
+    #[test]
+    fn lists_files_by_extension_in_order() {
+        let names = Assets::corpus(None).names("toml").unwrap();
+        assert_eq!(names, ["corpus.toml", "glossary.toml", "synonyms.toml", "tiers.toml"]);
     }
 
     #[test]

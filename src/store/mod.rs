@@ -1,1 +1,309 @@
-//! Persistence (placeholder).
+//! Persistence: users, their dialog sessions, filed applications with their audit log and
+//! attachments, in SQLite (the default: one embedded file) or PostgreSQL (several bot instances
+//! sharing one database).
+//!
+//! Every query is one SQL text for both backends, run through sqlx's `Any` driver, so it may only
+//! use portable SQL (`$n` placeholders, `RETURNING`, `ON CONFLICT`) and the types `Any` decodes:
+//! `i64`, `String` and their `Option`s. Times are epoch milliseconds passed in by the caller as
+//! `now`; JSON is stored as text. Each query is a function taking `&mut AnyConnection`, so a caller
+//! composes several in one transaction from [`Store::begin`] or runs one on [`Store::acquire`]:
+//!
+//! ```ignore
+//! let mut tx = store.begin().await?;
+//! store::sessions::save(&mut tx, user_id, "apartment", &state, Some(version), now).await?;
+//! tx.commit().await?;
+//! ```
+
+pub mod applications;
+pub mod attachments;
+pub mod events;
+pub mod sessions;
+pub mod users;
+
+use std::borrow::Cow;
+
+use sqlx::any::{AnyPoolOptions, AnyQueryResult, AnyRow};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, FromRow, Transaction};
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One file beside the bot (`sqlite://policybot.db`).
+    Sqlite,
+    /// A server shared by several bot instances (`postgres://…`).
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a connection URL names by its scheme.
+    fn of_url(url: &str) -> Option<Backend> {
+        match url.split_once(':')?.0 {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+
+    /// SQLite has one writer at a time whatever the pool size, so a few connections suffice for
+    /// concurrent readers; a server serves more.
+    fn max_connections(self) -> u32 {
+        match self {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        }
+    }
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or opened; the URL is shown without its password.
+    #[error("cannot connect to the database at {url_redacted}")]
+    Connect {
+        url_redacted: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("cannot migrate the database schema")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    /// A query failed (an id that does not exist is `Query(sqlx::Error::RowNotFound)`).
+    #[error("database query failed")]
+    Query(#[from] sqlx::Error),
+    /// Someone else changed the row first: an optimistic version, a compare-and-set or a unique
+    /// name lost a race. The caller reloads and decides again.
+    #[error("{what} was changed concurrently")]
+    Conflict { what: &'static str },
+    /// A row holds a value its type cannot have.
+    #[error("the database holds an impossible row: {0}")]
+    Corrupt(String),
+}
+
+/// The database: a connection pool and the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Settings SQLite keeps per connection (except `journal_mode`, which the file remembers):
+/// - `busy_timeout` first, so that the others, and every later statement, wait up to 5 s for a
+///   lock held by another connection instead of failing at once;
+/// - WAL: readers and the writer do not block each other;
+/// - `synchronous = NORMAL`: in WAL mode a commit survives a crash of the process, but the last
+///   commits may be lost (never corrupting the file) if the machine loses power; `FULL` would
+///   add an fsync to every commit, i.e. to every message, for data a user can retype;
+/// - `foreign_keys`: off in SQLite unless each connection asks.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
+                              PRAGMA journal_mode = WAL; \
+                              PRAGMA synchronous = NORMAL; \
+                              PRAGMA foreign_keys = ON;";
+
+impl Store {
+    /// Connects to `url` (`sqlite://policybot.db`, `postgres://user:password@host/db`), creating
+    /// a missing SQLite file, and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let url_redacted = redact(url);
+        let connect_error = |source| StoreError::Connect {
+            url_redacted: url_redacted.clone(),
+            source,
+        };
+        let backend = Backend::of_url(url).ok_or_else(|| {
+            connect_error(sqlx::Error::Configuration(
+                "the database URL must start with sqlite: or postgres:".into(),
+            ))
+        })?;
+        let url = match backend {
+            Backend::Sqlite => create_if_missing(url),
+            Backend::Postgres => Cow::Borrowed(url),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(backend.max_connections())
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        sqlx::raw_sql(SQLITE_PRAGMAS).execute(conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(connect_error)?;
+        // On PostgreSQL the migrator holds an advisory lock, so instances starting together
+        // migrate one after the other.
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.run(&pool).await.map_err(StoreError::Migrate)?;
+        tracing::info!(url = %url_redacted, ?backend, "database ready");
+        Ok(Store { pool, backend })
+    }
+
+    /// The backend this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for what the query functions do not cover (health checks).
+    pub fn pool(&self) -> &sqlx::AnyPool {
+        &self.pool
+    }
+
+    /// Starts a transaction; it rolls back when dropped without `commit`.
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(match self.backend {
+            // A deferred SQLite transaction that reads and then writes cannot wait for the write
+            // lock: it fails at once with SQLITE_BUSY when another writer went first, whatever
+            // the busy timeout. Taking the lock up front makes concurrent transactions queue.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            // PostgreSQL locks rows, not the database: writers wait for each other as needed.
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// A connection from the pool, for queries that need no transaction.
+    pub async fn acquire(&self) -> Result<PoolConnection<Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Waits for the connections in use to come back, then closes them all.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// SQLite opens only an existing file unless told `mode=rwc`, and the default database is a file
+/// that the first start creates. An explicit `mode` (`ro`, `memory`…) is left alone.
+fn create_if_missing(url: &str) -> Cow<'_, str> {
+    let query = url.split_once('?').map(|(_, query)| query);
+    let has_mode = query.is_some_and(|query| query.split('&').any(|p| p.starts_with("mode=")));
+    if has_mode || url.contains(":memory:") {
+        Cow::Borrowed(url)
+    } else {
+        let separator = if query.is_some() { '&' } else { '?' };
+        Cow::Owned(format!("{url}{separator}mode=rwc"))
+    }
+}
+
+/// `url` with its password, in the user part or (for PostgreSQL) a `password=` parameter,
+/// replaced by `***`, for messages and logs.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{user}:***@{host}")
+        }
+        _ => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let params: Vec<&str> = query
+                .split('&')
+                .map(|p| {
+                    if p.starts_with("password=") {
+                        "password=***"
+                    } else {
+                        p
+                    }
+                })
+                .collect();
+            format!("{path}?{}", params.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+/// Maps a row to `T`. A row that does not fit (a value of another type, or NULL where none can
+/// be) was not written by these queries: that is corruption, not a failed query.
+fn decode<T: for<'r> FromRow<'r, AnyRow>>(row: &AnyRow) -> Result<T, StoreError> {
+    T::from_row(row)
+        .map_err(|error| StoreError::Corrupt(format!("{}: {error}", std::any::type_name::<T>())))
+}
+
+/// [`decode`] for a row that may be missing.
+fn decode_optional<T: for<'r> FromRow<'r, AnyRow>>(
+    row: Option<AnyRow>,
+) -> Result<Option<T>, StoreError> {
+    row.as_ref().map(decode).transpose()
+}
+
+/// [`decode`] for every row.
+fn decode_all<T: for<'r> FromRow<'r, AnyRow>>(rows: &[AnyRow]) -> Result<Vec<T>, StoreError> {
+    rows.iter().map(decode).collect()
+}
+
+/// The outcome of an update of one row by id: a missing row means the caller's id is unknown.
+fn one_row(result: AnyQueryResult) -> Result<(), StoreError> {
+    match result.rows_affected() {
+        0 => Err(sqlx::Error::RowNotFound.into()),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_the_password_in_the_user_part() {
+        assert_eq!(
+            redact("postgres://bot:s3cr%40t@db.local:5432/policybot?sslmode=require"),
+            "postgres://bot:***@db.local:5432/policybot?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn redact_hides_a_password_parameter() {
+        assert_eq!(
+            redact("postgres://db.local/policybot?user=bot&password=s3cret&sslmode=require"),
+            "postgres://db.local/policybot?user=bot&password=***&sslmode=require"
+        );
+    }
+
+    #[test]
+    fn redact_keeps_urls_without_password() {
+        for url in [
+            "postgres://postgres@127.0.0.1:5433/postgres",
+            "sqlite://policybot.db",
+        ] {
+            assert_eq!(redact(url), url);
+        }
+    }
+
+    #[test]
+    fn sqlite_files_are_created_unless_a_mode_is_given() {
+        assert_eq!(
+            create_if_missing("sqlite://bot.db"),
+            "sqlite://bot.db?mode=rwc"
+        );
+        assert_eq!(
+            create_if_missing("sqlite://bot.db?cache=shared"),
+            "sqlite://bot.db?cache=shared&mode=rwc"
+        );
+        assert_eq!(
+            create_if_missing("sqlite://bot.db?mode=ro"),
+            "sqlite://bot.db?mode=ro"
+        );
+        assert_eq!(create_if_missing("sqlite::memory:"), "sqlite::memory:");
+    }
+
+    #[test]
+    fn backend_follows_the_scheme() {
+        assert_eq!(Backend::of_url("sqlite://bot.db"), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::of_url("postgresql://h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::of_url("mysql://h/db"), None);
+        assert_eq!(Backend::of_url("bot.db"), None);
+    }
+}

@@ -1,0 +1,530 @@
+//! Flow definitions: `dialogs/*.toml` read with serde into raw structs, then validated into a
+//! [`Flow`] — every reference, regex, bound and translation checked at load, so a broken file is
+//! an error naming the file and the step, never a surprise in front of a user.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Months, NaiveDate, TimeDelta};
+use regex::Regex;
+use serde::Deserialize;
+
+use super::DialogError;
+use crate::lang::{Bilingual, Lang};
+use crate::policy::TierTable;
+
+/// Largest file a form accepts (Telegram lets bots download up to 20 MB).
+pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+/// Longest text answer a form accepts.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+/// The option value meaning "something not listed".
+pub const OTHER: &str = "other";
+/// The option value meaning "none of these" in a multi-choice.
+pub const NONE: &str = "none";
+
+/// A validated form.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// Identifier used in commands and storage (`talent-apartment`).
+    pub id: String,
+    /// Code in reference numbers (`APARTMENT` → ZJ-APARTMENT-2026-000123).
+    pub code: String,
+    /// The form's name.
+    pub title: Bilingual,
+    /// What the form is for and what to have ready, shown when it starts.
+    pub intro: Bilingual,
+    /// The policy clause the form rests on.
+    pub clause: Option<u8>,
+    /// Whether finishing the form files an application (false for the eligibility check).
+    pub files: bool,
+    /// The language the form is asked in when the user has not chosen one.
+    pub lang: Option<Lang>,
+    /// Words that, with an intent to apply, start this form from free text.
+    pub triggers: Vec<String>,
+    /// The step whose answer (a tier item) gives the applicant's tier.
+    pub tier_from: Option<String>,
+    /// A form offered when this one ends, prefilled from its tier answer.
+    pub next: Option<String>,
+    /// The questions, in order.
+    pub steps: Vec<Step>,
+}
+
+/// One question of a form.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Key of the answer (`id_card`).
+    pub key: String,
+    /// What kind of answer it takes.
+    pub kind: Kind,
+    /// The question.
+    pub prompt: Bilingual,
+    /// Extra explanation, shown on request and after a wrong answer.
+    pub help: Option<Bilingual>,
+    /// Whether the user may skip it.
+    pub optional: bool,
+    /// Whether the answer is personal data (consent is asked before the first one).
+    pub personal: bool,
+    /// Asked only when an earlier answer has one of some values.
+    pub when: Option<Condition>,
+}
+
+/// A condition on an earlier answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// The earlier step.
+    pub step: String,
+    /// The values that make the condition true (choice values; `yes`/`no`).
+    pub any_of: Vec<String>,
+}
+
+/// The kinds of answer a step takes.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// Free text with length bounds and an optional pattern.
+    Text { min: usize, max: usize, pattern: Option<Regex>, hint: Option<Bilingual> },
+    /// One option.
+    Choice { options: Vec<Choice> },
+    /// Several options.
+    MultiChoice { options: Vec<Choice>, min: usize },
+    /// Yes or no.
+    YesNo,
+    /// A whole number in a range.
+    Integer { min: i64, max: i64 },
+    /// A date (or a month) within bounds relative to the day asked.
+    Date { earliest: Option<DateBound>, latest: Option<DateBound>, working_days_only: bool, month_only: bool },
+    /// A mainland China mobile number.
+    Phone,
+    /// A PRC resident identity card number.
+    IdCard,
+    /// A passport number.
+    Passport,
+    /// An e-mail address.
+    Email,
+    /// A photo or document.
+    File { accept: Vec<FileType>, max_bytes: u64 },
+}
+
+/// An option of a choice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// Stored value.
+    pub value: String,
+    /// What the user sees.
+    pub label: Bilingual,
+}
+
+/// File types a file step accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileType {
+    /// JPEG, PNG, WebP, HEIC photos.
+    Image,
+    /// PDF documents.
+    Pdf,
+}
+
+impl FileType {
+    /// Whether a MIME type is of this file type.
+    pub fn accepts(self, mime: &str) -> bool {
+        match self {
+            Self::Image => matches!(mime, "image/jpeg" | "image/png" | "image/webp" | "image/heic"),
+            Self::Pdf => mime == "application/pdf",
+        }
+    }
+}
+
+/// A date bound: fixed, or relative to the day the question is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateBound {
+    /// A fixed date.
+    Fixed(NaiveDate),
+    /// Days from today (negative: in the past).
+    Days(i64),
+    /// Months from today.
+    Months(i32),
+    /// Years from today.
+    Years(i32),
+}
+
+impl DateBound {
+    /// Parses `today`, `+7d`, `-100y`, `+12m` or `2020-01-01`.
+    fn parse(text: &str) -> Option<Self> {
+        if text == "today" {
+            return Some(Self::Days(0));
+        }
+        if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Some(Self::Fixed(date));
+        }
+        let unit = text.chars().last()?;
+        let number = &text[..text.len() - unit.len_utf8()];
+        let number: i64 = number.strip_prefix('+').unwrap_or(number).parse().ok()?;
+        match unit {
+            'd' => Some(Self::Days(number)),
+            'm' => i32::try_from(number).ok().map(Self::Months),
+            'y' => i32::try_from(number).ok().map(Self::Years),
+            _ => None,
+        }
+    }
+
+    /// The date the bound means on `today` (a month later than Jan 31 is the end of February).
+    pub fn resolve(self, today: NaiveDate) -> NaiveDate {
+        let shift_months = |months: i32| {
+            let magnitude = Months::new(months.unsigned_abs());
+            if months >= 0 { today.checked_add_months(magnitude) } else { today.checked_sub_months(magnitude) }
+        };
+        let resolved = match self {
+            Self::Fixed(date) => Some(date),
+            Self::Days(days) => today.checked_add_signed(TimeDelta::days(days)),
+            Self::Months(months) => shift_months(months),
+            Self::Years(years) => shift_months(years.saturating_mul(12)),
+        };
+        let overflow = match self {
+            Self::Days(n) if n > 0 => NaiveDate::MAX,
+            Self::Months(n) | Self::Years(n) if n > 0 => NaiveDate::MAX,
+            _ => NaiveDate::MIN,
+        };
+        resolved.unwrap_or(overflow)
+    }
+}
+
+/// A text in `zh` and `en` as written in TOML; checked into a [`Bilingual`].
+type RawText = BTreeMap<String, String>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFlow {
+    id: String,
+    code: String,
+    title: RawText,
+    intro: RawText,
+    clause: Option<u8>,
+    #[serde(default = "files_by_default")]
+    files: bool,
+    lang: Option<String>,
+    #[serde(default)]
+    triggers: Vec<String>,
+    tier_from: Option<String>,
+    next: Option<String>,
+    #[serde(rename = "step")]
+    steps: Vec<RawStep>,
+}
+
+fn files_by_default() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    key: String,
+    kind: String,
+    prompt: RawText,
+    help: Option<RawText>,
+    #[serde(default)]
+    optional: bool,
+    personal: Option<bool>,
+    when: Option<RawCondition>,
+    min: Option<i64>,
+    max: Option<i64>,
+    pattern: Option<String>,
+    pattern_hint: Option<RawText>,
+    options: Option<Vec<RawChoice>>,
+    options_from: Option<String>,
+    earliest: Option<String>,
+    latest: Option<String>,
+    #[serde(default)]
+    working_days_only: bool,
+    accept: Option<Vec<FileType>>,
+    max_mb: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChoice {
+    value: String,
+    zh: Option<String>,
+    en: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCondition {
+    step: String,
+    any_of: Vec<String>,
+}
+
+/// Reports problems in one file, naming the step.
+struct Checker<'a> {
+    file: &'a str,
+    step: Option<String>,
+}
+
+impl Checker<'_> {
+    fn error(&self, message: impl Into<String>) -> DialogError {
+        DialogError::Flow { file: self.file.to_owned(), step: self.step.clone(), message: message.into() }
+    }
+
+    fn text(&self, what: &str, raw: &RawText) -> Result<Bilingual, DialogError> {
+        if let Some(extra) = raw.keys().find(|key| !matches!(key.as_str(), "zh" | "en")) {
+            return Err(self.error(format!("{what} has an unknown language {extra:?} (write zh and en; Traditional is derived)")));
+        }
+        let get = |lang: &str, name: &str| match raw.get(lang).map(|t| t.trim()) {
+            Some(text) if !text.is_empty() => Ok(text.to_owned()),
+            _ => Err(self.error(format!("{what} has no {name} ({lang}) text"))),
+        };
+        Ok(Bilingual::new(get("zh", "Chinese")?, get("en", "English")?))
+    }
+
+    fn unexpected(&self, kind: &str, present: &[(&str, bool)]) -> Result<(), DialogError> {
+        match present.iter().find(|(_, is_present)| *is_present) {
+            Some((name, _)) => Err(self.error(format!("`{name}` does not apply to a {kind} step"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Flow {
+    /// Reads and validates one flow file. `tiers` provides the options of steps with
+    /// `options_from = "tiers"`.
+    pub fn parse(file: &str, text: &str, tiers: &TierTable) -> Result<Self, DialogError> {
+        let mut checker = Checker { file, step: None };
+        let raw: RawFlow = toml::from_str(text).map_err(|err| checker.error(err.to_string().trim_end().to_owned()))?;
+        if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            return Err(checker.error(format!("id {:?} must be lowercase letters, digits and dashes", raw.id)));
+        }
+        if raw.code.is_empty() || !raw.code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            return Err(checker.error(format!("code {:?} must be uppercase letters and digits", raw.code)));
+        }
+        let lang = match raw.lang.as_deref() {
+            None => None,
+            Some(code) => Some(Lang::from_code(code).ok_or_else(|| checker.error(format!("unknown lang {code:?}")))?),
+        };
+        let title = checker.text("title", &raw.title)?;
+        let intro = checker.text("intro", &raw.intro)?;
+        if raw.steps.is_empty() {
+            return Err(checker.error("has no [[step]]"));
+        }
+        let mut steps: Vec<Step> = Vec::with_capacity(raw.steps.len());
+        for raw_step in raw.steps {
+            checker.step = Some(raw_step.key.clone());
+            if steps.iter().any(|step| step.key == raw_step.key) {
+                return Err(checker.error("the key is used by an earlier step"));
+            }
+            steps.push(parse_step(&checker, raw_step, &steps, tiers)?);
+        }
+        checker.step = None;
+        if let Some(key) = &raw.tier_from {
+            let from_tiers = steps.iter().find(|step| &step.key == key).is_some_and(|step| step.is_tier_choice(tiers));
+            if !from_tiers {
+                return Err(checker.error(format!("tier_from {key:?} is not a step with options_from = \"tiers\"")));
+            }
+        }
+        Ok(Self {
+            id: raw.id,
+            code: raw.code,
+            title,
+            intro,
+            clause: raw.clause,
+            files: raw.files,
+            lang,
+            triggers: raw.triggers.iter().map(|t| t.to_lowercase()).collect(),
+            tier_from: raw.tier_from,
+            next: raw.next,
+            steps,
+        })
+    }
+
+    /// The step with the given key.
+    pub fn step(&self, key: &str) -> Option<&Step> {
+        self.steps.iter().find(|step| step.key == key)
+    }
+
+    /// The position of the step with the given key.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.steps.iter().position(|step| step.key == key)
+    }
+}
+
+impl Step {
+    /// The options of a choice or multi-choice step.
+    pub fn options(&self) -> &[Choice] {
+        match &self.kind {
+            Kind::Choice { options } | Kind::MultiChoice { options, .. } => options,
+            _ => &[],
+        }
+    }
+
+    /// Whether the options are the tier table's items (plus "other" or "none").
+    fn is_tier_choice(&self, tiers: &TierTable) -> bool {
+        let items: HashSet<&str> = tiers.tiers.iter().flat_map(|t| &t.items).map(|i| i.id.as_str()).collect();
+        !self.options().is_empty() && self.options().iter().all(|o| o.value == OTHER || o.value == NONE || items.contains(o.value.as_str()))
+    }
+}
+
+fn parse_step(checker: &Checker<'_>, raw: RawStep, earlier: &[Step], tiers: &TierTable) -> Result<Step, DialogError> {
+    if raw.key.is_empty() || !raw.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(checker.error("key must be lowercase letters, digits and underscores"));
+    }
+    let prompt = checker.text("prompt", &raw.prompt)?;
+    let help = raw.help.as_ref().map(|help| checker.text("help", help)).transpose()?;
+    let kind = parse_kind(checker, &raw, tiers)?;
+    let when = raw.when.map(|condition| parse_condition(checker, condition, earlier)).transpose()?;
+    let personal = raw.personal.unwrap_or(matches!(kind, Kind::Phone | Kind::IdCard | Kind::Passport | Kind::Email));
+    Ok(Step { key: raw.key, kind, prompt, help, optional: raw.optional, personal, when })
+}
+
+fn parse_kind(checker: &Checker<'_>, raw: &RawStep, tiers: &TierTable) -> Result<Kind, DialogError> {
+    let has_bounds = raw.min.is_some() || raw.max.is_some();
+    let has_options = raw.options.is_some() || raw.options_from.is_some();
+    let has_dates = raw.earliest.is_some() || raw.latest.is_some() || raw.working_days_only;
+    let has_file = raw.accept.is_some() || raw.max_mb.is_some();
+    let has_pattern = raw.pattern.is_some() || raw.pattern_hint.is_some();
+    let kind = raw.kind.as_str();
+    let none_but = |allowed: &[&str]| {
+        let present = [
+            ("min/max", has_bounds),
+            ("options", has_options),
+            ("earliest/latest/working_days_only", has_dates),
+            ("accept/max_mb", has_file),
+            ("pattern", has_pattern),
+        ];
+        let disallowed: Vec<(&str, bool)> = present.into_iter().filter(|(name, _)| !allowed.contains(name)).collect();
+        checker.unexpected(kind, &disallowed)
+    };
+    match kind {
+        "text" => {
+            none_but(&["min/max", "pattern"])?;
+            let min = bound(checker, raw.min, 1, 0, MAX_TEXT_CHARS as i64)? as usize;
+            let max = bound(checker, raw.max, MAX_TEXT_CHARS as i64, 1, MAX_TEXT_CHARS as i64)? as usize;
+            if min > max {
+                return Err(checker.error(format!("min {min} is greater than max {max}")));
+            }
+            let pattern = raw
+                .pattern
+                .as_deref()
+                .map(|p| Regex::new(p).map_err(|err| checker.error(format!("bad pattern: {err}"))))
+                .transpose()?;
+            let hint = raw.pattern_hint.as_ref().map(|hint| checker.text("pattern_hint", hint)).transpose()?;
+            if pattern.is_some() != hint.is_some() {
+                return Err(checker.error("pattern and pattern_hint go together (the hint tells the user the format)"));
+            }
+            Ok(Kind::Text { min, max, pattern, hint })
+        }
+        "choice" | "multi_choice" => {
+            none_but(&["options", "min/max"])?;
+            let options = parse_options(checker, raw, tiers)?;
+            if kind == "choice" {
+                none_but(&["options"])?;
+                return Ok(Kind::Choice { options });
+            }
+            let min = bound(checker, raw.min, 1, 0, options.len() as i64)? as usize;
+            if raw.max.is_some() {
+                return Err(checker.error("multi_choice takes `min` only"));
+            }
+            Ok(Kind::MultiChoice { options, min })
+        }
+        "integer" => {
+            none_but(&["min/max"])?;
+            let min = raw.min.ok_or_else(|| checker.error("integer needs `min`"))?;
+            let max = raw.max.ok_or_else(|| checker.error("integer needs `max`"))?;
+            if min > max {
+                return Err(checker.error(format!("min {min} is greater than max {max}")));
+            }
+            Ok(Kind::Integer { min, max })
+        }
+        "date" | "month" => {
+            none_but(&["earliest/latest/working_days_only"])?;
+            let date_bound = |text: &Option<String>| {
+                text.as_deref()
+                    .map(|t| DateBound::parse(t).ok_or_else(|| checker.error(format!("bad date bound {t:?} (use today, +7d, -100y, +12m or 2026-01-31)"))))
+                    .transpose()
+            };
+            Ok(Kind::Date {
+                earliest: date_bound(&raw.earliest)?,
+                latest: date_bound(&raw.latest)?,
+                working_days_only: raw.working_days_only,
+                month_only: kind == "month",
+            })
+        }
+        "file" => {
+            none_but(&["accept/max_mb"])?;
+            let accept = raw.accept.clone().unwrap_or_else(|| vec![FileType::Image, FileType::Pdf]);
+            if accept.is_empty() {
+                return Err(checker.error("accept lists no file type"));
+            }
+            let max_bytes = raw.max_mb.map_or(MAX_FILE_BYTES, |mb| mb.saturating_mul(1024 * 1024));
+            if max_bytes == 0 || max_bytes > MAX_FILE_BYTES {
+                return Err(checker.error(format!("max_mb must be between 1 and {}", MAX_FILE_BYTES / 1024 / 1024)));
+            }
+            Ok(Kind::File { accept, max_bytes })
+        }
+        "yes_no" | "phone" | "id_card" | "passport" | "email" => {
+            none_but(&[])?;
+            Ok(match kind {
+                "yes_no" => Kind::YesNo,
+                "phone" => Kind::Phone,
+                "id_card" => Kind::IdCard,
+                "passport" => Kind::Passport,
+                _ => Kind::Email,
+            })
+        }
+        other => Err(checker.error(format!(
+            "unknown kind {other:?} (text, choice, multi_choice, yes_no, integer, date, month, phone, id_card, passport, email, file)"
+        ))),
+    }
+}
+
+fn bound(checker: &Checker<'_>, value: Option<i64>, default: i64, low: i64, high: i64) -> Result<i64, DialogError> {
+    let value = value.unwrap_or(default);
+    if (low..=high).contains(&value) {
+        Ok(value)
+    } else {
+        Err(checker.error(format!("{value} is outside {low}..={high}")))
+    }
+}
+
+fn parse_options(checker: &Checker<'_>, raw: &RawStep, tiers: &TierTable) -> Result<Vec<Choice>, DialogError> {
+    let mut options = match raw.options_from.as_deref() {
+        None => Vec::new(),
+        Some("tiers") => tiers
+            .tiers
+            .iter()
+            .flat_map(|tier| &tier.items)
+            .map(|item| Choice { value: item.id.clone(), label: Bilingual::new(item.zh.clone(), item.en.clone()) })
+            .collect(),
+        Some(other) => return Err(checker.error(format!("unknown options_from {other:?} (only \"tiers\")"))),
+    };
+    for option in raw.options.iter().flatten() {
+        let mut text = RawText::new();
+        text.extend(option.zh.clone().map(|zh| ("zh".to_owned(), zh)));
+        text.extend(option.en.clone().map(|en| ("en".to_owned(), en)));
+        let label = checker.text(&format!("option {:?}", option.value), &text)?;
+        options.push(Choice { value: option.value.clone(), label });
+    }
+    if options.len() < 2 {
+        return Err(checker.error("a choice needs at least two options"));
+    }
+    let mut seen = HashSet::new();
+    if let Some(duplicate) = options.iter().find(|option| !seen.insert(option.value.as_str())) {
+        return Err(checker.error(format!("option {:?} appears twice", duplicate.value)));
+    }
+    Ok(options)
+}
+
+fn parse_condition(checker: &Checker<'_>, raw: RawCondition, earlier: &[Step]) -> Result<Condition, DialogError> {
+    let step = earlier
+        .iter()
+        .find(|step| step.key == raw.step)
+        .ok_or_else(|| checker.error(format!("`when` refers to {:?}, which is not an earlier step", raw.step)))?;
+    let allowed: Vec<&str> = match &step.kind {
+        Kind::YesNo => vec!["yes", "no"],
+        Kind::Choice { options } | Kind::MultiChoice { options, .. } => options.iter().map(|o| o.value.as_str()).collect(),
+        _ => return Err(checker.error(format!("`when` needs a choice or yes_no step, and {:?} is not one", raw.step))),
+    };
+    if raw.any_of.is_empty() {
+        return Err(checker.error("`when` lists no value in any_of"));
+    }
+    if let Some(unknown) = raw.any_of.iter().find(|value| !allowed.contains(&value.as_str())) {
+        return Err(checker.error(format!("`when` value {unknown:?} is not an answer of {:?} ({})", raw.step, allowed.join(", "))));
+    }
+    Ok(Condition { step: raw.step, any_of: raw.any_of })
+}

@@ -1,0 +1,41 @@
+//! What the bot says back: text plus optional buttons, independent of any messenger. Adapters
+//! turn buttons into inline keyboards (Telegram) or numbered lines (terminal).
+
+use serde::{Deserialize, Serialize};
+
+/// A message to the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// Plain text (no markup).
+    pub text: String,
+    /// Buttons under the message, in order.
+    pub buttons: Vec<Button>,
+}
+
+/// A button: what it says, and what pressing it sends back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    /// The label.
+    pub label: String,
+    /// The data sent back when pressed (at most 64 bytes, Telegram's limit for callback data).
+    pub data: String,
+}
+
+impl Reply {
+    /// A message without buttons.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self { text: text.into(), buttons: Vec::new() }
+    }
+
+    /// A message with buttons.
+    pub fn with_buttons(text: impl Into<String>, buttons: Vec<Button>) -> Self {
+        Self { text: text.into(), buttons }
+    }
+}
+
+impl Button {
+    /// A button.
+    pub fn new(label: impl Into<String>, data: impl Into<String>) -> Self {
+        Self { label: label.into(), data: data.into() }
+    }
+}

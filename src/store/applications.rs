@@ -1,0 +1,220 @@
+//! Filed forms: the answers a user confirmed, under a reference number the user can quote, with
+//! the review status staff move along (the audit of each move is in `events`).
+
+use sqlx::AnyConnection;
+
+use super::{StoreError, decode, decode_all, decode_optional, one_row};
+
+/// The columns of [`Application`], in one place for every query that returns applications.
+macro_rules! columns {
+    () => {
+        "id, reference, flow, user_id, answers, status, created_at, updated_at"
+    };
+}
+
+/// A filed form.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Application {
+    /// Our id, used by events and attachments.
+    pub id: i64,
+    /// The number the user and staff quote, e.g. `ZJ-APARTMENT-2026-000123`; unique.
+    pub reference: String,
+    /// The flow the form was filled with.
+    pub flow: String,
+    /// The user who filed it.
+    pub user_id: i64,
+    /// The answers, as JSON.
+    pub answers: String,
+    /// The review status ("submitted", "approved"…), owned by the staff workflow.
+    pub status: String,
+    /// When it was filed (epoch ms).
+    pub created_at: i64,
+    /// When its status or answers last changed (epoch ms).
+    pub updated_at: i64,
+}
+
+/// A form about to be filed.
+#[derive(Debug, Clone, Copy)]
+pub struct NewApplication<'a> {
+    /// The reference number, usually built from [`next_sequence`].
+    pub reference: &'a str,
+    /// The flow the form was filled with.
+    pub flow: &'a str,
+    /// The user filing it.
+    pub user_id: i64,
+    /// The answers, as JSON.
+    pub answers: &'a str,
+    /// The initial status.
+    pub status: &'a str,
+}
+
+/// Which applications [`list`] returns; `None` fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this flow.
+    pub flow: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only those filed at or after this time (epoch ms).
+    pub since: Option<i64>,
+}
+
+/// Atomically increments and returns the named counter (first call returns 1). Used for reference
+/// numbers like ZJ-APARTMENT-2026-000123 (counter name "APARTMENT-2026"); must be safe under
+/// concurrent callers on both backends (single UPSERT … RETURNING).
+pub async fn next_sequence(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO counters (name, value) VALUES ($1, 1) \
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+    )
+    .bind(name)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Files a form at `now`. A reference already in use is a
+/// [`Conflict`](StoreError::Conflict): the caller lost a race for it and takes the next number.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    new: &NewApplication<'_>,
+    now: i64,
+) -> Result<Application, StoreError> {
+    let row = sqlx::query(concat!(
+        "INSERT INTO applications (reference, flow, user_id, answers, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
+        columns!()
+    ))
+    .bind(new.reference)
+    .bind(new.flow)
+    .bind(new.user_id)
+    .bind(new.answers)
+    .bind(new.status)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|error| match error {
+        sqlx::Error::Database(ref db) if db.is_unique_violation() => StoreError::Conflict {
+            what: "application reference",
+        },
+        error => error.into(),
+    })?;
+    decode(&row)
+}
+
+/// The application with this reference number, if any.
+pub async fn by_reference(
+    conn: &mut AnyConnection,
+    reference: &str,
+) -> Result<Option<Application>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM applications WHERE reference = $1"
+    ))
+    .bind(reference)
+    .fetch_optional(&mut *conn)
+    .await?;
+    decode_optional(row)
+}
+
+/// The application with this id, if any.
+pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Application>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM applications WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    decode_optional(row)
+}
+
+/// The applications a user filed, newest first.
+pub async fn of_user(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> Result<Vec<Application>, StoreError> {
+    // `id` breaks ties between forms filed in the same millisecond.
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM applications WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    decode_all(&rows)
+}
+
+/// The applications that pass `filter`, newest first.
+pub async fn list(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+) -> Result<Vec<Application>, StoreError> {
+    // One text for every combination of filters: a NULL parameter switches its filter off. The
+    // CASTs give PostgreSQL a type for a parameter it would otherwise see only in `IS NULL`.
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM applications \
+         WHERE (CAST($1 AS TEXT) IS NULL OR flow = $1) \
+           AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
+           AND (CAST($3 AS BIGINT) IS NULL OR created_at >= $3) \
+         ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(filter.flow.as_deref())
+    .bind(filter.status.as_deref())
+    .bind(filter.since)
+    .fetch_all(&mut *conn)
+    .await?;
+    decode_all(&rows)
+}
+
+/// Compare-and-set: Conflict unless the current status is `expected`.
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: i64,
+    expected: &str,
+    to: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let result = sqlx::query(
+        "UPDATE applications SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(expected)
+    .bind(to)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if result.rows_affected() == 0 {
+        return Err(StoreError::Conflict {
+            what: "application status",
+        });
+    }
+    Ok(())
+}
+
+/// Replaces the answers (after a "need more information" request was answered).
+pub async fn set_answers(
+    conn: &mut AnyConnection,
+    id: i64,
+    answers: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let result = sqlx::query("UPDATE applications SET answers = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(answers)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    one_row(result)
+}
+
+/// How many applications were filed.
+pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM applications")
+        .fetch_one(&mut *conn)
+        .await?)
+}

@@ -1,0 +1,98 @@
+//! The dialog state of the form a user is filling in, saved after every step so that a restart
+//! resumes where the user was. The state is JSON text the dialog engine owns; the version makes
+//! concurrent saves (two bot instances, a double-tapped button) fail instead of overwriting.
+
+use sqlx::AnyConnection;
+
+use super::{StoreError, decode_optional};
+
+/// What [`StoreError::Conflict`] names when a session changed under the caller.
+const CHANGED: StoreError = StoreError::Conflict {
+    what: "dialog session",
+};
+
+/// A user's form in progress.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Session {
+    /// The user filling the form (one session per user).
+    pub user_id: i64,
+    /// The flow being filled.
+    pub flow: String,
+    /// The dialog engine's state, as JSON.
+    pub state: String,
+    /// 1 when created, incremented by every save.
+    pub version: i64,
+    /// When it was last saved (epoch ms).
+    pub updated_at: i64,
+}
+
+/// The user's session, if any.
+pub async fn get(conn: &mut AnyConnection, user_id: i64) -> Result<Option<Session>, StoreError> {
+    let row = sqlx::query(
+        "SELECT user_id, flow, state, version, updated_at FROM dialog_sessions WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    decode_optional(row)
+}
+
+/// `expected` = the version the caller read (None = it saw no session). Inserts (version 1) or
+/// updates where version = expected, returning the new version; Conflict if the row changed
+/// meanwhile (or already exists when expected is None).
+pub async fn save(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    flow: &str,
+    state: &str,
+    expected: Option<i64>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    // Both statements return no row when someone else got there first; DO NOTHING rather than a
+    // failing INSERT keeps the caller's PostgreSQL transaction usable.
+    let query = match expected {
+        None => sqlx::query_scalar(
+            "INSERT INTO dialog_sessions (user_id, flow, state, version, updated_at) \
+             VALUES ($1, $2, $3, 1, $4) ON CONFLICT (user_id) DO NOTHING RETURNING version",
+        ),
+        Some(_) => sqlx::query_scalar(
+            "UPDATE dialog_sessions SET flow = $2, state = $3, version = version + 1, \
+             updated_at = $4 WHERE user_id = $1 AND version = $5 RETURNING version",
+        ),
+    };
+    let query = query.bind(user_id).bind(flow).bind(state).bind(now);
+    let query = match expected {
+        None => query,
+        Some(version) => query.bind(version),
+    };
+    query.fetch_optional(&mut *conn).await?.ok_or(CHANGED)
+}
+
+/// Deletes the session; with Some(expected) only if still at that version (Conflict otherwise);
+/// None = unconditionally. Deleting nothing is fine when expected is None.
+pub async fn delete(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    expected: Option<i64>,
+) -> Result<(), StoreError> {
+    // The CAST gives PostgreSQL a type for a NULL parameter it sees only in `IS NULL`.
+    let result = sqlx::query(
+        "DELETE FROM dialog_sessions \
+         WHERE user_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR version = $2)",
+    )
+    .bind(user_id)
+    .bind(expected)
+    .execute(&mut *conn)
+    .await?;
+    if expected.is_some() && result.rows_affected() == 0 {
+        return Err(CHANGED);
+    }
+    Ok(())
+}
+
+/// How many forms are in progress.
+pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM dialog_sessions")
+        .fetch_one(&mut *conn)
+        .await?)
+}

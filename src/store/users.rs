@@ -1,0 +1,112 @@
+//! People talking to the bot: one row per channel ("telegram", "cli") and id on that channel,
+//! with the language they chose and the version of the privacy notice they consented to.
+
+use sqlx::AnyConnection;
+
+use super::{StoreError, decode, decode_optional, one_row};
+
+/// The columns of [`User`], in one place for every query that returns users.
+macro_rules! columns {
+    () => {
+        "id, channel, external_id, lang, consent_version, consent_at, created_at"
+    };
+}
+
+/// A person talking to the bot on one channel.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct User {
+    /// Our id, used by every other table.
+    pub id: i64,
+    /// The channel the user talks on ("telegram", "cli").
+    pub channel: String,
+    /// The user's id on that channel.
+    pub external_id: String,
+    /// The language of replies ("zh", "zh-Hant", "en").
+    pub lang: String,
+    /// The privacy notice version the user consented to; `None` before consent or after it was
+    /// withdrawn.
+    pub consent_version: Option<String>,
+    /// When the consent was given (epoch ms), set together with `consent_version`.
+    pub consent_at: Option<i64>,
+    /// When the user was first seen (epoch ms).
+    pub created_at: i64,
+}
+
+/// The user with this channel and id, created with `lang` when first seen (an existing user keeps
+/// their language). Concurrent first messages of one user create one row.
+pub async fn get_or_create(
+    conn: &mut AnyConnection,
+    channel: &str,
+    external_id: &str,
+    lang: &str,
+    now: i64,
+) -> Result<User, StoreError> {
+    // DO NOTHING rather than catching a unique violation, which would abort the caller's
+    // PostgreSQL transaction; the SELECT then sees whichever insert won.
+    sqlx::query(
+        "INSERT INTO users (channel, external_id, lang, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (channel, external_id) DO NOTHING",
+    )
+    .bind(channel)
+    .bind(external_id)
+    .bind(lang)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM users WHERE channel = $1 AND external_id = $2"
+    ))
+    .bind(channel)
+    .bind(external_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    decode(&row)
+}
+
+/// The user with this id, if any.
+pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<User>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    decode_optional(row)
+}
+
+/// Changes the user's language.
+pub async fn set_lang(conn: &mut AnyConnection, id: i64, lang: &str) -> Result<(), StoreError> {
+    let result = sqlx::query("UPDATE users SET lang = $2 WHERE id = $1")
+        .bind(id)
+        .bind(lang)
+        .execute(&mut *conn)
+        .await?;
+    one_row(result)
+}
+
+/// Records that the user consented to version `version` of the privacy notice at `now`.
+pub async fn record_consent(
+    conn: &mut AnyConnection,
+    id: i64,
+    version: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let result =
+        sqlx::query("UPDATE users SET consent_version = $2, consent_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(version)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    one_row(result)
+}
+
+/// Withdraws the user's consent.
+pub async fn clear_consent(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+    let result =
+        sqlx::query("UPDATE users SET consent_version = NULL, consent_at = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    one_row(result)
+}

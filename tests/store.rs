@@ -1,0 +1,911 @@
+//! The store against both backends: every test body below runs once on SQLite (a temporary
+//! file) and once on PostgreSQL when `POLICYBOT_TEST_POSTGRES` names a server
+//! (`postgres://postgres@127.0.0.1:5433/postgres`), in a database of its own created for the test
+//! and dropped after it, so that tests run in parallel.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use policybot::store::applications::{self, Filter, NewApplication};
+use policybot::store::attachments::{self, NewAttachment};
+use policybot::store::{Backend, Store, StoreError, events, sessions, users};
+use sqlx::{AnyConnection, Connection};
+
+/// The server the PostgreSQL variants run on.
+const POSTGRES_VAR: &str = "POLICYBOT_TEST_POSTGRES";
+
+/// A store on a fresh database, with the URL it was opened with.
+struct Db {
+    store: Store,
+    url: String,
+}
+
+/// Runs `body` on a store in a new SQLite file.
+async fn on_sqlite<F, Fut>(body: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("policybot.db").display());
+    let store = Store::connect(&url).await.expect("connect to SQLite");
+    assert_eq!(store.backend(), Backend::Sqlite);
+    body(Db { store, url }).await;
+}
+
+/// Runs `body` on a store in a new PostgreSQL database, dropped afterwards even when the body
+/// fails; `test` names the test in the note printed when no server is configured.
+async fn on_postgres<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Ok(server) = std::env::var(POSTGRES_VAR) else {
+        eprintln!("{test}: skipped on PostgreSQL, {POSTGRES_VAR} is not set");
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    // Numbered rather than named after the test: PostgreSQL cuts names at 63 bytes.
+    static NUMBER: AtomicUsize = AtomicUsize::new(0);
+    let name = format!(
+        "policybot_test_{}_{}",
+        std::process::id(),
+        NUMBER.fetch_add(1, Ordering::Relaxed)
+    );
+    admin(
+        &server,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )
+    .await;
+    admin(&server, &format!("CREATE DATABASE {name}")).await;
+    let url = with_database(&server, &name);
+    let store = Store::connect(&url).await.expect("connect to PostgreSQL");
+    assert_eq!(store.backend(), Backend::Postgres);
+    // In a task of its own, so that a failed assertion comes back as an error after which the
+    // database can still be dropped.
+    let outcome = tokio::spawn(body(Db {
+        store: store.clone(),
+        url,
+    }))
+    .await;
+    store.close().await;
+    admin(&server, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+/// Runs one statement on the server's maintenance database.
+async fn admin(server: &str, sql: &str) {
+    let mut conn = AnyConnection::connect(server)
+        .await
+        .expect("connect to the PostgreSQL server");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    conn.close().await.expect("close");
+}
+
+/// `server` (`postgres://user@host:port/db?params`) with its database replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, params) = match server.split_once('?') {
+        Some((base, params)) => (base, format!("?{params}")),
+        None => (server, String::new()),
+    };
+    let (scheme, rest) = base.split_once("://").expect("a URL with a scheme");
+    let authority = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{authority}/{name}{params}")
+}
+
+/// Declares each body as a test on both backends: `sqlite::<body>` and `postgres::<body>`.
+macro_rules! on_both_backends {
+    ($($body:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $body() {
+                    super::on_sqlite(super::$body).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $body() {
+                    super::on_postgres(stringify!($body), super::$body).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    migrations_run_again_on_an_up_to_date_database,
+    concurrent_first_messages_create_one_user,
+    users_keep_language_and_consent,
+    foreign_keys_are_enforced,
+    concurrent_saves_of_one_version_let_one_win,
+    a_stale_delete_is_a_conflict,
+    concurrent_read_modify_write_transactions_lose_no_update,
+    next_sequence_hands_out_each_number_once,
+    applications_are_found_by_reference_id_and_user,
+    a_reference_in_use_is_a_conflict,
+    list_filters_by_flow_status_and_time_newest_first,
+    set_status_is_a_compare_and_set,
+    events_come_oldest_first,
+    drafts_are_linked_to_the_filed_application,
+    deleting_drafts_returns_them_and_keeps_linked_files,
+    a_rolled_back_transaction_leaves_nothing,
+);
+
+/// The settings every pooled SQLite connection gets (foreign keys are tested on both backends).
+#[tokio::test]
+async fn sqlite_connections_use_wal_normal_sync_and_a_busy_timeout() {
+    on_sqlite(async |db: Db| {
+        // Held together, so that the second is a connection the pool opened later.
+        let mut first = db.store.acquire().await.unwrap();
+        let mut second = db.store.acquire().await.unwrap();
+        for conn in [&mut *first, &mut *second] {
+            let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(
+                (journal_mode.as_str(), synchronous, busy_timeout),
+                ("wal", 1, 5000)
+            );
+        }
+    })
+    .await;
+}
+
+/// Milliseconds since the epoch of a fixed day, so that times read as times.
+const T0: i64 = 1_767_225_600_000;
+
+/// A user for tests that need one.
+async fn user(store: &Store, external_id: &str) -> users::User {
+    let mut conn = store.acquire().await.unwrap();
+    users::get_or_create(&mut conn, "telegram", external_id, "zh", T0)
+        .await
+        .unwrap()
+}
+
+/// Files an application for `user_id` at `now`.
+async fn file(
+    store: &Store,
+    user_id: i64,
+    reference: &str,
+    flow: &str,
+    status: &str,
+    now: i64,
+) -> applications::Application {
+    let mut conn = store.acquire().await.unwrap();
+    let new = NewApplication {
+        reference,
+        flow,
+        user_id,
+        answers: r#"{"name":"张三"}"#,
+        status,
+    };
+    applications::insert(&mut conn, &new, now).await.unwrap()
+}
+
+/// A draft attachment of `user_id` for `field`.
+async fn draft(store: &Store, user_id: i64, field: &str) -> attachments::Attachment {
+    let mut conn = store.acquire().await.unwrap();
+    let new = NewAttachment {
+        user_id,
+        field,
+        location: "telegram:AgACAgUAAxkBAAIB",
+        name: "certificate.jpg",
+        mime: "image/jpeg",
+        size: 123_456,
+        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    };
+    attachments::insert(&mut conn, &new, T0).await.unwrap()
+}
+
+async fn migrations_run_again_on_an_up_to_date_database(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let again = Store::connect(&db.url)
+        .await
+        .expect("second connect migrates nothing");
+    let mut conn = again.acquire().await.unwrap();
+    assert_eq!(
+        users::by_id(&mut conn, alice.id).await.unwrap(),
+        Some(alice)
+    );
+    drop(conn);
+    again.close().await;
+}
+
+async fn concurrent_first_messages_create_one_user(db: Db) {
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let mut conn = store.acquire().await.unwrap();
+                users::get_or_create(&mut conn, "telegram", "10001", "en", T0)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for task in tasks {
+        ids.insert(task.await.unwrap().id);
+    }
+    assert_eq!(ids.len(), 1, "one user for one (channel, id): {ids:?}");
+
+    let other_channel = {
+        let mut conn = db.store.acquire().await.unwrap();
+        users::get_or_create(&mut conn, "cli", "10001", "en", T0)
+            .await
+            .unwrap()
+    };
+    assert!(!ids.contains(&other_channel.id), "ids are per channel");
+}
+
+async fn users_keep_language_and_consent(db: Db) {
+    let mut conn = db.store.acquire().await.unwrap();
+    let created = users::get_or_create(&mut conn, "telegram", "42", "zh", T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            created.lang.as_str(),
+            created.consent_version.as_deref(),
+            created.created_at
+        ),
+        ("zh", None, T0)
+    );
+
+    users::set_lang(&mut conn, created.id, "en").await.unwrap();
+    users::record_consent(&mut conn, created.id, "2026-01", T0 + 5)
+        .await
+        .unwrap();
+    let seen_again = users::get_or_create(&mut conn, "telegram", "42", "zh-Hant", T0 + 9)
+        .await
+        .unwrap();
+    assert_eq!(seen_again.id, created.id);
+    assert_eq!(
+        seen_again.lang, "en",
+        "an existing user keeps their language"
+    );
+    assert_eq!(seen_again.consent_version.as_deref(), Some("2026-01"));
+    assert_eq!(seen_again.consent_at, Some(T0 + 5));
+    assert_eq!(seen_again.created_at, T0);
+
+    users::clear_consent(&mut conn, created.id).await.unwrap();
+    let withdrawn = users::by_id(&mut conn, created.id).await.unwrap().unwrap();
+    assert_eq!(
+        (withdrawn.consent_version, withdrawn.consent_at),
+        (None, None)
+    );
+
+    assert!(
+        users::by_id(&mut conn, created.id + 1000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        users::set_lang(&mut conn, created.id + 1000, "en").await,
+        Err(StoreError::Query(sqlx::Error::RowNotFound))
+    ));
+}
+
+async fn foreign_keys_are_enforced(db: Db) {
+    let mut conn = db.store.acquire().await.unwrap();
+    let orphan = sessions::save(&mut conn, 999, "apartment", "{}", None, T0).await;
+    assert!(matches!(orphan, Err(StoreError::Query(_))), "{orphan:?}");
+    assert_eq!(sessions::count(&mut conn).await.unwrap(), 0);
+}
+
+async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let mut conn = db.store.acquire().await.unwrap();
+    assert_eq!(sessions::get(&mut conn, alice.id).await.unwrap(), None);
+    let first = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, T0).await;
+    assert_eq!(first.unwrap(), 1);
+    let again = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, T0).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { .. })),
+        "{again:?}"
+    );
+    drop(conn);
+
+    let savers: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|who| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let mut conn = store.acquire().await.unwrap();
+                let state = format!(r#"{{"step":2,"by":"{who}"}}"#);
+                (
+                    state.clone(),
+                    sessions::save(&mut conn, alice.id, "apartment", &state, Some(1), T0 + 1).await,
+                )
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for saver in savers {
+        match saver.await.unwrap() {
+            (state, Ok(version)) => winners.push((state, version)),
+            (_, Err(StoreError::Conflict { .. })) => {}
+            (_, Err(error)) => panic!("unexpected error: {error}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one saver wins");
+    let (state, version) = winners.pop().unwrap();
+    assert_eq!(version, 2);
+
+    let mut conn = db.store.acquire().await.unwrap();
+    let saved = sessions::get(&mut conn, alice.id).await.unwrap().unwrap();
+    assert_eq!(
+        saved,
+        sessions::Session {
+            user_id: alice.id,
+            flow: "apartment".into(),
+            state,
+            version: 2,
+            updated_at: T0 + 1,
+        }
+    );
+    assert_eq!(sessions::count(&mut conn).await.unwrap(), 1);
+}
+
+async fn a_stale_delete_is_a_conflict(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let mut conn = db.store.acquire().await.unwrap();
+    sessions::save(&mut conn, alice.id, "apartment", "{}", None, T0)
+        .await
+        .unwrap();
+    sessions::save(&mut conn, alice.id, "apartment", "{}", Some(1), T0)
+        .await
+        .unwrap();
+
+    let stale = sessions::delete(&mut conn, alice.id, Some(1)).await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    assert_eq!(sessions::count(&mut conn).await.unwrap(), 1);
+
+    sessions::delete(&mut conn, alice.id, Some(2))
+        .await
+        .unwrap();
+    assert_eq!(sessions::count(&mut conn).await.unwrap(), 0);
+    sessions::delete(&mut conn, alice.id, None)
+        .await
+        .expect("deleting nothing unconditionally");
+    let gone = sessions::delete(&mut conn, alice.id, Some(2)).await;
+    assert!(matches!(gone, Err(StoreError::Conflict { .. })), "{gone:?}");
+
+    sessions::save(&mut conn, alice.id, "talent", "{}", None, T0)
+        .await
+        .unwrap();
+    sessions::delete(&mut conn, alice.id, None).await.unwrap();
+    assert_eq!(sessions::get(&mut conn, alice.id).await.unwrap(), None);
+}
+
+/// The shape of a dialog step: read the session and save it in one transaction. Whatever the
+/// backend serialises, an update is either saved or reported, never silently lost.
+async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    {
+        let mut conn = db.store.acquire().await.unwrap();
+        sessions::save(&mut conn, alice.id, "apartment", "0", None, T0)
+            .await
+            .unwrap();
+    }
+    let steps: Vec<_> = (0..10)
+        .map(|_| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.begin().await?;
+                let session = sessions::get(&mut tx, alice.id).await?.expect("a session");
+                let state = (session.state.parse::<i64>().unwrap() + 1).to_string();
+                sessions::save(
+                    &mut tx,
+                    alice.id,
+                    "apartment",
+                    &state,
+                    Some(session.version),
+                    T0,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok::<(), StoreError>(())
+            })
+        })
+        .collect();
+    let mut saved = 0;
+    for step in steps {
+        match step.await.unwrap() {
+            Ok(()) => saved += 1,
+            Err(StoreError::Conflict { .. }) => {}
+            Err(error) => panic!("unexpected error: {error:?}"),
+        }
+    }
+    assert!(saved >= 1);
+    let mut conn = db.store.acquire().await.unwrap();
+    let session = sessions::get(&mut conn, alice.id).await.unwrap().unwrap();
+    assert_eq!(session.version, 1 + saved);
+    assert_eq!(session.state, saved.to_string());
+}
+
+async fn next_sequence_hands_out_each_number_once(db: Db) {
+    let callers: Vec<_> = (0..50)
+        .map(|_| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let mut conn = store.acquire().await.unwrap();
+                applications::next_sequence(&mut conn, "APARTMENT-2026")
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for caller in callers {
+        numbers.push(caller.await.unwrap());
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=50).collect::<Vec<i64>>());
+
+    let mut conn = db.store.acquire().await.unwrap();
+    assert_eq!(
+        applications::next_sequence(&mut conn, "TALENT-2026")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        applications::next_sequence(&mut conn, "APARTMENT-2026")
+            .await
+            .unwrap(),
+        51
+    );
+}
+
+async fn applications_are_found_by_reference_id_and_user(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let bob = user(&db.store, "bob").await;
+    let first = file(
+        &db.store,
+        alice.id,
+        "ZJ-APARTMENT-2026-000001",
+        "apartment",
+        "submitted",
+        T0,
+    )
+    .await;
+    assert_eq!(first.reference, "ZJ-APARTMENT-2026-000001");
+    assert_eq!(
+        (
+            first.flow.as_str(),
+            first.user_id,
+            first.answers.as_str(),
+            first.status.as_str()
+        ),
+        ("apartment", alice.id, r#"{"name":"张三"}"#, "submitted")
+    );
+    assert_eq!((first.created_at, first.updated_at), (T0, T0));
+    let second = file(
+        &db.store,
+        alice.id,
+        "ZJ-TALENT-2026-000001",
+        "talent",
+        "submitted",
+        T0 + 1,
+    )
+    .await;
+    file(
+        &db.store,
+        bob.id,
+        "ZJ-TALENT-2026-000002",
+        "talent",
+        "submitted",
+        T0 + 2,
+    )
+    .await;
+
+    let mut conn = db.store.acquire().await.unwrap();
+    let found = applications::by_reference(&mut conn, "ZJ-APARTMENT-2026-000001")
+        .await
+        .unwrap();
+    assert_eq!(found.as_ref(), Some(&first));
+    assert_eq!(
+        applications::by_id(&mut conn, second.id)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&second)
+    );
+    assert_eq!(
+        applications::by_reference(&mut conn, "ZJ-NONE")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        applications::by_id(&mut conn, second.id + 1000)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        applications::of_user(&mut conn, alice.id).await.unwrap(),
+        vec![second, first]
+    );
+    assert_eq!(applications::count(&mut conn).await.unwrap(), 3);
+}
+
+async fn a_reference_in_use_is_a_conflict(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    file(
+        &db.store,
+        alice.id,
+        "ZJ-APARTMENT-2026-000001",
+        "apartment",
+        "submitted",
+        T0,
+    )
+    .await;
+    let mut conn = db.store.acquire().await.unwrap();
+    let duplicate = NewApplication {
+        reference: "ZJ-APARTMENT-2026-000001",
+        flow: "apartment",
+        user_id: alice.id,
+        answers: "{}",
+        status: "submitted",
+    };
+    let error = applications::insert(&mut conn, &duplicate, T0 + 1)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Conflict {
+                what: "application reference"
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(applications::count(&mut conn).await.unwrap(), 1);
+}
+
+async fn list_filters_by_flow_status_and_time_newest_first(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
+    file(&db.store, alice.id, "T-1", "talent", "approved", T0 + 10).await;
+    file(&db.store, alice.id, "A-2", "apartment", "approved", T0 + 20).await;
+    file(
+        &db.store,
+        alice.id,
+        "A-3",
+        "apartment",
+        "submitted",
+        T0 + 20,
+    )
+    .await;
+
+    let mut conn = db.store.acquire().await.unwrap();
+    let mut list = async |filter: Filter| -> Vec<String> {
+        let found = applications::list(&mut conn, &filter).await.unwrap();
+        found
+            .into_iter()
+            .map(|application| application.reference)
+            .collect()
+    };
+    let flow = |flow: &str| Some(flow.to_owned());
+    assert_eq!(list(Filter::default()).await, ["A-3", "A-2", "T-1", "A-1"]);
+    assert_eq!(
+        list(Filter {
+            flow: flow("apartment"),
+            ..Filter::default()
+        })
+        .await,
+        ["A-3", "A-2", "A-1"]
+    );
+    assert_eq!(
+        list(Filter {
+            status: flow("approved"),
+            ..Filter::default()
+        })
+        .await,
+        ["A-2", "T-1"]
+    );
+    assert_eq!(
+        list(Filter {
+            since: Some(T0 + 10),
+            ..Filter::default()
+        })
+        .await,
+        ["A-3", "A-2", "T-1"]
+    );
+    let all_three = Filter {
+        flow: flow("apartment"),
+        status: flow("submitted"),
+        since: Some(T0 + 1),
+    };
+    assert_eq!(list(all_three).await, ["A-3"]);
+    assert!(
+        list(Filter {
+            flow: flow("none"),
+            ..Filter::default()
+        })
+        .await
+        .is_empty()
+    );
+}
+
+async fn set_status_is_a_compare_and_set(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
+    let mut conn = db.store.acquire().await.unwrap();
+
+    applications::set_status(&mut conn, filed.id, "submitted", "approved", T0 + 5)
+        .await
+        .unwrap();
+    let late = applications::set_status(&mut conn, filed.id, "submitted", "rejected", T0 + 6).await;
+    assert!(
+        matches!(
+            late,
+            Err(StoreError::Conflict {
+                what: "application status"
+            })
+        ),
+        "{late:?}"
+    );
+    let approved = applications::by_id(&mut conn, filed.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (approved.status.as_str(), approved.updated_at),
+        ("approved", T0 + 5)
+    );
+
+    applications::set_answers(&mut conn, filed.id, r#"{"name":"李四"}"#, T0 + 7)
+        .await
+        .unwrap();
+    let edited = applications::by_id(&mut conn, filed.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (edited.answers.as_str(), edited.updated_at),
+        (r#"{"name":"李四"}"#, T0 + 7)
+    );
+    assert_eq!(edited.created_at, T0);
+}
+
+async fn events_come_oldest_first(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
+    let other = file(&db.store, alice.id, "A-2", "apartment", "submitted", T0).await;
+    let mut conn = db.store.acquire().await.unwrap();
+    let actor = format!("user:{}", alice.id);
+    events::insert(&mut conn, filed.id, &actor, None, "submitted", None, T0)
+        .await
+        .unwrap();
+    events::insert(&mut conn, other.id, &actor, None, "submitted", None, T0)
+        .await
+        .unwrap();
+    let note = Some("请补充学历证明");
+    events::insert(
+        &mut conn,
+        filed.id,
+        "staff:wang",
+        Some("submitted"),
+        "need_info",
+        note,
+        T0 + 9,
+    )
+    .await
+    .unwrap();
+    events::insert(
+        &mut conn,
+        filed.id,
+        "staff:wang",
+        Some("need_info"),
+        "approved",
+        None,
+        T0 + 9,
+    )
+    .await
+    .unwrap();
+
+    let history = events::of_application(&mut conn, filed.id).await.unwrap();
+    let moves: Vec<_> = history
+        .iter()
+        .map(|event| {
+            (
+                event.from_status.as_deref(),
+                event.to_status.as_str(),
+                event.created_at,
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (None, "submitted", T0),
+            (Some("submitted"), "need_info", T0 + 9),
+            (Some("need_info"), "approved", T0 + 9),
+        ]
+    );
+    assert_eq!(history[0].actor, actor);
+    assert_eq!(
+        (history[1].actor.as_str(), history[1].note.as_deref()),
+        ("staff:wang", note)
+    );
+    assert!(history.iter().all(|event| event.application_id == filed.id));
+    assert_eq!(
+        events::of_application(&mut conn, other.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn drafts_are_linked_to_the_filed_application(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let bob = user(&db.store, "bob").await;
+    let diploma = draft(&db.store, alice.id, "diploma").await;
+    let passport = draft(&db.store, alice.id, "passport").await;
+    let bobs = draft(&db.store, bob.id, "diploma").await;
+    assert_eq!(diploma.application_id, None);
+    assert_eq!(
+        (diploma.size, diploma.created_at, diploma.mime.as_str()),
+        (123_456, T0, "image/jpeg")
+    );
+
+    let mut conn = db.store.acquire().await.unwrap();
+    assert_eq!(
+        attachments::drafts_of_user(&mut conn, alice.id)
+            .await
+            .unwrap(),
+        [diploma.clone(), passport.clone()]
+    );
+    drop(conn);
+
+    let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
+    let mut conn = db.store.acquire().await.unwrap();
+    assert_eq!(
+        attachments::link_drafts(&mut conn, alice.id, filed.id)
+            .await
+            .unwrap(),
+        2
+    );
+    let linked = attachments::of_application(&mut conn, filed.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        linked.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [diploma.id, passport.id]
+    );
+    assert!(linked.iter().all(|a| a.application_id == Some(filed.id)));
+    assert!(
+        attachments::drafts_of_user(&mut conn, alice.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        attachments::drafts_of_user(&mut conn, bob.id)
+            .await
+            .unwrap(),
+        [bobs]
+    );
+    assert_eq!(
+        attachments::link_drafts(&mut conn, alice.id, filed.id)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn deleting_drafts_returns_them_and_keeps_linked_files(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    draft(&db.store, alice.id, "diploma").await;
+    let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
+    {
+        let mut conn = db.store.acquire().await.unwrap();
+        attachments::link_drafts(&mut conn, alice.id, filed.id)
+            .await
+            .unwrap();
+    }
+    let photo = draft(&db.store, alice.id, "photo").await;
+    let scan = draft(&db.store, alice.id, "scan").await;
+
+    let mut conn = db.store.acquire().await.unwrap();
+    assert_eq!(
+        attachments::delete_drafts_of_user(&mut conn, alice.id)
+            .await
+            .unwrap(),
+        [photo, scan]
+    );
+    assert!(
+        attachments::drafts_of_user(&mut conn, alice.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        attachments::delete_drafts_of_user(&mut conn, alice.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        attachments::of_application(&mut conn, filed.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn a_rolled_back_transaction_leaves_nothing(db: Db) {
+    let mut tx = db.store.begin().await.unwrap();
+    let alice = users::get_or_create(&mut tx, "telegram", "alice", "zh", T0)
+        .await
+        .unwrap();
+    sessions::save(&mut tx, alice.id, "apartment", "{}", None, T0)
+        .await
+        .unwrap();
+    let sequence = applications::next_sequence(&mut tx, "APARTMENT-2026")
+        .await
+        .unwrap();
+    let reference = format!("ZJ-APARTMENT-2026-{sequence:06}");
+    let new = NewApplication {
+        reference: &reference,
+        flow: "apartment",
+        user_id: alice.id,
+        answers: "{}",
+        status: "submitted",
+    };
+    let filed = applications::insert(&mut tx, &new, T0).await.unwrap();
+    events::insert(&mut tx, filed.id, "user", None, "submitted", None, T0)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+
+    let mut conn = db.store.acquire().await.unwrap();
+    assert_eq!(users::by_id(&mut conn, alice.id).await.unwrap(), None);
+    assert_eq!(sessions::count(&mut conn).await.unwrap(), 0);
+    assert_eq!(applications::count(&mut conn).await.unwrap(), 0);
+    assert_eq!(
+        applications::by_reference(&mut conn, &reference)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        events::of_application(&mut conn, filed.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        applications::next_sequence(&mut conn, "APARTMENT-2026")
+            .await
+            .unwrap(),
+        1
+    );
+}
