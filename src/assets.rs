@@ -54,10 +54,9 @@ impl Assets {
     pub fn names(&self, extension: &str) -> Result<Vec<String>, AssetError> {
         let suffix = format!(".{extension}");
         let mut names: Vec<String> = match self {
-            Self::Embedded { dir, .. } => dir
-                .files()
-                .filter_map(|file| file.path().file_name()?.to_str().map(str::to_owned))
-                .collect(),
+            Self::Embedded { dir, .. } => {
+                dir.files().filter_map(|file| file.path().file_name()?.to_str().map(str::to_owned)).collect()
+            }
             Self::Directory(path) => std::fs::read_dir(path)
                 .map_err(|source| AssetError::Unreadable { place: self.place(), name: String::new(), source })?
                 .filter_map(|entry| entry.ok()?.file_name().to_str().map(str::to_owned))
@@ -84,12 +83,10 @@ impl Assets {
                 .and_then(|file| file.contents_utf8())
                 .map(str::to_owned)
                 .ok_or_else(|| self.missing(name)),
-            Self::Directory(path) => {
-                std::fs::read_to_string(path.join(name)).map_err(|source| match source.kind() {
-                    std::io::ErrorKind::NotFound => self.missing(name),
-                    _ => AssetError::Unreadable { place: self.place(), name: name.to_owned(), source },
-                })
-            }
+            Self::Directory(path) => std::fs::read_to_string(path.join(name)).map_err(|source| match source.kind() {
+                std::io::ErrorKind::NotFound => self.missing(name),
+                _ => AssetError::Unreadable { place: self.place(), name: name.to_owned(), source },
+            }),
         }
     }
 

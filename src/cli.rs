@@ -1,25 +1,46 @@
-//! The command line (a contract: tests and scripts use it): `ask`, `eval`, `chat`, `check`.
+//! The command line (a contract: tests and scripts use it): `ask`, `eval`, `chat`, `check`, and
+//! the staff commands under `applications`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use chrono::{NaiveDate, TimeZone};
+use clap::{Args, Parser, Subcommand};
 
-use crate::assets::Assets;
-use crate::bot::{Bot, User};
+use crate::app::{App, Settings, load_content};
+use crate::bot::Sender;
+use crate::clock::{Clock, china};
 use crate::lang::Lang;
 use crate::policy::Policy;
+use crate::staff::export::{self, Format};
+use crate::staff::review::{answer_lines, render_dossier};
+use crate::staff::{Decision, Review, Status};
+use crate::store::Store;
+use crate::store::applications::Filter;
 use crate::{chat, eval};
 
-/// policybot: answers questions about a city's talent policy, with the clause each answer rests on.
+/// policybot: answers questions about a city's talent policy, with the clause each answer rests
+/// on, and files guided applications for staff to review.
 #[derive(Debug, Parser)]
 #[command(name = "policybot", version, about)]
 pub struct Cli {
     /// Corpus directory to use instead of the corpus built into the binary.
     #[arg(long, global = true, env = "POLICYBOT_CORPUS", value_name = "DIR")]
     pub corpus: Option<PathBuf>,
+
+    /// Dialogs directory to use instead of the forms built into the binary.
+    #[arg(long, global = true, env = "POLICYBOT_DIALOGS", value_name = "DIR")]
+    pub dialogs: Option<PathBuf>,
+
+    /// Database: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://policybot.db")]
+    pub database_url: String,
+
+    /// Where files users send (certificate photos) are kept.
+    #[arg(long, global = true, env = "FILES_DIR", default_value = "files", value_name = "DIR")]
+    pub files_dir: PathBuf,
 
     /// What to do.
     #[command(subcommand)]
@@ -50,39 +71,146 @@ pub enum Command {
         /// Your user id.
         #[arg(long, default_value = "local")]
         user: String,
-        /// Your language (zh, zh-Hant, en).
-        #[arg(long, value_parser = parse_lang, default_value = "zh")]
-        lang: Lang,
+        /// Your language (zh, zh-Hant, en); without it, the language you used last time.
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
     },
-    /// Validate the corpus; exits non-zero with a precise message on any problem.
+    /// Validate the corpus and the forms; exits non-zero with a precise message on any problem.
     Check,
+    /// Staff work on filed applications.
+    Applications {
+        /// Who is acting, for the audit log.
+        #[arg(long, global = true, env = "USER", default_value = "staff")]
+        actor: String,
+        /// The action.
+        #[command(subcommand)]
+        action: Action,
+    },
+}
+
+/// Which applications.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// Only this form (talent-apartment, settlement…).
+    #[arg(long)]
+    pub flow: Option<String>,
+    /// Only this status (submitted, in_review, need_info, approved, rejected).
+    #[arg(long, value_parser = clap::value_parser!(Status))]
+    pub status: Option<Status>,
+    /// Only those filed on or after this day (YYYY-MM-DD, China time).
+    #[arg(long, value_parser = parse_day)]
+    pub since: Option<i64>,
+}
+
+/// Staff actions.
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// List applications, newest first.
+    List {
+        #[command(flatten)]
+        selection: Selection,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one application in full (and start its review).
+    Show {
+        /// The reference, e.g. ZJ-APARTMENT-2026-000123.
+        reference: String,
+    },
+    /// Approve an application.
+    Approve {
+        /// The reference.
+        reference: String,
+        /// A note for the applicant.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reject an application, with the reason the applicant will read.
+    Reject {
+        /// The reference.
+        reference: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Ask the applicant to answer fields again.
+    NeedInfo {
+        /// The reference.
+        reference: String,
+        /// A field to answer again (repeat for several), e.g. --field id_card.
+        #[arg(long = "field", required = true)]
+        fields: Vec<String>,
+        /// What is wrong or missing.
+        #[arg(long)]
+        note: String,
+    },
+    /// Export applications as csv, xlsx or json.
+    Export {
+        #[command(flatten)]
+        selection: Selection,
+        /// csv, xlsx or json.
+        #[arg(long, default_value = "xlsx")]
+        format: Format,
+        /// The output file (default: applications.<format>; `-` for stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn parse_lang(code: &str) -> Result<Lang, String> {
     Lang::from_code(code).ok_or_else(|| format!("unknown language {code:?}: use zh, zh-Hant or en"))
 }
 
+fn parse_day(text: &str) -> Result<i64, String> {
+    let day =
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("{text:?} is not a date like 2026-11-23"))?;
+    let midnight = day.and_hms_opt(0, 0, 0).ok_or("bad date")?;
+    Ok(china().from_local_datetime(&midnight).single().ok_or("bad date")?.timestamp_millis())
+}
+
+impl Cli {
+    fn settings(&self) -> Settings {
+        Settings {
+            database_url: self.database_url.clone(),
+            corpus: self.corpus.clone(),
+            dialogs: self.dialogs.clone(),
+            files_dir: self.files_dir.clone(),
+        }
+    }
+}
+
 /// Runs the command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let assets = Assets::corpus(cli.corpus.as_deref());
-    let policy = Policy::load(&assets).with_context(|| format!("cannot load the corpus ({})", assets.place()))?;
+    let settings = cli.settings();
     match cli.command {
-        Command::Ask { json, lang, questions } => ask(&policy, json, lang, questions),
+        Command::Ask { json, lang, questions } => ask(&load_policy(&settings)?, json, lang, questions),
         Command::Eval { file } => {
+            let policy = load_policy(&settings)?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let items = eval::parse_items(&text).with_context(|| format!("{}", file.display()))?;
             println!("{}", eval::evaluate(&policy, items)?);
             Ok(())
         }
         Command::Chat { user, lang } => {
-            let bot = Bot::new(Arc::new(policy));
+            let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
+            let sender = Sender::new("cli", user, lang);
+            if let Some(lang) = lang {
+                app.bot.set_language(&sender, lang).await?;
+            }
             let stdin = std::io::stdin();
             let interactive = stdin.is_terminal();
-            chat::run(&bot, &User { id: user, lang }, stdin.lock(), std::io::stdout().lock(), interactive).await?;
+            chat::run(&app.bot, &app.files, &sender, stdin.lock(), std::io::stdout().lock(), interactive).await?;
             Ok(())
         }
-        Command::Check => check(&policy, &assets),
+        Command::Check => check(&settings),
+        Command::Applications { actor, action } => applications(&settings, &format!("cli:{actor}"), action).await,
     }
+}
+
+fn load_policy(settings: &Settings) -> anyhow::Result<Policy> {
+    let assets = crate::assets::Assets::corpus(settings.corpus.as_deref());
+    Policy::load(&assets).with_context(|| format!("cannot load the corpus ({})", assets.place()))
 }
 
 fn ask(policy: &Policy, json: bool, lang: Lang, questions: Vec<String>) -> anyhow::Result<()> {
@@ -109,18 +237,101 @@ fn ask(policy: &Policy, json: bool, lang: Lang, questions: Vec<String>) -> anyho
     Ok(())
 }
 
-fn check(policy: &Policy, assets: &Assets) -> anyhow::Result<()> {
-    let problems = policy.problems();
+fn check(settings: &Settings) -> anyhow::Result<()> {
+    let (policy, flows) = load_content(settings)?;
+    let mut problems = policy.problems();
+    problems.extend(flows.problems(policy.document()));
     if !problems.is_empty() {
-        anyhow::bail!("{} problem(s) in {}:\n  {}", problems.len(), assets.place(), problems.join("\n  "));
+        anyhow::bail!("{} problem(s):\n  {}", problems.len(), problems.join("\n  "));
     }
     let document = policy.document();
     println!(
-        "{}: OK ({} parts, {} clauses, {} passages, translation aligned, tiers and glossary consistent)",
-        assets.place(),
+        "OK: corpus ({} parts, {} clauses, {} passages, translation aligned, tiers and glossary consistent), {} forms",
         document.parts.len(),
         document.clauses.len(),
-        document.passages.len()
+        document.passages.len(),
+        flows.iter().count()
     );
+    Ok(())
+}
+
+async fn applications(settings: &Settings, actor: &str, action: Action) -> anyhow::Result<()> {
+    let (policy, flows) = load_content(settings)?;
+    let store = Store::connect(&settings.database_url).await.context("cannot open the database")?;
+    let review = Review::new(store, Arc::new(flows), Clock::System);
+    let scripts = policy.scripts();
+    let filter = |selection: &Selection| Filter {
+        flow: selection.flow.clone(),
+        status: selection.status.map(|s| s.as_str().to_owned()),
+        since: selection.since,
+    };
+    let mut out = std::io::stdout().lock();
+    match action {
+        Action::List { selection, json } => {
+            let applications = review.list(&filter(&selection)).await?;
+            if json {
+                out.write_all(&export::export(&applications, review.flows(), scripts, Format::Json)?)?;
+                writeln!(out)?;
+            } else {
+                for (application, filing) in &applications {
+                    let flow = review.flows().get(&application.flow);
+                    let status = application.status.parse::<Status>().map(|s| s.label().zh).unwrap_or_default();
+                    let who: Vec<String> = answer_lines(flow, filing, Lang::Zh, scripts, true)
+                        .into_iter()
+                        .take(3)
+                        .map(|(_, v)| v)
+                        .collect();
+                    writeln!(
+                        out,
+                        "{}  {}  {}  {}  {}",
+                        application.reference,
+                        flow.map_or(application.flow.as_str(), |f| f.title.zh.as_str()),
+                        status,
+                        crate::clock::format_ms(application.created_at),
+                        who.join(" ")
+                    )?;
+                }
+                writeln!(out, "{} application(s)", applications.len())?;
+            }
+        }
+        Action::Show { reference } => {
+            let dossier = review.open(&reference, actor).await?;
+            let flow = review.flows().get(&dossier.application.flow);
+            writeln!(out, "{}", render_dossier(&dossier, flow, scripts, false))?;
+        }
+        Action::Approve { reference, note } => {
+            decide(&review, &mut out, &reference, actor, Decision::Approve(note)).await?
+        }
+        Action::Reject { reference, reason } => {
+            decide(&review, &mut out, &reference, actor, Decision::Reject(reason)).await?
+        }
+        Action::NeedInfo { reference, fields, note } => {
+            decide(&review, &mut out, &reference, actor, Decision::NeedInfo { fields, note }).await?;
+        }
+        Action::Export { selection, format, out: path } => {
+            let applications = review.list(&filter(&selection)).await?;
+            let bytes = export::export(&applications, review.flows(), scripts, format)?;
+            match path.as_deref().map(|p| p.to_str() == Some("-")) {
+                Some(true) => out.write_all(&bytes)?,
+                _ => {
+                    let path = path.unwrap_or_else(|| PathBuf::from(format!("applications.{}", format.extension())));
+                    std::fs::write(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+                    writeln!(out, "wrote {} application(s) to {}", applications.len(), path.display())?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn decide(
+    review: &Review,
+    out: &mut impl Write,
+    reference: &str,
+    actor: &str,
+    decision: Decision,
+) -> anyhow::Result<()> {
+    let application = review.decide(reference, actor, &decision).await?;
+    writeln!(out, "{} is now {}", application.reference, application.status)?;
     Ok(())
 }

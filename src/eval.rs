@@ -73,18 +73,19 @@ impl Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for result in self.failures() {
-            writeln!(f, "FAIL {} {}: {}", result.item.id, result.item.question, result.failure.as_deref().unwrap_or_default())?;
+            writeln!(
+                f,
+                "FAIL {} {}: {}",
+                result.item.id,
+                result.item.question,
+                result.failure.as_deref().unwrap_or_default()
+            )?;
             for line in result.answer.answer.lines() {
                 writeln!(f, "     | {line}")?;
             }
         }
         let (refused, out_of_scope) = self.refusals();
-        write!(
-            f,
-            "passed {}/{}; out-of-scope refused {refused}/{out_of_scope}",
-            self.passed(),
-            self.results.len()
-        )
+        write!(f, "passed {}/{}; out-of-scope refused {refused}/{out_of_scope}", self.passed(), self.results.len())
     }
 }
 
@@ -156,7 +157,10 @@ mod tests {
 
     #[test]
     fn reads_json_lines_and_names_a_bad_line() {
-        let items = parse_items("{\"question\":\"a\",\"found\":false}\n\n{\"question\":\"b\",\"found\":true,\"expect\":[[\"x\"]]}\n").unwrap();
+        let items = parse_items(
+            "{\"question\":\"a\",\"found\":false}\n\n{\"question\":\"b\",\"found\":true,\"expect\":[[\"x\"]]}\n",
+        )
+        .unwrap();
         assert_eq!(items.len(), 2);
         let err = parse_items("{\"question\":\"a\",\"found\":false}\nnot json\n").unwrap_err();
         assert!(err.to_string().starts_with("line 2:"), "{err}");

@@ -4,17 +4,19 @@
 //! The core (`policy`) knows nothing of messengers; the command line and the chat REPL are thin
 //! adapters over it, so every behaviour is testable without a network.
 
+pub mod app;
 pub mod assets;
+pub mod bot;
+pub mod chat;
+pub mod cli;
+pub mod clock;
+pub mod dialog;
+pub mod eval;
+pub mod files;
 pub mod lang;
 pub mod messages;
 pub mod policy;
 pub mod reply;
-pub mod text;
-pub mod bot;
-pub mod chat;
-pub mod cli;
-pub mod eval;
-pub mod dialog;
-pub mod store;
-pub mod clock;
 pub mod staff;
+pub mod store;
+pub mod text;

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use policybot::store::applications::{self, Filter, NewApplication};
 use policybot::store::attachments::{self, NewAttachment};
+use policybot::store::events::NewEvent;
 use policybot::store::{Backend, Store, StoreError, events, sessions, users};
 use sqlx::{AnyConnection, Connection};
 
@@ -48,27 +49,15 @@ where
     sqlx::any::install_default_drivers();
     // Numbered rather than named after the test: PostgreSQL cuts names at 63 bytes.
     static NUMBER: AtomicUsize = AtomicUsize::new(0);
-    let name = format!(
-        "policybot_test_{}_{}",
-        std::process::id(),
-        NUMBER.fetch_add(1, Ordering::Relaxed)
-    );
-    admin(
-        &server,
-        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-    )
-    .await;
+    let name = format!("policybot_test_{}_{}", std::process::id(), NUMBER.fetch_add(1, Ordering::Relaxed));
+    admin(&server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
     admin(&server, &format!("CREATE DATABASE {name}")).await;
     let url = with_database(&server, &name);
     let store = Store::connect(&url).await.expect("connect to PostgreSQL");
     assert_eq!(store.backend(), Backend::Postgres);
     // In a task of its own, so that a failed assertion comes back as an error after which the
     // database can still be dropped.
-    let outcome = tokio::spawn(body(Db {
-        store: store.clone(),
-        url,
-    }))
-    .await;
+    let outcome = tokio::spawn(body(Db { store: store.clone(), url })).await;
     store.close().await;
     admin(&server, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
     if let Err(error) = outcome {
@@ -78,9 +67,7 @@ where
 
 /// Runs one statement on the server's maintenance database.
 async fn admin(server: &str, sql: &str) {
-    let mut conn = AnyConnection::connect(server)
-        .await
-        .expect("connect to the PostgreSQL server");
+    let mut conn = AnyConnection::connect(server).await.expect("connect to the PostgreSQL server");
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
         .execute(&mut conn)
         .await
@@ -148,22 +135,10 @@ async fn sqlite_connections_use_wal_normal_sync_and_a_busy_timeout() {
         let mut first = db.store.acquire().await.unwrap();
         let mut second = db.store.acquire().await.unwrap();
         for conn in [&mut *first, &mut *second] {
-            let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
-            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
-            let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
-            assert_eq!(
-                (journal_mode.as_str(), synchronous, busy_timeout),
-                ("wal", 1, 5000)
-            );
+            let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap();
+            let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
+            assert_eq!((journal_mode.as_str(), synchronous, busy_timeout), ("wal", 1, 5000));
         }
     })
     .await;
@@ -175,9 +150,7 @@ const T0: i64 = 1_767_225_600_000;
 /// A user for tests that need one.
 async fn user(store: &Store, external_id: &str) -> users::User {
     let mut conn = store.acquire().await.unwrap();
-    users::get_or_create(&mut conn, "telegram", external_id, "zh", T0)
-        .await
-        .unwrap()
+    users::get_or_create(&mut conn, "telegram", external_id, "zh", T0).await.unwrap()
 }
 
 /// Files an application for `user_id` at `now`.
@@ -190,13 +163,7 @@ async fn file(
     now: i64,
 ) -> applications::Application {
     let mut conn = store.acquire().await.unwrap();
-    let new = NewApplication {
-        reference,
-        flow,
-        user_id,
-        answers: r#"{"name":"张三"}"#,
-        status,
-    };
+    let new = NewApplication { reference, flow, user_id, answers: r#"{"name":"张三"}"#, status };
     applications::insert(&mut conn, &new, now).await.unwrap()
 }
 
@@ -217,14 +184,9 @@ async fn draft(store: &Store, user_id: i64, field: &str) -> attachments::Attachm
 
 async fn migrations_run_again_on_an_up_to_date_database(db: Db) {
     let alice = user(&db.store, "alice").await;
-    let again = Store::connect(&db.url)
-        .await
-        .expect("second connect migrates nothing");
+    let again = Store::connect(&db.url).await.expect("second connect migrates nothing");
     let mut conn = again.acquire().await.unwrap();
-    assert_eq!(
-        users::by_id(&mut conn, alice.id).await.unwrap(),
-        Some(alice)
-    );
+    assert_eq!(users::by_id(&mut conn, alice.id).await.unwrap(), Some(alice));
     drop(conn);
     again.close().await;
 }
@@ -235,9 +197,7 @@ async fn concurrent_first_messages_create_one_user(db: Db) {
             let store = db.store.clone();
             tokio::spawn(async move {
                 let mut conn = store.acquire().await.unwrap();
-                users::get_or_create(&mut conn, "telegram", "10001", "en", T0)
-                    .await
-                    .unwrap()
+                users::get_or_create(&mut conn, "telegram", "10001", "en", T0).await.unwrap()
             })
         })
         .collect();
@@ -249,56 +209,30 @@ async fn concurrent_first_messages_create_one_user(db: Db) {
 
     let other_channel = {
         let mut conn = db.store.acquire().await.unwrap();
-        users::get_or_create(&mut conn, "cli", "10001", "en", T0)
-            .await
-            .unwrap()
+        users::get_or_create(&mut conn, "cli", "10001", "en", T0).await.unwrap()
     };
     assert!(!ids.contains(&other_channel.id), "ids are per channel");
 }
 
 async fn users_keep_language_and_consent(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
-    let created = users::get_or_create(&mut conn, "telegram", "42", "zh", T0)
-        .await
-        .unwrap();
-    assert_eq!(
-        (
-            created.lang.as_str(),
-            created.consent_version.as_deref(),
-            created.created_at
-        ),
-        ("zh", None, T0)
-    );
+    let created = users::get_or_create(&mut conn, "telegram", "42", "zh", T0).await.unwrap();
+    assert_eq!((created.lang.as_str(), created.consent_version.as_deref(), created.created_at), ("zh", None, T0));
 
     users::set_lang(&mut conn, created.id, "en").await.unwrap();
-    users::record_consent(&mut conn, created.id, "2026-01", T0 + 5)
-        .await
-        .unwrap();
-    let seen_again = users::get_or_create(&mut conn, "telegram", "42", "zh-Hant", T0 + 9)
-        .await
-        .unwrap();
+    users::record_consent(&mut conn, created.id, "2026-01", T0 + 5).await.unwrap();
+    let seen_again = users::get_or_create(&mut conn, "telegram", "42", "zh-Hant", T0 + 9).await.unwrap();
     assert_eq!(seen_again.id, created.id);
-    assert_eq!(
-        seen_again.lang, "en",
-        "an existing user keeps their language"
-    );
+    assert_eq!(seen_again.lang, "en", "an existing user keeps their language");
     assert_eq!(seen_again.consent_version.as_deref(), Some("2026-01"));
     assert_eq!(seen_again.consent_at, Some(T0 + 5));
     assert_eq!(seen_again.created_at, T0);
 
     users::clear_consent(&mut conn, created.id).await.unwrap();
     let withdrawn = users::by_id(&mut conn, created.id).await.unwrap().unwrap();
-    assert_eq!(
-        (withdrawn.consent_version, withdrawn.consent_at),
-        (None, None)
-    );
+    assert_eq!((withdrawn.consent_version, withdrawn.consent_at), (None, None));
 
-    assert!(
-        users::by_id(&mut conn, created.id + 1000)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(users::by_id(&mut conn, created.id + 1000).await.unwrap().is_none());
     assert!(matches!(
         users::set_lang(&mut conn, created.id + 1000, "en").await,
         Err(StoreError::Query(sqlx::Error::RowNotFound))
@@ -319,10 +253,7 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
     let first = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, T0).await;
     assert_eq!(first.unwrap(), 1);
     let again = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, T0).await;
-    assert!(
-        matches!(again, Err(StoreError::Conflict { .. })),
-        "{again:?}"
-    );
+    assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");
     drop(conn);
 
     let savers: Vec<_> = ["a", "b"]
@@ -332,10 +263,7 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
             tokio::spawn(async move {
                 let mut conn = store.acquire().await.unwrap();
                 let state = format!(r#"{{"step":2,"by":"{who}"}}"#);
-                (
-                    state.clone(),
-                    sessions::save(&mut conn, alice.id, "apartment", &state, Some(1), T0 + 1).await,
-                )
+                (state.clone(), sessions::save(&mut conn, alice.id, "apartment", &state, Some(1), T0 + 1).await)
             })
         })
         .collect();
@@ -355,13 +283,7 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
     let saved = sessions::get(&mut conn, alice.id).await.unwrap().unwrap();
     assert_eq!(
         saved,
-        sessions::Session {
-            user_id: alice.id,
-            flow: "apartment".into(),
-            state,
-            version: 2,
-            updated_at: T0 + 1,
-        }
+        sessions::Session { user_id: alice.id, flow: "apartment".into(), state, version: 2, updated_at: T0 + 1 }
     );
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 1);
 }
@@ -369,33 +291,20 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
 async fn a_stale_delete_is_a_conflict(db: Db) {
     let alice = user(&db.store, "alice").await;
     let mut conn = db.store.acquire().await.unwrap();
-    sessions::save(&mut conn, alice.id, "apartment", "{}", None, T0)
-        .await
-        .unwrap();
-    sessions::save(&mut conn, alice.id, "apartment", "{}", Some(1), T0)
-        .await
-        .unwrap();
+    sessions::save(&mut conn, alice.id, "apartment", "{}", None, T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, "apartment", "{}", Some(1), T0).await.unwrap();
 
     let stale = sessions::delete(&mut conn, alice.id, Some(1)).await;
-    assert!(
-        matches!(stale, Err(StoreError::Conflict { .. })),
-        "{stale:?}"
-    );
+    assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{stale:?}");
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 1);
 
-    sessions::delete(&mut conn, alice.id, Some(2))
-        .await
-        .unwrap();
+    sessions::delete(&mut conn, alice.id, Some(2)).await.unwrap();
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 0);
-    sessions::delete(&mut conn, alice.id, None)
-        .await
-        .expect("deleting nothing unconditionally");
+    sessions::delete(&mut conn, alice.id, None).await.expect("deleting nothing unconditionally");
     let gone = sessions::delete(&mut conn, alice.id, Some(2)).await;
     assert!(matches!(gone, Err(StoreError::Conflict { .. })), "{gone:?}");
 
-    sessions::save(&mut conn, alice.id, "talent", "{}", None, T0)
-        .await
-        .unwrap();
+    sessions::save(&mut conn, alice.id, "talent", "{}", None, T0).await.unwrap();
     sessions::delete(&mut conn, alice.id, None).await.unwrap();
     assert_eq!(sessions::get(&mut conn, alice.id).await.unwrap(), None);
 }
@@ -406,9 +315,7 @@ async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
     let alice = user(&db.store, "alice").await;
     {
         let mut conn = db.store.acquire().await.unwrap();
-        sessions::save(&mut conn, alice.id, "apartment", "0", None, T0)
-            .await
-            .unwrap();
+        sessions::save(&mut conn, alice.id, "apartment", "0", None, T0).await.unwrap();
     }
     let steps: Vec<_> = (0..10)
         .map(|_| {
@@ -417,15 +324,7 @@ async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
                 let mut tx = store.begin().await?;
                 let session = sessions::get(&mut tx, alice.id).await?.expect("a session");
                 let state = (session.state.parse::<i64>().unwrap() + 1).to_string();
-                sessions::save(
-                    &mut tx,
-                    alice.id,
-                    "apartment",
-                    &state,
-                    Some(session.version),
-                    T0,
-                )
-                .await?;
+                sessions::save(&mut tx, alice.id, "apartment", &state, Some(session.version), T0).await?;
                 tx.commit().await?;
                 Ok::<(), StoreError>(())
             })
@@ -452,9 +351,7 @@ async fn next_sequence_hands_out_each_number_once(db: Db) {
             let store = db.store.clone();
             tokio::spawn(async move {
                 let mut conn = store.acquire().await.unwrap();
-                applications::next_sequence(&mut conn, "APARTMENT-2026")
-                    .await
-                    .unwrap()
+                applications::next_sequence(&mut conn, "APARTMENT-2026").await.unwrap()
             })
         })
         .collect();
@@ -466,104 +363,36 @@ async fn next_sequence_hands_out_each_number_once(db: Db) {
     assert_eq!(numbers, (1..=50).collect::<Vec<i64>>());
 
     let mut conn = db.store.acquire().await.unwrap();
-    assert_eq!(
-        applications::next_sequence(&mut conn, "TALENT-2026")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        applications::next_sequence(&mut conn, "APARTMENT-2026")
-            .await
-            .unwrap(),
-        51
-    );
+    assert_eq!(applications::next_sequence(&mut conn, "TALENT-2026").await.unwrap(), 1);
+    assert_eq!(applications::next_sequence(&mut conn, "APARTMENT-2026").await.unwrap(), 51);
 }
 
 async fn applications_are_found_by_reference_id_and_user(db: Db) {
     let alice = user(&db.store, "alice").await;
     let bob = user(&db.store, "bob").await;
-    let first = file(
-        &db.store,
-        alice.id,
-        "ZJ-APARTMENT-2026-000001",
-        "apartment",
-        "submitted",
-        T0,
-    )
-    .await;
+    let first = file(&db.store, alice.id, "ZJ-APARTMENT-2026-000001", "apartment", "submitted", T0).await;
     assert_eq!(first.reference, "ZJ-APARTMENT-2026-000001");
     assert_eq!(
-        (
-            first.flow.as_str(),
-            first.user_id,
-            first.answers.as_str(),
-            first.status.as_str()
-        ),
+        (first.flow.as_str(), first.user_id, first.answers.as_str(), first.status.as_str()),
         ("apartment", alice.id, r#"{"name":"张三"}"#, "submitted")
     );
     assert_eq!((first.created_at, first.updated_at), (T0, T0));
-    let second = file(
-        &db.store,
-        alice.id,
-        "ZJ-TALENT-2026-000001",
-        "talent",
-        "submitted",
-        T0 + 1,
-    )
-    .await;
-    file(
-        &db.store,
-        bob.id,
-        "ZJ-TALENT-2026-000002",
-        "talent",
-        "submitted",
-        T0 + 2,
-    )
-    .await;
+    let second = file(&db.store, alice.id, "ZJ-TALENT-2026-000001", "talent", "submitted", T0 + 1).await;
+    file(&db.store, bob.id, "ZJ-TALENT-2026-000002", "talent", "submitted", T0 + 2).await;
 
     let mut conn = db.store.acquire().await.unwrap();
-    let found = applications::by_reference(&mut conn, "ZJ-APARTMENT-2026-000001")
-        .await
-        .unwrap();
+    let found = applications::by_reference(&mut conn, "ZJ-APARTMENT-2026-000001").await.unwrap();
     assert_eq!(found.as_ref(), Some(&first));
-    assert_eq!(
-        applications::by_id(&mut conn, second.id)
-            .await
-            .unwrap()
-            .as_ref(),
-        Some(&second)
-    );
-    assert_eq!(
-        applications::by_reference(&mut conn, "ZJ-NONE")
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        applications::by_id(&mut conn, second.id + 1000)
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        applications::of_user(&mut conn, alice.id).await.unwrap(),
-        vec![second, first]
-    );
+    assert_eq!(applications::by_id(&mut conn, second.id).await.unwrap().as_ref(), Some(&second));
+    assert_eq!(applications::by_reference(&mut conn, "ZJ-NONE").await.unwrap(), None);
+    assert_eq!(applications::by_id(&mut conn, second.id + 1000).await.unwrap(), None);
+    assert_eq!(applications::of_user(&mut conn, alice.id).await.unwrap(), vec![second, first]);
     assert_eq!(applications::count(&mut conn).await.unwrap(), 3);
 }
 
 async fn a_reference_in_use_is_a_conflict(db: Db) {
     let alice = user(&db.store, "alice").await;
-    file(
-        &db.store,
-        alice.id,
-        "ZJ-APARTMENT-2026-000001",
-        "apartment",
-        "submitted",
-        T0,
-    )
-    .await;
+    file(&db.store, alice.id, "ZJ-APARTMENT-2026-000001", "apartment", "submitted", T0).await;
     let mut conn = db.store.acquire().await.unwrap();
     let duplicate = NewApplication {
         reference: "ZJ-APARTMENT-2026-000001",
@@ -572,18 +401,8 @@ async fn a_reference_in_use_is_a_conflict(db: Db) {
         answers: "{}",
         status: "submitted",
     };
-    let error = applications::insert(&mut conn, &duplicate, T0 + 1)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            StoreError::Conflict {
-                what: "application reference"
-            }
-        ),
-        "{error:?}"
-    );
+    let error = applications::insert(&mut conn, &duplicate, T0 + 1).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict { what: "application reference" }), "{error:?}");
     assert_eq!(applications::count(&mut conn).await.unwrap(), 1);
 }
 
@@ -592,64 +411,21 @@ async fn list_filters_by_flow_status_and_time_newest_first(db: Db) {
     file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
     file(&db.store, alice.id, "T-1", "talent", "approved", T0 + 10).await;
     file(&db.store, alice.id, "A-2", "apartment", "approved", T0 + 20).await;
-    file(
-        &db.store,
-        alice.id,
-        "A-3",
-        "apartment",
-        "submitted",
-        T0 + 20,
-    )
-    .await;
+    file(&db.store, alice.id, "A-3", "apartment", "submitted", T0 + 20).await;
 
     let mut conn = db.store.acquire().await.unwrap();
     let mut list = async |filter: Filter| -> Vec<String> {
         let found = applications::list(&mut conn, &filter).await.unwrap();
-        found
-            .into_iter()
-            .map(|application| application.reference)
-            .collect()
+        found.into_iter().map(|application| application.reference).collect()
     };
     let flow = |flow: &str| Some(flow.to_owned());
     assert_eq!(list(Filter::default()).await, ["A-3", "A-2", "T-1", "A-1"]);
-    assert_eq!(
-        list(Filter {
-            flow: flow("apartment"),
-            ..Filter::default()
-        })
-        .await,
-        ["A-3", "A-2", "A-1"]
-    );
-    assert_eq!(
-        list(Filter {
-            status: flow("approved"),
-            ..Filter::default()
-        })
-        .await,
-        ["A-2", "T-1"]
-    );
-    assert_eq!(
-        list(Filter {
-            since: Some(T0 + 10),
-            ..Filter::default()
-        })
-        .await,
-        ["A-3", "A-2", "T-1"]
-    );
-    let all_three = Filter {
-        flow: flow("apartment"),
-        status: flow("submitted"),
-        since: Some(T0 + 1),
-    };
+    assert_eq!(list(Filter { flow: flow("apartment"), ..Filter::default() }).await, ["A-3", "A-2", "A-1"]);
+    assert_eq!(list(Filter { status: flow("approved"), ..Filter::default() }).await, ["A-2", "T-1"]);
+    assert_eq!(list(Filter { since: Some(T0 + 10), ..Filter::default() }).await, ["A-3", "A-2", "T-1"]);
+    let all_three = Filter { flow: flow("apartment"), status: flow("submitted"), since: Some(T0 + 1) };
     assert_eq!(list(all_three).await, ["A-3"]);
-    assert!(
-        list(Filter {
-            flow: flow("none"),
-            ..Filter::default()
-        })
-        .await
-        .is_empty()
-    );
+    assert!(list(Filter { flow: flow("none"), ..Filter::default() }).await.is_empty());
 }
 
 async fn set_status_is_a_compare_and_set(db: Db) {
@@ -657,39 +433,15 @@ async fn set_status_is_a_compare_and_set(db: Db) {
     let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
     let mut conn = db.store.acquire().await.unwrap();
 
-    applications::set_status(&mut conn, filed.id, "submitted", "approved", T0 + 5)
-        .await
-        .unwrap();
+    applications::set_status(&mut conn, filed.id, "submitted", "approved", T0 + 5).await.unwrap();
     let late = applications::set_status(&mut conn, filed.id, "submitted", "rejected", T0 + 6).await;
-    assert!(
-        matches!(
-            late,
-            Err(StoreError::Conflict {
-                what: "application status"
-            })
-        ),
-        "{late:?}"
-    );
-    let approved = applications::by_id(&mut conn, filed.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (approved.status.as_str(), approved.updated_at),
-        ("approved", T0 + 5)
-    );
+    assert!(matches!(late, Err(StoreError::Conflict { what: "application status" })), "{late:?}");
+    let approved = applications::by_id(&mut conn, filed.id).await.unwrap().unwrap();
+    assert_eq!((approved.status.as_str(), approved.updated_at), ("approved", T0 + 5));
 
-    applications::set_answers(&mut conn, filed.id, r#"{"name":"李四"}"#, T0 + 7)
-        .await
-        .unwrap();
-    let edited = applications::by_id(&mut conn, filed.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (edited.answers.as_str(), edited.updated_at),
-        (r#"{"name":"李四"}"#, T0 + 7)
-    );
+    applications::set_answers(&mut conn, filed.id, r#"{"name":"李四"}"#, T0 + 7).await.unwrap();
+    let edited = applications::by_id(&mut conn, filed.id).await.unwrap().unwrap();
+    assert_eq!((edited.answers.as_str(), edited.updated_at), (r#"{"name":"李四"}"#, T0 + 7));
     assert_eq!(edited.created_at, T0);
 }
 
@@ -699,68 +451,45 @@ async fn events_come_oldest_first(db: Db) {
     let other = file(&db.store, alice.id, "A-2", "apartment", "submitted", T0).await;
     let mut conn = db.store.acquire().await.unwrap();
     let actor = format!("user:{}", alice.id);
-    events::insert(&mut conn, filed.id, &actor, None, "submitted", None, T0)
-        .await
-        .unwrap();
-    events::insert(&mut conn, other.id, &actor, None, "submitted", None, T0)
-        .await
-        .unwrap();
     let note = Some("请补充学历证明");
-    events::insert(
-        &mut conn,
-        filed.id,
-        "staff:wang",
-        Some("submitted"),
-        "need_info",
+    let filing = |application_id| NewEvent {
+        application_id,
+        actor: &actor,
+        from: None,
+        to: "submitted",
+        note: None,
+        fields: None,
+    };
+    events::insert(&mut conn, &filing(filed.id), T0).await.unwrap();
+    events::insert(&mut conn, &filing(other.id), T0).await.unwrap();
+    let request = NewEvent {
+        application_id: filed.id,
+        actor: "staff:wang",
+        from: Some("submitted"),
+        to: "need_info",
         note,
-        T0 + 9,
-    )
-    .await
-    .unwrap();
-    events::insert(
-        &mut conn,
-        filed.id,
-        "staff:wang",
-        Some("need_info"),
-        "approved",
-        None,
-        T0 + 9,
-    )
-    .await
-    .unwrap();
+        fields: Some(r#"["degree"]"#),
+    };
+    events::insert(&mut conn, &request, T0 + 9).await.unwrap();
+    let approval = NewEvent { from: Some("need_info"), to: "approved", note: None, fields: None, ..request };
+    events::insert(&mut conn, &approval, T0 + 9).await.unwrap();
 
     let history = events::of_application(&mut conn, filed.id).await.unwrap();
     let moves: Vec<_> = history
         .iter()
-        .map(|event| {
-            (
-                event.from_status.as_deref(),
-                event.to_status.as_str(),
-                event.created_at,
-            )
-        })
+        .map(|event| (event.from_status.as_deref(), event.to_status.as_str(), event.created_at))
         .collect();
     assert_eq!(
         moves,
-        [
-            (None, "submitted", T0),
-            (Some("submitted"), "need_info", T0 + 9),
-            (Some("need_info"), "approved", T0 + 9),
-        ]
+        [(None, "submitted", T0), (Some("submitted"), "need_info", T0 + 9), (Some("need_info"), "approved", T0 + 9),]
     );
     assert_eq!(history[0].actor, actor);
     assert_eq!(
-        (history[1].actor.as_str(), history[1].note.as_deref()),
-        ("staff:wang", note)
+        (history[1].actor.as_str(), history[1].note.as_deref(), history[1].fields.as_deref()),
+        ("staff:wang", note, Some(r#"["degree"]"#))
     );
     assert!(history.iter().all(|event| event.application_id == filed.id));
-    assert_eq!(
-        events::of_application(&mut conn, other.id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(events::of_application(&mut conn, other.id).await.unwrap().len(), 1);
 }
 
 async fn drafts_are_linked_to_the_filed_application(db: Db) {
@@ -770,54 +499,21 @@ async fn drafts_are_linked_to_the_filed_application(db: Db) {
     let passport = draft(&db.store, alice.id, "passport").await;
     let bobs = draft(&db.store, bob.id, "diploma").await;
     assert_eq!(diploma.application_id, None);
-    assert_eq!(
-        (diploma.size, diploma.created_at, diploma.mime.as_str()),
-        (123_456, T0, "image/jpeg")
-    );
+    assert_eq!((diploma.size, diploma.created_at, diploma.mime.as_str()), (123_456, T0, "image/jpeg"));
 
     let mut conn = db.store.acquire().await.unwrap();
-    assert_eq!(
-        attachments::drafts_of_user(&mut conn, alice.id)
-            .await
-            .unwrap(),
-        [diploma.clone(), passport.clone()]
-    );
+    assert_eq!(attachments::drafts_of_user(&mut conn, alice.id).await.unwrap(), [diploma.clone(), passport.clone()]);
     drop(conn);
 
     let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
     let mut conn = db.store.acquire().await.unwrap();
-    assert_eq!(
-        attachments::link_drafts(&mut conn, alice.id, filed.id)
-            .await
-            .unwrap(),
-        2
-    );
-    let linked = attachments::of_application(&mut conn, filed.id)
-        .await
-        .unwrap();
-    assert_eq!(
-        linked.iter().map(|a| a.id).collect::<Vec<_>>(),
-        [diploma.id, passport.id]
-    );
+    assert_eq!(attachments::link_drafts(&mut conn, alice.id, filed.id).await.unwrap(), 2);
+    let linked = attachments::of_application(&mut conn, filed.id).await.unwrap();
+    assert_eq!(linked.iter().map(|a| a.id).collect::<Vec<_>>(), [diploma.id, passport.id]);
     assert!(linked.iter().all(|a| a.application_id == Some(filed.id)));
-    assert!(
-        attachments::drafts_of_user(&mut conn, alice.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        attachments::drafts_of_user(&mut conn, bob.id)
-            .await
-            .unwrap(),
-        [bobs]
-    );
-    assert_eq!(
-        attachments::link_drafts(&mut conn, alice.id, filed.id)
-            .await
-            .unwrap(),
-        0
-    );
+    assert!(attachments::drafts_of_user(&mut conn, alice.id).await.unwrap().is_empty());
+    assert_eq!(attachments::drafts_of_user(&mut conn, bob.id).await.unwrap(), [bobs]);
+    assert_eq!(attachments::link_drafts(&mut conn, alice.id, filed.id).await.unwrap(), 0);
 }
 
 async fn deleting_drafts_returns_them_and_keeps_linked_files(db: Db) {
@@ -826,52 +522,23 @@ async fn deleting_drafts_returns_them_and_keeps_linked_files(db: Db) {
     let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
     {
         let mut conn = db.store.acquire().await.unwrap();
-        attachments::link_drafts(&mut conn, alice.id, filed.id)
-            .await
-            .unwrap();
+        attachments::link_drafts(&mut conn, alice.id, filed.id).await.unwrap();
     }
     let photo = draft(&db.store, alice.id, "photo").await;
     let scan = draft(&db.store, alice.id, "scan").await;
 
     let mut conn = db.store.acquire().await.unwrap();
-    assert_eq!(
-        attachments::delete_drafts_of_user(&mut conn, alice.id)
-            .await
-            .unwrap(),
-        [photo, scan]
-    );
-    assert!(
-        attachments::drafts_of_user(&mut conn, alice.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        attachments::delete_drafts_of_user(&mut conn, alice.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        attachments::of_application(&mut conn, filed.id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(attachments::delete_drafts_of_user(&mut conn, alice.id).await.unwrap(), [photo, scan]);
+    assert!(attachments::drafts_of_user(&mut conn, alice.id).await.unwrap().is_empty());
+    assert!(attachments::delete_drafts_of_user(&mut conn, alice.id).await.unwrap().is_empty());
+    assert_eq!(attachments::of_application(&mut conn, filed.id).await.unwrap().len(), 1);
 }
 
 async fn a_rolled_back_transaction_leaves_nothing(db: Db) {
     let mut tx = db.store.begin().await.unwrap();
-    let alice = users::get_or_create(&mut tx, "telegram", "alice", "zh", T0)
-        .await
-        .unwrap();
-    sessions::save(&mut tx, alice.id, "apartment", "{}", None, T0)
-        .await
-        .unwrap();
-    let sequence = applications::next_sequence(&mut tx, "APARTMENT-2026")
-        .await
-        .unwrap();
+    let alice = users::get_or_create(&mut tx, "telegram", "alice", "zh", T0).await.unwrap();
+    sessions::save(&mut tx, alice.id, "apartment", "{}", None, T0).await.unwrap();
+    let sequence = applications::next_sequence(&mut tx, "APARTMENT-2026").await.unwrap();
     let reference = format!("ZJ-APARTMENT-2026-{sequence:06}");
     let new = NewApplication {
         reference: &reference,
@@ -881,31 +548,16 @@ async fn a_rolled_back_transaction_leaves_nothing(db: Db) {
         status: "submitted",
     };
     let filed = applications::insert(&mut tx, &new, T0).await.unwrap();
-    events::insert(&mut tx, filed.id, "user", None, "submitted", None, T0)
-        .await
-        .unwrap();
+    let filing =
+        NewEvent { application_id: filed.id, actor: "user", from: None, to: "submitted", note: None, fields: None };
+    events::insert(&mut tx, &filing, T0).await.unwrap();
     tx.rollback().await.unwrap();
 
     let mut conn = db.store.acquire().await.unwrap();
     assert_eq!(users::by_id(&mut conn, alice.id).await.unwrap(), None);
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 0);
     assert_eq!(applications::count(&mut conn).await.unwrap(), 0);
-    assert_eq!(
-        applications::by_reference(&mut conn, &reference)
-            .await
-            .unwrap(),
-        None
-    );
-    assert!(
-        events::of_application(&mut conn, filed.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        applications::next_sequence(&mut conn, "APARTMENT-2026")
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(applications::by_reference(&mut conn, &reference).await.unwrap(), None);
+    assert!(events::of_application(&mut conn, filed.id).await.unwrap().is_empty());
+    assert_eq!(applications::next_sequence(&mut conn, "APARTMENT-2026").await.unwrap(), 1);
 }

@@ -92,8 +92,8 @@ pub enum Effect {
     Consented,
     /// File the form: the answers of the steps that apply, and the tier they give.
     Submit { answers: BTreeMap<String, Value>, tier: Option<String> },
-    /// Store corrected answers of a filed application.
-    Amend { reference: String, answers: BTreeMap<String, Value> },
+    /// Store corrected answers of a filed application (and the tier all its answers now give).
+    Amend { reference: String, answers: BTreeMap<String, Value>, tier: Option<String> },
     /// The user left the form.
     Cancelled,
 }
@@ -119,20 +119,27 @@ pub fn start(flow: &Flow, ctx: &Context<'_>, prefill: BTreeMap<String, Value>) -
         ticked: Vec::new(),
         amend: None,
     };
+    let engine = Engine { flow, ctx };
     let intro = Reply::text(format!(
         "{}\n{}\n{}",
-        flow.title.render(ctx.lang, ctx.scripts),
-        flow.intro.render(ctx.lang, ctx.scripts),
+        engine.flow_text(&flow.title),
+        engine.flow_text(&flow.intro),
         phrase::how_to(ctx)
     ));
-    let mut outcome = Engine { flow, ctx }.proceed(state);
+    let mut outcome = engine.proceed(state);
     outcome.replies.insert(0, intro);
     outcome
 }
 
 /// Starts the correction of a filed application: `fields` are asked again, the other answers
 /// kept.
-pub fn amend(flow: &Flow, ctx: &Context<'_>, reference: &str, mut answers: BTreeMap<String, Value>, fields: Vec<String>) -> Outcome {
+pub fn amend(
+    flow: &Flow,
+    ctx: &Context<'_>,
+    reference: &str,
+    mut answers: BTreeMap<String, Value>,
+    fields: Vec<String>,
+) -> Outcome {
     fields.iter().for_each(|field| {
         answers.remove(field);
     });
@@ -148,6 +155,11 @@ pub fn amend(flow: &Flow, ctx: &Context<'_>, reference: &str, mut answers: BTree
     let mut outcome = Engine { flow, ctx }.proceed(state);
     outcome.replies.insert(0, intro);
     outcome
+}
+
+/// Asks again what the form is asking (the user came back, or did something else meanwhile).
+pub fn resume(flow: &Flow, state: DialogState, ctx: &Context<'_>) -> Outcome {
+    Engine { flow, ctx }.ask(state, None)
 }
 
 /// Moves the user one input further.
@@ -190,9 +202,22 @@ struct Engine<'a> {
 }
 
 impl Engine<'_> {
+    /// A text of the flow's own (prompt, option, help) in the user's language — for a form asked
+    /// English first (the foreign talent visa), English with the Chinese below it.
+    fn flow_text(&self, text: &Bilingual) -> String {
+        match (self.flow.lang, self.ctx.lang) {
+            (Some(Lang::En), Lang::Zh | Lang::ZhHant) => {
+                format!("{}\n{}", text.en, text.render(self.ctx.lang, self.ctx.scripts))
+            }
+            _ => text.render(self.ctx.lang, self.ctx.scripts),
+        }
+    }
+
     fn advance(&self, mut state: DialogState, input: &Input) -> Outcome {
         let command = match input {
-            Input::Text(text) if text.trim_start().starts_with('/') => Some(Command::read(text).unwrap_or(Command::Unknown)),
+            Input::Text(text) if text.trim_start().starts_with('/') => {
+                Some(Command::read(text).unwrap_or(Command::Unknown))
+            }
             Input::Text(text) => Command::read(text),
             Input::Button(data) => button_command(data),
             Input::File(_) => None,
@@ -255,7 +280,10 @@ impl Engine<'_> {
             Err(reason) => {
                 let mut explanation = reason;
                 if let Some(help) = &step.help {
-                    explanation = Bilingual::new(format!("{}\n{}", explanation.zh, help.zh), format!("{}\n{}", explanation.en, help.en));
+                    explanation = Bilingual::new(
+                        format!("{}\n{}", explanation.zh, help.zh),
+                        format!("{}\n{}", explanation.en, help.en),
+                    );
                 }
                 self.reask(state, explanation)
             }
@@ -283,15 +311,19 @@ impl Engine<'_> {
             return Err(phrase::too_long(super::flow::MAX_TEXT_CHARS));
         }
         match &step.kind {
-            Kind::Text { min, max, pattern, hint } => parse_text(text, *min, *max, pattern.as_ref())
-                .map(Value::Text)
-                .map_err(|err| match (hint, err) {
+            Kind::Text { min, max, pattern, hint } => {
+                parse_text(text, *min, *max, pattern.as_ref()).map(Value::Text).map_err(|err| match (hint, err) {
                     (Some(hint), super::fields::TextError::NotMatching) => hint.clone(),
                     (_, err) => err.reason(),
-                }),
+                })
+            }
             Kind::Choice { options } => self.choose(options, text).map(Value::Choice),
             Kind::MultiChoice { options, min } => {
-                let chosen = if text == "done" && !ticked.is_empty() { ticked.to_vec() } else { self.choose_many(options, text)? };
+                let chosen = if text == "done" && !ticked.is_empty() {
+                    ticked.to_vec()
+                } else {
+                    self.choose_many(options, text)?
+                };
                 if chosen.len() < *min {
                     return Err(phrase::choose_at_least(*min));
                 }
@@ -321,7 +353,9 @@ impl Engine<'_> {
 
     /// The option the user picked: by number, label (either language, either script) or value.
     fn choose(&self, options: &[Choice], text: &str) -> Result<String, Bilingual> {
-        self.find_option(options, text).map(|option| option.value.clone()).ok_or_else(|| phrase::pick_an_option(options.len()))
+        self.find_option(options, text)
+            .map(|option| option.value.clone())
+            .ok_or_else(|| phrase::pick_an_option(options.len()))
     }
 
     /// Several options, separated by spaces, commas or 、.
@@ -330,7 +364,10 @@ impl Engine<'_> {
             return Ok(vec![option.value.clone()]);
         }
         let mut chosen: Vec<String> = Vec::new();
-        for part in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；')).filter(|p| !p.is_empty()) {
+        for part in text
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
+            .filter(|p| !p.is_empty())
+        {
             let option = self.find_option(options, part).ok_or_else(|| phrase::pick_options(options.len()))?;
             if !chosen.contains(&option.value) {
                 chosen.push(option.value.clone());
@@ -354,7 +391,9 @@ impl Engine<'_> {
     fn consent(&self, mut state: DialogState, input: &Input, step: String) -> Outcome {
         let answer = match input {
             Input::Button(data) => read_yes_no(data),
-            Input::Text(text) => read_yes_no(text).or_else(|| matches!(text.trim(), "同意" | "agree" | "i agree").then_some(true)),
+            Input::Text(text) => {
+                read_yes_no(text).or_else(|| matches!(text.trim(), "同意" | "agree" | "i agree").then_some(true))
+            }
             Input::File(_) => None,
         };
         match answer {
@@ -416,11 +455,7 @@ impl Engine<'_> {
             }
             None => {
                 state.stage = Stage::Summary;
-                if self.flow.files || state.amend.is_some() {
-                    self.ask(state, None)
-                } else {
-                    self.finish(state)
-                }
+                if self.flow.files || state.amend.is_some() { self.ask(state, None) } else { self.finish(state) }
             }
         }
     }
@@ -448,15 +483,16 @@ impl Engine<'_> {
             .into_iter()
             .filter_map(|step| state.answers.get(&step.key).map(|value| (step.key.clone(), value.clone())))
             .collect();
-        let best = self.best_tier_item(&answers);
         let say = |phrase: Bilingual| phrase.render(self.ctx.lang, self.ctx.scripts);
-        if let Some(amend) = state.amend {
+        if let Some(amend) = state.amend.clone() {
+            let tier = self.best_tier_item(&state.answers).map(|(tier, _)| tier.id.clone());
             return Outcome {
                 state: None,
                 replies: vec![Reply::text(say(phrase::amend_sent(&amend.reference)))],
-                effects: vec![Effect::Amend { reference: amend.reference, answers }],
+                effects: vec![Effect::Amend { reference: amend.reference, answers, tier }],
             };
         }
+        let best = self.best_tier_item(&answers);
         if self.flow.files {
             // The bot core replies with the reference number once the application is stored.
             let tier = best.map(|(tier, _)| tier.id.clone());
@@ -520,7 +556,7 @@ impl Engine<'_> {
             Stage::Ask(key) => {
                 let Some(step) = self.flow.step(key) else { return self.proceed(state) };
                 let (position, total) = self.progress(&state, step);
-                lines.push(format!("({position}/{total}) {}", say(&step.prompt)));
+                lines.push(format!("({position}/{total}) {}", self.flow_text(&step.prompt)));
                 if let Some(current) = state.answers.get(&step.key) {
                     lines.push(say(&phrase::current(&current.display(step, self.ctx.lang, self.ctx.scripts))));
                 }
@@ -529,7 +565,8 @@ impl Engine<'_> {
                 }
                 match &step.kind {
                     Kind::Choice { options } => {
-                        buttons = options.iter().map(|o| Button::new(say(&o.label), format!("choose:{}", o.value))).collect();
+                        buttons =
+                            options.iter().map(|o| Button::new(say(&o.label), format!("choose:{}", o.value))).collect();
                     }
                     Kind::MultiChoice { options, .. } => {
                         lines.push(say(&phrase::multi_choice_hint()));
@@ -537,7 +574,8 @@ impl Engine<'_> {
                             .iter()
                             .map(|o| {
                                 let mark = if state.ticked.contains(&o.value) { "✅ " } else { "" };
-                                Button::new(format!("{mark}{}", say(&o.label)), format!("tick:{}", o.value))
+                                let label = self.flow_text(&o.label).replace('\n', " / ");
+                                Button::new(format!("{mark}{label}"), format!("tick:{}", o.value))
                             })
                             .collect();
                         buttons.push(Button::new(say(&phrase::done()), "choose:done"));
@@ -552,8 +590,11 @@ impl Engine<'_> {
                 lines.push(say(&phrase::summary_title(&self.flow.title)));
                 for (number, step) in self.listed(&state).into_iter().enumerate() {
                     let value = state.answers.get(&step.key).map(|v| v.display(step, self.ctx.lang, self.ctx.scripts));
-                    lines.push(format!("{}. {}：{}", number + 1, say(&short_label(step)), value.unwrap_or_default()));
-                    buttons.push(Button::new(say(&phrase::edit_field(number + 1, &short_label(step))), format!("edit:{}", number + 1)));
+                    lines.push(format!("{}. {}：{}", number + 1, say(&step.label()), value.unwrap_or_default()));
+                    buttons.push(Button::new(
+                        say(&phrase::edit_field(number + 1, &step.label())),
+                        format!("edit:{}", number + 1),
+                    ));
                 }
                 if let Some((tier, _)) = self.best_tier_item(&state.answers) {
                     lines.push(say(&phrase::computed_tier(self.ctx.tiers, tier)));
@@ -564,7 +605,11 @@ impl Engine<'_> {
             }
             Stage::Consent(step) => return self.ask_consent(state.clone(), step.clone()),
         }
-        Outcome { state: Some(state), replies: vec![Reply::with_buttons(lines.join("\n"), buttons)], effects: Vec::new() }
+        Outcome {
+            state: Some(state),
+            replies: vec![Reply::with_buttons(lines.join("\n"), buttons)],
+            effects: Vec::new(),
+        }
     }
 
     /// The step's position among the steps that apply, and how many apply.
@@ -588,14 +633,6 @@ fn applies(step: &Step, answers: &BTreeMap<String, Value>) -> bool {
         .is_none_or(|condition| answers.get(&condition.step).is_some_and(|value| value.matches_any(&condition.any_of)))
 }
 
-/// The first line of a step's prompt, without its colon: its name in the summary.
-fn short_label(step: &Step) -> Bilingual {
-    let shorten = |text: &str| {
-        text.lines().next().unwrap_or(text).trim_end_matches([':', '：', '?', '？']).chars().take(24).collect::<String>()
-    };
-    Bilingual::new(shorten(&step.prompt.zh), shorten(&step.prompt.en))
-}
-
 fn button_command(data: &str) -> Option<Command> {
     match data {
         "cancel" => Some(Command::Cancel),
@@ -609,7 +646,9 @@ fn button_command(data: &str) -> Option<Command> {
 fn read_yes_no(text: &str) -> Option<bool> {
     match text.trim().trim_end_matches(['。', '.', '!', '！']).to_lowercase().as_str() {
         "yes" | "y" | "是" | "是的" | "对" | "對" | "有" | "需要" | "要" | "同意" | "agree" => Some(true),
-        "no" | "n" | "否" | "不是" | "不" | "没有" | "沒有" | "无" | "無" | "不要" | "不同意" | "disagree" => Some(false),
+        "no" | "n" | "否" | "不是" | "不" | "没有" | "沒有" | "无" | "無" | "不要" | "不同意" | "disagree" => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -658,7 +697,10 @@ mod phrase {
     }
 
     pub fn no_help() -> Bilingual {
-        Bilingual::new("这一项没有更多说明，请按提示填写。", "There is no more to say about this question; please answer as asked.")
+        Bilingual::new(
+            "这一项没有更多说明，请按提示填写。",
+            "There is no more to say about this question; please answer as asked.",
+        )
     }
 
     pub fn required() -> Bilingual {
@@ -666,9 +708,14 @@ mod phrase {
     }
 
     pub fn wrong_file_type(accept: &[FileType]) -> Bilingual {
-        let zh: Vec<&str> = accept.iter().map(|t| if *t == FileType::Image { "照片（JPG/PNG）" } else { "PDF 文件" }).collect();
-        let en: Vec<&str> = accept.iter().map(|t| if *t == FileType::Image { "a photo (JPG/PNG)" } else { "a PDF" }).collect();
-        Bilingual::new(format!("这种文件不支持，请发送{}。", zh.join("或")), format!("This type of file is not accepted; please send {}.", en.join(" or ")))
+        let zh: Vec<&str> =
+            accept.iter().map(|t| if *t == FileType::Image { "照片（JPG/PNG）" } else { "PDF 文件" }).collect();
+        let en: Vec<&str> =
+            accept.iter().map(|t| if *t == FileType::Image { "a photo (JPG/PNG)" } else { "a PDF" }).collect();
+        Bilingual::new(
+            format!("这种文件不支持，请发送{}。", zh.join("或")),
+            format!("This type of file is not accepted; please send {}.", en.join(" or ")),
+        )
     }
 
     pub fn file_too_large(max_bytes: u64) -> Bilingual {
@@ -688,7 +735,10 @@ mod phrase {
     }
 
     pub fn too_long(max: usize) -> Bilingual {
-        Bilingual::new(format!("回答太长了（最多 {max} 字）。"), format!("That answer is too long (at most {max} characters)."))
+        Bilingual::new(
+            format!("回答太长了（最多 {max} 字）。"),
+            format!("That answer is too long (at most {max} characters)."),
+        )
     }
 
     pub fn choose_at_least(min: usize) -> Bilingual {
@@ -696,7 +746,10 @@ mod phrase {
     }
 
     pub fn none_with_others() -> Bilingual {
-        Bilingual::new("“以上都没有”不能和其他选项同时选择。", "\"None of these\" cannot be chosen together with other options.")
+        Bilingual::new(
+            "“以上都没有”不能和其他选项同时选择。",
+            "\"None of these\" cannot be chosen together with other options.",
+        )
     }
 
     pub fn yes_or_no() -> Bilingual {
@@ -704,7 +757,10 @@ mod phrase {
     }
 
     pub fn pick_an_option(count: usize) -> Bilingual {
-        Bilingual::new(format!("请从选项中选择一项（点按钮，或回复序号 1–{count}）。"), format!("Please pick one of the options (press a button, or send a number 1–{count})."))
+        Bilingual::new(
+            format!("请从选项中选择一项（点按钮，或回复序号 1–{count}）。"),
+            format!("Please pick one of the options (press a button, or send a number 1–{count})."),
+        )
     }
 
     pub fn pick_options(count: usize) -> Bilingual {
@@ -722,7 +778,10 @@ mod phrase {
     }
 
     pub fn cancelled(title: &Bilingual) -> Bilingual {
-        Bilingual::new(format!("已取消“{}”，已填写的内容不会保存。", title.zh), format!("\"{}\" was cancelled; nothing you entered was kept.", title.en))
+        Bilingual::new(
+            format!("已取消“{}”，已填写的内容不会保存。", title.zh),
+            format!("\"{}\" was cancelled; nothing you entered was kept.", title.en),
+        )
     }
 
     pub fn at_first_step() -> Bilingual {
@@ -730,7 +789,10 @@ mod phrase {
     }
 
     pub fn no_such_field(count: usize) -> Bilingual {
-        Bilingual::new(format!("没有这一项，请回复“修改 N”（N 为 1–{count}）。"), format!("There is no such item; send \"edit N\" with N from 1 to {count}."))
+        Bilingual::new(
+            format!("没有这一项，请回复“修改 N”（N 为 1–{count}）。"),
+            format!("There is no such item; send \"edit N\" with N from 1 to {count}."),
+        )
     }
 
     pub fn apply_now() -> Bilingual {
@@ -738,7 +800,10 @@ mod phrase {
     }
 
     fn item_names(items: &[TierItem]) -> (String, String) {
-        (items.iter().map(|i| i.zh.as_str()).collect::<Vec<_>>().join("、"), items.iter().map(|i| i.en.as_str()).collect::<Vec<_>>().join("; "))
+        (
+            items.iter().map(|i| i.zh.as_str()).collect::<Vec<_>>().join("、"),
+            items.iter().map(|i| i.en.as_str()).collect::<Vec<_>>().join("; "),
+        )
     }
 
     pub fn eligible(tiers: &TierTable, tier: &Tier, item: &TierItem, above: Option<&Tier>) -> Bilingual {
@@ -751,7 +816,10 @@ mod phrase {
             crate::policy::numeral::format(clause),
             tiers.benefits.zh
         );
-        let mut en = format!("From your answers ({}), you qualify for Category {id} of {} (Clause {clause}). {}", item.en, scheme.en, tiers.benefits.en);
+        let mut en = format!(
+            "From your answers ({}), you qualify for Category {id} of {} (Clause {clause}). {}",
+            item.en, scheme.en, tiers.benefits.en
+        );
         match above {
             Some(above) => {
                 let (names_zh, names_en) = item_names(&above.items);
@@ -773,7 +841,10 @@ mod phrase {
         let (names_zh, names_en) = lowest.map(|tier| item_names(&tier.items)).unwrap_or_default();
         let id = lowest.map(|tier| tier.id.as_str()).unwrap_or_default();
         Bilingual::new(
-            format!("根据您的回答，您暂不在{}清单内。最基本的{id}类需要：{names_zh}。高技能人才仍可享受直接落户、人才公寓等政策，欢迎继续咨询。", tiers.scheme.zh),
+            format!(
+                "根据您的回答，您暂不在{}清单内。最基本的{id}类需要：{names_zh}。高技能人才仍可享受直接落户、人才公寓等政策，欢迎继续咨询。",
+                tiers.scheme.zh
+            ),
             format!(
                 "From your answers, you are not yet on the {} lists. The entry Category {id} needs: {names_en}. Skilled talents can still settle directly and apply for talent apartments; feel free to ask.",
                 tiers.scheme.en
@@ -782,7 +853,10 @@ mod phrase {
     }
 
     pub fn computed_tier(tiers: &TierTable, tier: &Tier) -> Bilingual {
-        Bilingual::new(format!("认定层次：{}{}类", tiers.scheme.zh, tier.id), format!("Tier: Category {} of {}", tier.id, tiers.scheme.en))
+        Bilingual::new(
+            format!("认定层次：{}{}类", tiers.scheme.zh, tier.id),
+            format!("Tier: Category {} of {}", tier.id, tiers.scheme.en),
+        )
     }
 
     pub fn current(value: &str) -> Bilingual {
@@ -794,7 +868,10 @@ mod phrase {
     }
 
     pub fn multi_choice_hint() -> Bilingual {
-        Bilingual::new("（可多选：逐个点选后点“完成”，或回复序号，如“1 3”）", "(choose several: tap each then \"Done\", or send the numbers, e.g. \"1 3\")")
+        Bilingual::new(
+            "（可多选：逐个点选后点“完成”，或回复序号，如“1 3”）",
+            "(choose several: tap each then \"Done\", or send the numbers, e.g. \"1 3\")",
+        )
     }
 
     pub fn done() -> Bilingual {
@@ -987,7 +1064,13 @@ mod tests {
         let fx = Fixture::new();
         let ctx = fx.ctx(true);
         let flow = fx.flow("tax-guidance");
-        let file = FileRef { location: "f".into(), name: "a.jpg".into(), mime: "image/jpeg".into(), size: 10, sha256: "00".into() };
+        let file = FileRef {
+            location: "f".into(),
+            name: "a.jpg".into(),
+            mime: "image/jpeg".into(),
+            size: 10,
+            sha256: "00".into(),
+        };
         let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[Input::File(file)]);
         assert!(last_text(&outcome).contains("需要文字回答"), "{}", last_text(&outcome));
         let prefill = BTreeMap::from([
@@ -1004,7 +1087,13 @@ mod tests {
         assert_eq!(stage(&outcome), Stage::Ask("certificate_photo".into()));
         let outcome = feed(flow, &ctx, outcome, &[text("证书在这里")]);
         assert!(last_text(&outcome).contains("需要上传文件"), "{}", last_text(&outcome));
-        let pdf = FileRef { location: "f".into(), name: "c.exe".into(), mime: "application/x-msdownload".into(), size: 10, sha256: "00".into() };
+        let pdf = FileRef {
+            location: "f".into(),
+            name: "c.exe".into(),
+            mime: "application/x-msdownload".into(),
+            size: 10,
+            sha256: "00".into(),
+        };
         let outcome = feed(flow, &ctx, outcome, &[Input::File(pdf)]);
         assert!(last_text(&outcome).contains("不支持"), "{}", last_text(&outcome));
     }
@@ -1034,7 +1123,14 @@ mod tests {
     fn tax_summary(fx: &Fixture) -> Outcome {
         let ctx = fx.ctx(true);
         let flow = fx.flow("tax-guidance");
-        let answers = [text("张三"), text("138 0013 8000"), text("湛江港集团"), text("2026-12-01"), text("1"), text("年终奖怎么申报")];
+        let answers = [
+            text("张三"),
+            text("138 0013 8000"),
+            text("湛江港集团"),
+            text("2026-12-01"),
+            text("1"),
+            text("年终奖怎么申报"),
+        ];
         feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &answers)
     }
 
@@ -1044,7 +1140,10 @@ mod tests {
         let outcome = tax_summary(&fx);
         assert_eq!(stage(&outcome), Stage::Summary);
         let summary = last_text(&outcome);
-        assert!(summary.contains("1. 您的姓名：张三") && summary.contains("13800138000") && summary.contains("上午"), "{summary}");
+        assert!(
+            summary.contains("1. 您的姓名：张三") && summary.contains("13800138000") && summary.contains("上午"),
+            "{summary}"
+        );
         assert_eq!(outcome.replies[0].buttons[0].data, "confirm");
         let outcome = feed(fx.flow("tax-guidance"), &fx.ctx(true), outcome, &[button("confirm")]);
         assert!(outcome.state.is_none());
@@ -1073,7 +1172,12 @@ mod tests {
         let fx = Fixture::new();
         let ctx = fx.ctx(true);
         let flow = fx.flow("tax-guidance");
-        let start_outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[text("张三"), text("13800138000"), text("湛江港集团")]);
+        let start_outcome = feed(
+            flow,
+            &ctx,
+            start(flow, &ctx, BTreeMap::new()),
+            &[text("张三"), text("13800138000"), text("湛江港集团")],
+        );
         let weekend = feed(flow, &ctx, start_outcome.clone(), &[text("2026-11-28")]);
         assert_eq!(stage(&weekend), Stage::Ask("preferred_date".into()));
         let past = feed(flow, &ctx, start_outcome, &[text("2026-11-20")]);
@@ -1087,7 +1191,12 @@ mod tests {
         let flow = fx.flow("eligibility");
         let outcome = start(flow, &ctx, BTreeMap::new());
         assert_eq!(stage(&outcome), Stage::Ask("honours".into()), "no consent needed without personal data");
-        let provincial = feed(flow, &ctx, outcome.clone(), &[button("tick:provincial-expert-award"), button("tick:senior-technician"), button("choose:done")]);
+        let provincial = feed(
+            flow,
+            &ctx,
+            outcome.clone(),
+            &[button("tick:provincial-expert-award"), button("tick:senior-technician"), button("choose:done")],
+        );
         assert!(provincial.state.is_none());
         let result = last_text(&provincial);
         assert!(result.contains("B类") && result.contains("28项") && result.contains("要进入A类"), "{result}");
@@ -1115,8 +1224,22 @@ mod tests {
         let ctx = fx.ctx(true);
         let flow = fx.flow("talent-recognition");
         let prefill = BTreeMap::from([("qualification".to_owned(), Value::Choice("national-technical-expert".into()))]);
-        let file = FileRef { location: "f".into(), name: "c.pdf".into(), mime: "application/pdf".into(), size: 2048, sha256: "ab".into() };
-        let answers = [text("王五"), text(ID), text("13900139000"), text("湛江港"), text("GZ-001"), text("2024年5月1日"), Input::File(file)];
+        let file = FileRef {
+            location: "f".into(),
+            name: "c.pdf".into(),
+            mime: "application/pdf".into(),
+            size: 2048,
+            sha256: "ab".into(),
+        };
+        let answers = [
+            text("王五"),
+            text(ID),
+            text("13900139000"),
+            text("湛江港"),
+            text("GZ-001"),
+            text("2024年5月1日"),
+            Input::File(file),
+        ];
         let outcome = feed(flow, &ctx, start(flow, &ctx, prefill), &answers);
         assert_eq!(stage(&outcome), Stage::Summary);
         assert!(last_text(&outcome).contains("认定层次：湛江市高层次人才A类"), "{}", last_text(&outcome));
@@ -1131,14 +1254,17 @@ mod tests {
         let fx = Fixture::new();
         let ctx = fx.ctx(true);
         let flow = fx.flow("tax-guidance");
-        let Some(Effect::Submit { answers, .. }) = feed(flow, &ctx, tax_summary(&fx), &[button("confirm")]).effects.first().cloned() else {
+        let Some(Effect::Submit { answers, .. }) =
+            feed(flow, &ctx, tax_summary(&fx), &[button("confirm")]).effects.first().cloned()
+        else {
             panic!()
         };
         let outcome = amend(flow, &ctx, "ZJ-TAX-2026-000001", answers, vec!["phone".into()]);
         assert_eq!(stage(&outcome), Stage::Ask("phone".into()));
         assert!(last_text(&outcome).contains("(1/1)"), "{}", last_text(&outcome));
         let outcome = feed(flow, &ctx, outcome, &[text("13911112222"), text("确认")]);
-        let Effect::Amend { reference, answers } = &outcome.effects[0] else { panic!("{:?}", outcome.effects) };
+        let Effect::Amend { reference, answers, tier } = &outcome.effects[0] else { panic!("{:?}", outcome.effects) };
+        assert_eq!(*tier, None);
         assert_eq!(reference, "ZJ-TAX-2026-000001");
         assert_eq!(answers.keys().collect::<Vec<_>>(), ["phone"]);
     }

@@ -265,7 +265,8 @@ impl Checker<'_> {
 
     fn text(&self, what: &str, raw: &RawText) -> Result<Bilingual, DialogError> {
         if let Some(extra) = raw.keys().find(|key| !matches!(key.as_str(), "zh" | "en")) {
-            return Err(self.error(format!("{what} has an unknown language {extra:?} (write zh and en; Traditional is derived)")));
+            return Err(self
+                .error(format!("{what} has an unknown language {extra:?} (write zh and en; Traditional is derived)")));
         }
         let get = |lang: &str, name: &str| match raw.get(lang).map(|t| t.trim()) {
             Some(text) if !text.is_empty() => Ok(text.to_owned()),
@@ -345,6 +346,20 @@ impl Flow {
 }
 
 impl Step {
+    /// The step's name in summaries and lists: the first line of its prompt, without the colon.
+    pub fn label(&self) -> Bilingual {
+        let shorten = |text: &str| {
+            text.lines()
+                .next()
+                .unwrap_or(text)
+                .trim_end_matches([':', '：', '?', '？'])
+                .chars()
+                .take(24)
+                .collect::<String>()
+        };
+        Bilingual::new(shorten(&self.prompt.zh), shorten(&self.prompt.en))
+    }
+
     /// The options of a choice or multi-choice step.
     pub fn options(&self) -> &[Choice] {
         match &self.kind {
@@ -356,7 +371,8 @@ impl Step {
     /// Whether the options are the tier table's items (plus "other" or "none").
     fn is_tier_choice(&self, tiers: &TierTable) -> bool {
         let items: HashSet<&str> = tiers.tiers.iter().flat_map(|t| &t.items).map(|i| i.id.as_str()).collect();
-        !self.options().is_empty() && self.options().iter().all(|o| o.value == OTHER || o.value == NONE || items.contains(o.value.as_str()))
+        !self.options().is_empty()
+            && self.options().iter().all(|o| o.value == OTHER || o.value == NONE || items.contains(o.value.as_str()))
     }
 }
 
@@ -517,14 +533,20 @@ fn parse_condition(checker: &Checker<'_>, raw: RawCondition, earlier: &[Step]) -
         .ok_or_else(|| checker.error(format!("`when` refers to {:?}, which is not an earlier step", raw.step)))?;
     let allowed: Vec<&str> = match &step.kind {
         Kind::YesNo => vec!["yes", "no"],
-        Kind::Choice { options } | Kind::MultiChoice { options, .. } => options.iter().map(|o| o.value.as_str()).collect(),
+        Kind::Choice { options } | Kind::MultiChoice { options, .. } => {
+            options.iter().map(|o| o.value.as_str()).collect()
+        }
         _ => return Err(checker.error(format!("`when` needs a choice or yes_no step, and {:?} is not one", raw.step))),
     };
     if raw.any_of.is_empty() {
         return Err(checker.error("`when` lists no value in any_of"));
     }
     if let Some(unknown) = raw.any_of.iter().find(|value| !allowed.contains(&value.as_str())) {
-        return Err(checker.error(format!("`when` value {unknown:?} is not an answer of {:?} ({})", raw.step, allowed.join(", "))));
+        return Err(checker.error(format!(
+            "`when` value {unknown:?} is not an answer of {:?} ({})",
+            raw.step,
+            allowed.join(", ")
+        )));
     }
     Ok(Condition { step: raw.step, any_of: raw.any_of })
 }

@@ -102,7 +102,10 @@ impl Flows {
             .iter()
             .filter_map(|flow| {
                 let clause = flow.clause?;
-                document.clause(clause).is_none().then(|| format!("{}: clause {clause} does not exist in the policy", flow.id))
+                document
+                    .clause(clause)
+                    .is_none()
+                    .then(|| format!("{}: clause {clause} does not exist in the policy", flow.id))
             })
             .collect()
     }
@@ -124,7 +127,14 @@ pub(crate) mod tests {
         let ids: Vec<&str> = flows.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(
             ids,
-            ["eligibility", "foreign-talent-visa", "settlement", "talent-apartment", "talent-recognition", "tax-guidance"]
+            [
+                "eligibility",
+                "foreign-talent-visa",
+                "settlement",
+                "talent-apartment",
+                "talent-recognition",
+                "tax-guidance"
+            ]
         );
         assert_eq!(flows.problems(policy().document()), Vec::<String>::new());
         assert_eq!(flows.consent().version, "2026-11-v1");
@@ -143,7 +153,10 @@ pub(crate) mod tests {
     #[test]
     fn a_missing_translation_names_the_file_and_step() {
         let text = format!("{HEADER}[[step]]\nkey = \"name\"\nkind = \"text\"\nprompt = {{ zh = \"姓名\" }}\n");
-        assert_eq!(load_with("demo.toml", &text).to_string(), "demo.toml: step `name`: prompt has no English (en) text");
+        assert_eq!(
+            load_with("demo.toml", &text).to_string(),
+            "demo.toml: step `name`: prompt has no English (en) text"
+        );
     }
 
     #[test]
@@ -182,11 +195,20 @@ pub(crate) mod tests {
 
     #[test]
     fn settings_that_do_not_fit_the_kind_are_refused() {
-        let text = format!("{HEADER}[[step]]\nkey = \"age\"\nkind = \"integer\"\nmin = 1\nmax = 9\npattern = \"x\"\nprompt = {{ zh = \"年龄\", en = \"Age\" }}\n");
-        assert_eq!(load_with("demo.toml", &text).to_string(), "demo.toml: step `age`: `pattern` does not apply to a integer step");
-        let text = format!("{HEADER}[[step]]\nkey = \"when\"\nkind = \"date\"\nearliest = \"next week\"\nprompt = {{ zh = \"日期\", en = \"Date\" }}\n");
+        let text = format!(
+            "{HEADER}[[step]]\nkey = \"age\"\nkind = \"integer\"\nmin = 1\nmax = 9\npattern = \"x\"\nprompt = {{ zh = \"年龄\", en = \"Age\" }}\n"
+        );
+        assert_eq!(
+            load_with("demo.toml", &text).to_string(),
+            "demo.toml: step `age`: `pattern` does not apply to a integer step"
+        );
+        let text = format!(
+            "{HEADER}[[step]]\nkey = \"when\"\nkind = \"date\"\nearliest = \"next week\"\nprompt = {{ zh = \"日期\", en = \"Date\" }}\n"
+        );
         assert!(load_with("demo.toml", &text).to_string().contains("bad date bound \"next week\""));
-        let text = format!("{HEADER}[[step]]\nkey = \"x\"\nkind = \"colour\"\nprompt = {{ zh = \"颜色\", en = \"Colour\" }}\n");
+        let text = format!(
+            "{HEADER}[[step]]\nkey = \"x\"\nkind = \"colour\"\nprompt = {{ zh = \"颜色\", en = \"Colour\" }}\n"
+        );
         assert!(load_with("demo.toml", &text).to_string().starts_with("demo.toml: step `x`: unknown kind \"colour\""));
     }
 
@@ -194,9 +216,15 @@ pub(crate) mod tests {
     fn duplicate_keys_and_misnamed_files_are_refused() {
         let step = "[[step]]\nkey = \"a\"\nkind = \"yes_no\"\nprompt = { zh = \"甲\", en = \"A\" }\n";
         let text = format!("{HEADER}{step}{step}");
-        assert_eq!(load_with("demo.toml", &text).to_string(), "demo.toml: step `a`: the key is used by an earlier step");
+        assert_eq!(
+            load_with("demo.toml", &text).to_string(),
+            "demo.toml: step `a`: the key is used by an earlier step"
+        );
         let text = format!("{HEADER}{step}");
-        assert_eq!(load_with("other.toml", &text).to_string(), "other.toml: the file of flow \"demo\" must be named demo.toml");
+        assert_eq!(
+            load_with("other.toml", &text).to_string(),
+            "other.toml: the file of flow \"demo\" must be named demo.toml"
+        );
     }
 
     #[test]

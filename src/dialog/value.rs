@@ -85,10 +85,14 @@ impl Value {
         match self {
             Self::Text(text) => text.clone(),
             Self::Choice(value) => label(value),
-            Self::Choices(values) => values.iter().map(|v| label(v)).collect::<Vec<_>>().join(if lang == Lang::En { "; " } else { "、" }),
+            Self::Choices(values) => {
+                values.iter().map(|v| label(v)).collect::<Vec<_>>().join(if lang == Lang::En { "; " } else { "、" })
+            }
             Self::YesNo(answer) => yes_no(*answer).render(lang, scripts),
             Self::Integer(number) => number.to_string(),
-            Self::Date(date) if matches!(step.kind, Kind::Date { month_only: true, .. }) => date.format("%Y-%m").to_string(),
+            Self::Date(date) if matches!(step.kind, Kind::Date { month_only: true, .. }) => {
+                date.format("%Y-%m").to_string()
+            }
             Self::Date(date) => date.format("%Y-%m-%d").to_string(),
             Self::Phone(phone) if masked => phone.masked(),
             Self::Phone(phone) => phone.to_string(),
@@ -101,6 +105,18 @@ impl Value {
             Self::Skipped => Bilingual::new("（未填写）", "(not given)").render(lang, scripts),
         }
     }
+}
+
+/// What a filed application holds: the answers, the tier they give, the applicant's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Filing {
+    /// The answers of the steps that applied.
+    pub answers: std::collections::BTreeMap<String, Value>,
+    /// The talent tier the answers give, for forms with `tier_from`.
+    #[serde(default)]
+    pub tier: Option<String>,
+    /// The language the applicant used, for messages about the application.
+    pub lang: Lang,
 }
 
 /// "Yes" or "no" in both languages.

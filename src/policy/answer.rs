@@ -115,8 +115,9 @@ impl Policy {
 
     /// The passages that answer the question, in document order; empty when none covers it.
     fn find_passages(&self, query: &str) -> Result<Vec<usize>, PolicyError> {
-        let concepts = QueryAnalyzer::new(&self.lexicon, &self.segmenter, self.segmenter.chinese_analyzer(), english_analyzer())
-            .concepts(query);
+        let concepts =
+            QueryAnalyzer::new(&self.lexicon, &self.segmenter, self.segmenter.chinese_analyzer(), english_analyzer())
+                .concepts(query);
         let importance: Vec<f32> = concepts.iter().map(|c| c.importance(&self.index)).collect();
         let total: f32 = importance.iter().sum();
         if total <= 0.0 {
@@ -152,7 +153,8 @@ impl Policy {
         let answers = |passage: usize, concept: usize| {
             concepts[concept].credit(&self.index, passage, importance[concept]) >= 0.5 * importance[concept]
         };
-        let adds_something = |neighbour: usize| (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best.passage, c));
+        let adds_something =
+            |neighbour: usize| (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best.passage, c));
         let is_fragment = passages[best.passage].text.chars().count() < FRAGMENT_CHARS;
         let mut chosen = vec![best.passage];
         let neighbours = [best.passage.checked_sub(1), Some(best.passage + 1)];
@@ -179,9 +181,16 @@ impl Policy {
                         self.translation.sentence(passage.clause, passage.ordinal)
                     })
                     .collect();
-                format!("{}\n— {}\n\n{}", english.join(" "), self.citation(clause, Lang::En), self.original(&chinese, clause))
+                format!(
+                    "{}\n— {}\n\n{}",
+                    english.join(" "),
+                    self.citation(clause, Lang::En),
+                    self.original(&chinese, clause)
+                )
             }
-            Lang::Zh | Lang::ZhHant => self.scripts.localize(lang, &format!("{chinese}\n——{}", self.citation(clause, Lang::Zh))),
+            Lang::Zh | Lang::ZhHant => {
+                self.scripts.localize(lang, &format!("{chinese}\n——{}", self.citation(clause, Lang::Zh)))
+            }
         };
         Answer { question: question.to_owned(), lang, found: true, answer, sources: vec![self.source(clause, chinese)] }
     }
@@ -203,7 +212,9 @@ impl Policy {
                             tiers.scheme.en,
                             m.tier.id
                         ),
-                        false => format!("{}属于{}{}类（列入{}类清单）。", m.item.zh, tiers.scheme.zh, m.tier.id, m.tier.id),
+                        false => {
+                            format!("{}属于{}{}类（列入{}类清单）。", m.item.zh, tiers.scheme.zh, m.tier.id, m.tier.id)
+                        }
                     })
                     .collect(),
                 matches.iter().map(|m| m.item).collect(),
@@ -255,7 +266,13 @@ impl Policy {
                 &format!("{}\n原文：{chinese}\n——{}", lines.concat(), self.citation(tiers.clause, Lang::Zh)),
             ),
         };
-        Answer { question: question.to_owned(), lang, found: true, answer, sources: vec![self.source(tiers.clause, chinese)] }
+        Answer {
+            question: question.to_owned(),
+            lang,
+            found: true,
+            answer,
+            sources: vec![self.source(tiers.clause, chinese)],
+        }
     }
 
     /// The Chinese original under an English answer.
@@ -267,7 +284,11 @@ impl Policy {
     fn citation(&self, clause: u8, lang: Lang) -> String {
         match (lang, self.document.clause(clause)) {
             (Lang::En, Some(c)) => {
-                format!("Clause {}: {}", c.number, self.translation.clause(c.number).unwrap_or_default().trim_end_matches('.'))
+                format!(
+                    "Clause {}: {}",
+                    c.number,
+                    self.translation.clause(c.number).unwrap_or_default().trim_end_matches('.')
+                )
             }
             (Lang::En, None) => "Preamble".to_owned(),
             (_, Some(c)) => format!("第{}条 {}", numeral::format(c.number), c.title),
@@ -313,7 +334,11 @@ mod tests {
         let answer = ask("湛江明天会下雨吗？");
         assert!(!answer.found);
         assert!(answer.sources.is_empty());
-        assert!(answer.answer.contains("没有与您的问题相关的规定") && answer.answer.contains("12333"), "{}", answer.answer);
+        assert!(
+            answer.answer.contains("没有与您的问题相关的规定") && answer.answer.contains("12333"),
+            "{}",
+            answer.answer
+        );
     }
 
     #[test]

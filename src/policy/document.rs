@@ -148,7 +148,8 @@ impl<'a> Builder<'a> {
     }
 
     fn header(&mut self, line: &str) {
-        let bracketed = (line.starts_with('（') && line.ends_with('）')) || (line.starts_with('(') && line.ends_with(')'));
+        let bracketed =
+            (line.starts_with('（') && line.ends_with('）')) || (line.starts_with('(') && line.ends_with(')'));
         if bracketed {
             self.subtitle = Some(line.to_owned());
         } else {
@@ -159,7 +160,8 @@ impl<'a> Builder<'a> {
     fn next_number(&self, line: usize, numeral: &str, count: usize, what: &str) -> Result<u8, PolicyError> {
         let value = numeral::parse(numeral).ok_or_else(|| self.error(line, format!("bad {what} numeral {numeral}")))?;
         if usize::from(value) != count + 1 {
-            return Err(self.error(line, format!("{what} {numeral} out of order: expected {}", numeral::format(count as u8 + 1))));
+            return Err(self
+                .error(line, format!("{what} {numeral} out of order: expected {}", numeral::format(count as u8 + 1))));
         }
         Ok(value)
     }

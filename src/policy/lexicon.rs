@@ -56,7 +56,8 @@ impl Lexicon {
     /// Reads `synonyms.toml` and `glossary.toml`.
     pub fn parse(synonyms: &str, glossary: &str) -> Result<Self, PolicyError> {
         let raw: RawSynonyms = toml::from_str(synonyms).map_err(|err| PolicyError::toml(SYNONYMS_FILE, &err))?;
-        let raw_glossary: RawGlossary = toml::from_str(glossary).map_err(|err| PolicyError::toml(GLOSSARY_FILE, &err))?;
+        let raw_glossary: RawGlossary =
+            toml::from_str(glossary).map_err(|err| PolicyError::toml(GLOSSARY_FILE, &err))?;
         let mut english = english_analyzer();
         let english_filler = raw_glossary.filler.iter().flat_map(|word| tokens(&mut english, word)).collect();
         let mut glossary = HashMap::new();
@@ -87,11 +88,7 @@ impl Lexicon {
     /// Extra words for the segmenter's dictionary: the policy terms, and the colloquial words
     /// with a mapping, so that they are read whole (技术工人, not 技术 + 工人).
     pub fn dictionary(&self) -> impl Iterator<Item = &str> {
-        self.dictionary
-            .iter()
-            .chain(self.synonyms.keys())
-            .chain(self.broader.keys())
-            .map(String::as_str)
+        self.dictionary.iter().chain(self.synonyms.keys()).chain(self.broader.keys()).map(String::as_str)
     }
 
     /// Treats `zh` and `en` (the city's own name) as filler: every sentence of the city's policy

@@ -61,7 +61,9 @@ impl Concept {
     pub fn credit(&self, index: &PassageIndex, passage: usize, importance: f32) -> f32 {
         let best = self
             .terms()
-            .map(|(language, term)| index.presence(passage, language, &term.text) * index.idf(language, &term.text) * term.weight)
+            .map(|(language, term)| {
+                index.presence(passage, language, &term.text) * index.idf(language, &term.text) * term.weight
+            })
             .fold(0.0, f32::max);
         (self.weight * best).min(importance)
     }

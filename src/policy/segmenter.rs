@@ -50,7 +50,8 @@ impl Segmenter {
     /// The analyzer for the Chinese index field: jieba's search mode (a long word and its
     /// dictionary sub-words), lowercased, punctuation dropped.
     pub fn chinese_analyzer(&self) -> TextAnalyzer {
-        let tokenizer = CangJieTokenizer { worker: Arc::clone(&self.jieba), option: TokenizerOption::ForSearch { hmm: true } };
+        let tokenizer =
+            CangJieTokenizer { worker: Arc::clone(&self.jieba), option: TokenizerOption::ForSearch { hmm: true } };
         TextAnalyzer::builder(tokenizer).filter(LowerCaser).filter(ContentFilter).build()
     }
 
@@ -78,10 +79,7 @@ pub struct Word {
 
 /// The analyzer for English text: words, lowercased, Snowball-stemmed.
 pub fn english_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(LowerCaser)
-        .filter(Stemmer::new(Language::English))
-        .build()
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(Stemmer::new(Language::English)).build()
 }
 
 /// All token texts `analyzer` produces for `text`.

@@ -91,11 +91,17 @@ impl TierTable {
         let raw: RawTable = toml::from_str(text).map_err(|err| PolicyError::toml(TIERS_FILE, &err))?;
         let ids: Vec<String> = raw.tier.iter().map(|tier| regex::escape(&tier.id.to_lowercase())).collect();
         let ids = ids.join("|");
-        let letters = Regex::new(&format!(
-            r"(?:^|[^a-z])({ids})\s*(?:类|级|档)|\b(?:category|tier|class|list)\s+({ids})\b"
-        ))
-        .map_err(|err| PolicyError::Lexicon { file: TIERS_FILE, message: format!("tier ids: {err}") })?;
-        Ok(Self { clause: raw.clause, scheme: raw.scheme, benefits: raw.benefits, cues: raw.cues, tiers: raw.tier, letters })
+        let letters =
+            Regex::new(&format!(r"(?:^|[^a-z])({ids})\s*(?:类|级|档)|\b(?:category|tier|class|list)\s+({ids})\b"))
+                .map_err(|err| PolicyError::Lexicon { file: TIERS_FILE, message: format!("tier ids: {err}") })?;
+        Ok(Self {
+            clause: raw.clause,
+            scheme: raw.scheme,
+            benefits: raw.benefits,
+            cues: raw.cues,
+            tiers: raw.tier,
+            letters,
+        })
     }
 
     /// The tiers a question names by letter (A类, category B), in the table's order (`text`
@@ -142,7 +148,9 @@ impl TierTable {
 
     /// The item with the given id and its tier.
     pub fn item(&self, id: &str) -> Option<TierMatch<'_>> {
-        self.tiers.iter().find_map(|tier| tier.items.iter().find(|item| item.id == id).map(|item| TierMatch { tier, item }))
+        self.tiers
+            .iter()
+            .find_map(|tier| tier.items.iter().find(|item| item.id == id).map(|item| TierMatch { tier, item }))
     }
 
     /// The tier above `tier`, if any.
@@ -166,7 +174,8 @@ impl TierTable {
         let mut ids = std::collections::HashSet::new();
         for item in self.tiers.iter().flat_map(|tier| &tier.items) {
             if !clause_text.contains(&item.zh) {
-                problems.push(format!("{TIERS_FILE}: item {} ({:?}) is not in clause {}", item.id, item.zh, self.clause));
+                problems
+                    .push(format!("{TIERS_FILE}: item {} ({:?}) is not in clause {}", item.id, item.zh, self.clause));
             }
             if !ids.insert(item.id.as_str()) {
                 problems.push(format!("{TIERS_FILE}: item id {} appears twice", item.id));
@@ -200,7 +209,10 @@ mod tests {
 
     #[test]
     fn the_longest_name_wins_where_names_overlap() {
-        assert_eq!(tiers_of("省级技能大师工作室带头人算几类"), [("B".into(), "provincial-master-studio-leader".into())]);
+        assert_eq!(
+            tiers_of("省级技能大师工作室带头人算几类"),
+            [("B".into(), "provincial-master-studio-leader".into())]
+        );
         assert_eq!(tiers_of("国家级技能大师工作室带头人"), [("A".into(), "national-master-studio-leader".into())]);
     }
 
@@ -244,14 +256,14 @@ mod tests {
 
     #[test]
     fn the_table_agrees_with_the_policy_text() {
-        let document = Document::parse(
-            "zh",
-            include_str!("../../corpus/zhanjiang-high-skill-talent-policy.zh.txt"),
-        )
-        .unwrap();
+        let document =
+            Document::parse("zh", include_str!("../../corpus/zhanjiang-high-skill-talent-policy.zh.txt")).unwrap();
         assert_eq!(table().problems(&document), Vec::<String>::new());
         let mut broken = table();
         broken.tiers[0].items[0].zh = "奥运会冠军".into();
-        assert_eq!(broken.problems(&document), ["tiers.toml: item worldskills-winner (\"奥运会冠军\") is not in clause 17"]);
+        assert_eq!(
+            broken.problems(&document),
+            ["tiers.toml: item worldskills-winner (\"奥运会冠军\") is not in clause 17"]
+        );
     }
 }

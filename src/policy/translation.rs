@@ -38,7 +38,9 @@ impl Translation {
                 Key::Subtitle => translation.subtitle.replace(value.to_owned()).is_some(),
                 Key::Part(n) => translation.parts.insert(n, value.to_owned()).is_some(),
                 Key::Clause(n) => translation.clauses.insert(n, value.to_owned()).is_some(),
-                Key::Sentence(clause, ordinal) => translation.sentences.insert((clause, ordinal), value.to_owned()).is_some(),
+                Key::Sentence(clause, ordinal) => {
+                    translation.sentences.insert((clause, ordinal), value.to_owned()).is_some()
+                }
             };
             if duplicate {
                 return Err(error(format!("{key} appears twice")));
@@ -65,11 +67,7 @@ impl Translation {
             document.passages.iter().map(|p| (p.clause, p.ordinal)),
             self.sentences.keys().copied(),
         );
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(PolicyError::Alignment { file: name.to_owned(), problems })
-        }
+        if problems.is_empty() { Ok(()) } else { Err(PolicyError::Alignment { file: name.to_owned(), problems }) }
     }
 
     /// The English title of part `number`.
@@ -156,7 +154,8 @@ impl Key {
 mod tests {
     use super::*;
 
-    const CHINESE: &str = "标题\n（征求意见稿）\n为做好工作，提出意见。\n一、强化培养\n(一)加强选拔。实施计划；建立资源库。\n";
+    const CHINESE: &str =
+        "标题\n（征求意见稿）\n为做好工作，提出意见。\n一、强化培养\n(一)加强选拔。实施计划；建立资源库。\n";
     const ENGLISH: &str = "# comment\ntitle: Title\nsubtitle: (Draft)\n0.1: To do the work well, these opinions are given.\n\
         part 1: Strengthen training\nclause 1: Strengthen selection\n1.1: Implement a plan;\n1.2: Build a database.\n";
 

@@ -80,7 +80,10 @@ impl FromStr for Status {
     type Err = UnknownStatus;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|status| status.as_str() == text.trim()).ok_or_else(|| UnknownStatus(text.to_owned()))
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text.trim())
+            .ok_or_else(|| UnknownStatus(text.to_owned()))
     }
 }
 

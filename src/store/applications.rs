@@ -74,11 +74,7 @@ pub async fn next_sequence(conn: &mut AnyConnection, name: &str) -> Result<i64, 
 
 /// Files a form at `now`. A reference already in use is a
 /// [`Conflict`](StoreError::Conflict): the caller lost a race for it and takes the next number.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    new: &NewApplication<'_>,
-    now: i64,
-) -> Result<Application, StoreError> {
+pub async fn insert(conn: &mut AnyConnection, new: &NewApplication<'_>, now: i64) -> Result<Application, StoreError> {
     let row = sqlx::query(concat!(
         "INSERT INTO applications (reference, flow, user_id, answers, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
@@ -93,48 +89,34 @@ pub async fn insert(
     .fetch_one(&mut *conn)
     .await
     .map_err(|error| match error {
-        sqlx::Error::Database(ref db) if db.is_unique_violation() => StoreError::Conflict {
-            what: "application reference",
-        },
+        sqlx::Error::Database(ref db) if db.is_unique_violation() => {
+            StoreError::Conflict { what: "application reference" }
+        }
         error => error.into(),
     })?;
     decode(&row)
 }
 
 /// The application with this reference number, if any.
-pub async fn by_reference(
-    conn: &mut AnyConnection,
-    reference: &str,
-) -> Result<Option<Application>, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM applications WHERE reference = $1"
-    ))
-    .bind(reference)
-    .fetch_optional(&mut *conn)
-    .await?;
+pub async fn by_reference(conn: &mut AnyConnection, reference: &str) -> Result<Option<Application>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM applications WHERE reference = $1"))
+        .bind(reference)
+        .fetch_optional(&mut *conn)
+        .await?;
     decode_optional(row)
 }
 
 /// The application with this id, if any.
 pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Application>, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM applications WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM applications WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
     decode_optional(row)
 }
 
 /// The applications a user filed, newest first.
-pub async fn of_user(
-    conn: &mut AnyConnection,
-    user_id: i64,
-) -> Result<Vec<Application>, StoreError> {
+pub async fn of_user(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Application>, StoreError> {
     // `id` breaks ties between forms filed in the same millisecond.
     let rows = sqlx::query(concat!(
         "SELECT ",
@@ -148,10 +130,7 @@ pub async fn of_user(
 }
 
 /// The applications that pass `filter`, newest first.
-pub async fn list(
-    conn: &mut AnyConnection,
-    filter: &Filter,
-) -> Result<Vec<Application>, StoreError> {
+pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Application>, StoreError> {
     // One text for every combination of filters: a NULL parameter switches its filter off. The
     // CASTs give PostgreSQL a type for a parameter it would otherwise see only in `IS NULL`.
     let rows = sqlx::query(concat!(
@@ -179,30 +158,21 @@ pub async fn set_status(
     to: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let result = sqlx::query(
-        "UPDATE applications SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
-    )
-    .bind(id)
-    .bind(expected)
-    .bind(to)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    let result = sqlx::query("UPDATE applications SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2")
+        .bind(id)
+        .bind(expected)
+        .bind(to)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     if result.rows_affected() == 0 {
-        return Err(StoreError::Conflict {
-            what: "application status",
-        });
+        return Err(StoreError::Conflict { what: "application status" });
     }
     Ok(())
 }
 
 /// Replaces the answers (after a "need more information" request was answered).
-pub async fn set_answers(
-    conn: &mut AnyConnection,
-    id: i64,
-    answers: &str,
-    now: i64,
-) -> Result<(), StoreError> {
+pub async fn set_answers(conn: &mut AnyConnection, id: i64, answers: &str, now: i64) -> Result<(), StoreError> {
     let result = sqlx::query("UPDATE applications SET answers = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(answers)
@@ -214,7 +184,5 @@ pub async fn set_answers(
 
 /// How many applications were filed.
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM applications")
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM applications").fetch_one(&mut *conn).await?)
 }

@@ -58,11 +58,7 @@ pub struct NewAttachment<'a> {
 }
 
 /// Stores a file received at `now` as a draft of its user.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    new: &NewAttachment<'_>,
-    now: i64,
-) -> Result<Attachment, StoreError> {
+pub async fn insert(conn: &mut AnyConnection, new: &NewAttachment<'_>, now: i64) -> Result<Attachment, StoreError> {
     let row = sqlx::query(concat!(
         "INSERT INTO attachments (user_id, field, location, name, mime, size, sha256, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
@@ -82,42 +78,27 @@ pub async fn insert(
 }
 
 /// Links all drafts of the user to the application just filed; returns how many.
-pub async fn link_drafts(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    application_id: i64,
-) -> Result<u64, StoreError> {
-    let result = sqlx::query(
-        "UPDATE attachments SET application_id = $2 WHERE user_id = $1 AND application_id IS NULL",
-    )
-    .bind(user_id)
-    .bind(application_id)
-    .execute(&mut *conn)
-    .await?;
+pub async fn link_drafts(conn: &mut AnyConnection, user_id: i64, application_id: i64) -> Result<u64, StoreError> {
+    let result =
+        sqlx::query("UPDATE attachments SET application_id = $2 WHERE user_id = $1 AND application_id IS NULL")
+            .bind(user_id)
+            .bind(application_id)
+            .execute(&mut *conn)
+            .await?;
     Ok(result.rows_affected())
 }
 
 /// The files of an application, in the order received.
-pub async fn of_application(
-    conn: &mut AnyConnection,
-    application_id: i64,
-) -> Result<Vec<Attachment>, StoreError> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM attachments WHERE application_id = $1 ORDER BY id"
-    ))
-    .bind(application_id)
-    .fetch_all(&mut *conn)
-    .await?;
+pub async fn of_application(conn: &mut AnyConnection, application_id: i64) -> Result<Vec<Attachment>, StoreError> {
+    let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM attachments WHERE application_id = $1 ORDER BY id"))
+        .bind(application_id)
+        .fetch_all(&mut *conn)
+        .await?;
     decode_all(&rows)
 }
 
 /// The drafts of the user's form in progress, in the order received.
-pub async fn drafts_of_user(
-    conn: &mut AnyConnection,
-    user_id: i64,
-) -> Result<Vec<Attachment>, StoreError> {
+pub async fn drafts_of_user(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Attachment>, StoreError> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
@@ -131,10 +112,7 @@ pub async fn drafts_of_user(
 
 /// Deletes the drafts of the user (the form was cancelled) and returns them, in the order
 /// received, so that the caller can remove the files.
-pub async fn delete_drafts_of_user(
-    conn: &mut AnyConnection,
-    user_id: i64,
-) -> Result<Vec<Attachment>, StoreError> {
+pub async fn delete_drafts_of_user(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Attachment>, StoreError> {
     let rows = sqlx::query(concat!(
         "DELETE FROM attachments WHERE user_id = $1 AND application_id IS NULL RETURNING ",
         columns!()
@@ -146,4 +124,22 @@ pub async fn delete_drafts_of_user(
     let mut deleted: Vec<Attachment> = decode_all(&rows)?;
     deleted.sort_by_key(|attachment| attachment.id);
     Ok(deleted)
+}
+
+/// Deletes the user's drafts for one field (the applicant sent a new file for it) and returns
+/// them so that the caller can remove the files.
+pub async fn delete_drafts_of_field(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    field: &str,
+) -> Result<Vec<Attachment>, StoreError> {
+    let rows = sqlx::query(concat!(
+        "DELETE FROM attachments WHERE user_id = $1 AND field = $2 AND application_id IS NULL RETURNING ",
+        columns!()
+    ))
+    .bind(user_id)
+    .bind(field)
+    .fetch_all(&mut *conn)
+    .await?;
+    decode_all(&rows)
 }

@@ -20,30 +20,42 @@ pub struct Event {
     pub to_status: String,
     /// The reason given, if any.
     pub note: Option<String>,
+    /// For a request for more information: the fields to answer again (JSON list).
+    pub fields: Option<String>,
     /// When (epoch ms).
     pub created_at: i64,
 }
 
-/// Records that `actor` moved the application from `from` to `to` at `now`.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    application_id: i64,
-    actor: &str,
-    from: Option<&str>,
-    to: &str,
-    note: Option<&str>,
-    now: i64,
-) -> Result<(), StoreError> {
+/// A change about to be recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    /// The application changed.
+    pub application_id: i64,
+    /// Who changed it.
+    pub actor: &'a str,
+    /// The status before; `None` when the application is filed.
+    pub from: Option<&'a str>,
+    /// The status after.
+    pub to: &'a str,
+    /// The reason given, if any.
+    pub note: Option<&'a str>,
+    /// For a request for more information: the fields to answer again (JSON list).
+    pub fields: Option<&'a str>,
+}
+
+/// Records a change at `now`.
+pub async fn insert(conn: &mut AnyConnection, event: &NewEvent<'_>, now: i64) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO application_events \
-         (application_id, actor, from_status, to_status, note, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         (application_id, actor, from_status, to_status, note, fields, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(application_id)
-    .bind(actor)
-    .bind(from)
-    .bind(to)
-    .bind(note)
+    .bind(event.application_id)
+    .bind(event.actor)
+    .bind(event.from)
+    .bind(event.to)
+    .bind(event.note)
+    .bind(event.fields)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -51,12 +63,9 @@ pub async fn insert(
 }
 
 /// The history of an application, oldest first.
-pub async fn of_application(
-    conn: &mut AnyConnection,
-    application_id: i64,
-) -> Result<Vec<Event>, StoreError> {
+pub async fn of_application(conn: &mut AnyConnection, application_id: i64) -> Result<Vec<Event>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, application_id, actor, from_status, to_status, note, created_at \
+        "SELECT id, application_id, actor, from_status, to_status, note, fields, created_at \
          FROM application_events WHERE application_id = $1 ORDER BY created_at, id",
     )
     .bind(application_id)

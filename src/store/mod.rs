@@ -106,14 +106,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let url_redacted = redact(url);
-        let connect_error = |source| StoreError::Connect {
-            url_redacted: url_redacted.clone(),
-            source,
-        };
+        let connect_error = |source| StoreError::Connect { url_redacted: url_redacted.clone(), source };
         let backend = Backend::of_url(url).ok_or_else(|| {
-            connect_error(sqlx::Error::Configuration(
-                "the database URL must start with sqlite: or postgres:".into(),
-            ))
+            connect_error(sqlx::Error::Configuration("the database URL must start with sqlite: or postgres:".into()))
         })?;
         let url = match backend {
             Backend::Sqlite => create_if_missing(url),
@@ -205,16 +200,8 @@ fn redact(url: &str) -> String {
     };
     let tail = match tail.split_once('?') {
         Some((path, query)) => {
-            let params: Vec<&str> = query
-                .split('&')
-                .map(|p| {
-                    if p.starts_with("password=") {
-                        "password=***"
-                    } else {
-                        p
-                    }
-                })
-                .collect();
+            let params: Vec<&str> =
+                query.split('&').map(|p| if p.starts_with("password=") { "password=***" } else { p }).collect();
             format!("{path}?{}", params.join("&"))
         }
         None => tail.to_owned(),
@@ -225,14 +212,11 @@ fn redact(url: &str) -> String {
 /// Maps a row to `T`. A row that does not fit (a value of another type, or NULL where none can
 /// be) was not written by these queries: that is corruption, not a failed query.
 fn decode<T: for<'r> FromRow<'r, AnyRow>>(row: &AnyRow) -> Result<T, StoreError> {
-    T::from_row(row)
-        .map_err(|error| StoreError::Corrupt(format!("{}: {error}", std::any::type_name::<T>())))
+    T::from_row(row).map_err(|error| StoreError::Corrupt(format!("{}: {error}", std::any::type_name::<T>())))
 }
 
 /// [`decode`] for a row that may be missing.
-fn decode_optional<T: for<'r> FromRow<'r, AnyRow>>(
-    row: Option<AnyRow>,
-) -> Result<Option<T>, StoreError> {
+fn decode_optional<T: for<'r> FromRow<'r, AnyRow>>(row: Option<AnyRow>) -> Result<Option<T>, StoreError> {
     row.as_ref().map(decode).transpose()
 }
 
@@ -271,38 +255,23 @@ mod tests {
 
     #[test]
     fn redact_keeps_urls_without_password() {
-        for url in [
-            "postgres://postgres@127.0.0.1:5433/postgres",
-            "sqlite://policybot.db",
-        ] {
+        for url in ["postgres://postgres@127.0.0.1:5433/postgres", "sqlite://policybot.db"] {
             assert_eq!(redact(url), url);
         }
     }
 
     #[test]
     fn sqlite_files_are_created_unless_a_mode_is_given() {
-        assert_eq!(
-            create_if_missing("sqlite://bot.db"),
-            "sqlite://bot.db?mode=rwc"
-        );
-        assert_eq!(
-            create_if_missing("sqlite://bot.db?cache=shared"),
-            "sqlite://bot.db?cache=shared&mode=rwc"
-        );
-        assert_eq!(
-            create_if_missing("sqlite://bot.db?mode=ro"),
-            "sqlite://bot.db?mode=ro"
-        );
+        assert_eq!(create_if_missing("sqlite://bot.db"), "sqlite://bot.db?mode=rwc");
+        assert_eq!(create_if_missing("sqlite://bot.db?cache=shared"), "sqlite://bot.db?cache=shared&mode=rwc");
+        assert_eq!(create_if_missing("sqlite://bot.db?mode=ro"), "sqlite://bot.db?mode=ro");
         assert_eq!(create_if_missing("sqlite::memory:"), "sqlite::memory:");
     }
 
     #[test]
     fn backend_follows_the_scheme() {
         assert_eq!(Backend::of_url("sqlite://bot.db"), Some(Backend::Sqlite));
-        assert_eq!(
-            Backend::of_url("postgresql://h/db"),
-            Some(Backend::Postgres)
-        );
+        assert_eq!(Backend::of_url("postgresql://h/db"), Some(Backend::Postgres));
         assert_eq!(Backend::of_url("mysql://h/db"), None);
         assert_eq!(Backend::of_url("bot.db"), None);
     }

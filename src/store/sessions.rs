@@ -7,9 +7,7 @@ use sqlx::AnyConnection;
 use super::{StoreError, decode_optional};
 
 /// What [`StoreError::Conflict`] names when a session changed under the caller.
-const CHANGED: StoreError = StoreError::Conflict {
-    what: "dialog session",
-};
+const CHANGED: StoreError = StoreError::Conflict { what: "dialog session" };
 
 /// A user's form in progress.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -28,12 +26,10 @@ pub struct Session {
 
 /// The user's session, if any.
 pub async fn get(conn: &mut AnyConnection, user_id: i64) -> Result<Option<Session>, StoreError> {
-    let row = sqlx::query(
-        "SELECT user_id, flow, state, version, updated_at FROM dialog_sessions WHERE user_id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sqlx::query("SELECT user_id, flow, state, version, updated_at FROM dialog_sessions WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     decode_optional(row)
 }
 
@@ -70,11 +66,7 @@ pub async fn save(
 
 /// Deletes the session; with Some(expected) only if still at that version (Conflict otherwise);
 /// None = unconditionally. Deleting nothing is fine when expected is None.
-pub async fn delete(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    expected: Option<i64>,
-) -> Result<(), StoreError> {
+pub async fn delete(conn: &mut AnyConnection, user_id: i64, expected: Option<i64>) -> Result<(), StoreError> {
     // The CAST gives PostgreSQL a type for a NULL parameter it sees only in `IS NULL`.
     let result = sqlx::query(
         "DELETE FROM dialog_sessions \
@@ -92,7 +84,5 @@ pub async fn delete(
 
 /// How many forms are in progress.
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM dialog_sessions")
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM dialog_sessions").fetch_one(&mut *conn).await?)
 }

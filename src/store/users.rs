@@ -53,15 +53,11 @@ pub async fn get_or_create(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM users WHERE channel = $1 AND external_id = $2"
-    ))
-    .bind(channel)
-    .bind(external_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM users WHERE channel = $1 AND external_id = $2"))
+        .bind(channel)
+        .bind(external_id)
+        .fetch_one(&mut *conn)
+        .await?;
     decode(&row)
 }
 
@@ -76,37 +72,27 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<User>, St
 
 /// Changes the user's language.
 pub async fn set_lang(conn: &mut AnyConnection, id: i64, lang: &str) -> Result<(), StoreError> {
-    let result = sqlx::query("UPDATE users SET lang = $2 WHERE id = $1")
+    let result =
+        sqlx::query("UPDATE users SET lang = $2 WHERE id = $1").bind(id).bind(lang).execute(&mut *conn).await?;
+    one_row(result)
+}
+
+/// Records that the user consented to version `version` of the privacy notice at `now`.
+pub async fn record_consent(conn: &mut AnyConnection, id: i64, version: &str, now: i64) -> Result<(), StoreError> {
+    let result = sqlx::query("UPDATE users SET consent_version = $2, consent_at = $3 WHERE id = $1")
         .bind(id)
-        .bind(lang)
+        .bind(version)
+        .bind(now)
         .execute(&mut *conn)
         .await?;
     one_row(result)
 }
 
-/// Records that the user consented to version `version` of the privacy notice at `now`.
-pub async fn record_consent(
-    conn: &mut AnyConnection,
-    id: i64,
-    version: &str,
-    now: i64,
-) -> Result<(), StoreError> {
-    let result =
-        sqlx::query("UPDATE users SET consent_version = $2, consent_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(version)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-    one_row(result)
-}
-
 /// Withdraws the user's consent.
 pub async fn clear_consent(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
-    let result =
-        sqlx::query("UPDATE users SET consent_version = NULL, consent_at = NULL WHERE id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+    let result = sqlx::query("UPDATE users SET consent_version = NULL, consent_at = NULL WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     one_row(result)
 }

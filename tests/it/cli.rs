@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{corpus_copy, run, stderr, stdout};
+use crate::helpers::{data_copy, run, run_in, stderr, stdout};
 
 #[test]
 fn ask_json_prints_one_object_per_question_with_the_contract_fields() {
@@ -24,7 +24,10 @@ fn ask_json_prints_one_object_per_question_with_the_contract_fields() {
 
 #[test]
 fn ask_reads_one_question_per_stdin_line_and_skips_blank_lines() {
-    let output = run(&["ask", "--json"], "世界技能大賽獲獎者屬於哪一類人才？\n\nHow long can a visa for a foreign talent team be valid?\n");
+    let output = run(
+        &["ask", "--json"],
+        "世界技能大賽獲獎者屬於哪一類人才？\n\nHow long can a visa for a foreign talent team be valid?\n",
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let lines: Vec<Value> = stdout(&output).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
     assert_eq!(lines.len(), 2);
@@ -69,7 +72,7 @@ fn check_accepts_the_shipped_corpus() {
 
 #[test]
 fn check_names_the_file_and_line_of_a_broken_translation() {
-    let corpus = corpus_copy();
+    let corpus = data_copy("corpus");
     let path = corpus.path().join("zhanjiang-high-skill-talent-policy.en.txt");
     let text = std::fs::read_to_string(&path).unwrap().replace("\n17.8: ", "\n17.99: ");
     std::fs::write(&path, text).unwrap();
@@ -83,11 +86,94 @@ fn check_names_the_file_and_line_of_a_broken_translation() {
 
 #[test]
 fn check_reports_a_glossary_term_the_policy_never_uses() {
-    let corpus = corpus_copy();
+    let corpus = data_copy("corpus");
     let path = corpus.path().join("glossary.toml");
     let text = std::fs::read_to_string(&path).unwrap() + "\"weather\" = [\"天气\"]\n";
     std::fs::write(&path, text).unwrap();
     let output = run(&["check", "--corpus", corpus.path().to_str().unwrap()], "");
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("glossary.toml: \"weather\" → \"天气\" does not occur in the policy text"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("glossary.toml: \"weather\" → \"天气\" does not occur in the policy text"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_transcript_piped_into_chat_files_an_application_that_the_staff_list_shows() {
+    let workdir = tempfile::tempdir().unwrap();
+    let transcript =
+        "预约个税汇算辅导\n1\n孙小美\n13800138000\n湛江港集团\n2026-12-30\n1\n专项附加扣除怎么填报？\n确认\n";
+    let chat = run_in(workdir.path(), &["chat", "--user", "u1"], transcript);
+    assert!(chat.status.success(), "{}", stderr(&chat));
+    let text = stdout(&chat);
+    assert!(text.contains("已提交“个税汇算清缴辅导预约”，申请编号：ZJ-TAX-"), "{text}");
+
+    let list = run_in(workdir.path(), &["applications", "list", "--json"], "");
+    assert!(list.status.success(), "{}", stderr(&list));
+    let listed: Value = serde_json::from_str(&stdout(&list)).expect("a JSON array");
+    let entry = &listed.as_array().expect("an array")[0];
+    assert!(entry["reference"].as_str().unwrap().starts_with("ZJ-TAX-"));
+    assert_eq!(entry["status"], "submitted");
+    assert_eq!(entry["answers"]["name"], "孙小美");
+    assert_eq!(entry["answers"]["time_slot"], "上午（9:00–12:00）");
+}
+
+#[test]
+fn staff_commands_review_an_application_and_export_it() {
+    let workdir = tempfile::tempdir().unwrap();
+    let transcript =
+        "预约个税汇算辅导\n1\n孙小美\n13800138000\n湛江港集团\n2026-12-30\n2\n专项附加扣除怎么填报？\n确认\n";
+    run_in(workdir.path(), &["chat"], transcript);
+    let listed = stdout(&run_in(workdir.path(), &["applications", "list"], ""));
+    let reference = listed.split_whitespace().next().unwrap().to_owned();
+    assert!(listed.contains("138****8000") && !listed.contains("13800138000"), "the list masks phones: {listed}");
+
+    let shown = run_in(workdir.path(), &["applications", "show", &reference, "--actor", "wang"], "");
+    assert!(stdout(&shown).contains("13800138000") && stdout(&shown).contains("cli:wang"), "{}", stdout(&shown));
+    let refused = run_in(workdir.path(), &["applications", "reject", &reference, "--reason", ""], "");
+    assert!(
+        !refused.status.success() && stderr(&refused).contains("a rejection needs a reason"),
+        "{}",
+        stderr(&refused)
+    );
+    let asked =
+        run_in(workdir.path(), &["applications", "need-info", &reference, "--field", "phone", "--note", "打不通"], "");
+    assert!(stdout(&asked).contains("is now need_info"), "{}", stderr(&asked));
+    let approved = run_in(workdir.path(), &["applications", "approve", &reference], "");
+    assert!(stdout(&approved).contains("is now approved"), "{}", stderr(&approved));
+    let again = run_in(workdir.path(), &["applications", "approve", &reference], "");
+    assert!(stderr(&again).contains("is approved; it cannot become approved"), "{}", stderr(&again));
+
+    for format in ["csv", "xlsx", "json"] {
+        let out = workdir.path().join(format!("out.{format}"));
+        let export =
+            run_in(workdir.path(), &["applications", "export", "--format", format, "--out", out.to_str().unwrap()], "");
+        assert!(export.status.success(), "{}", stderr(&export));
+        let bytes = std::fs::read(&out).unwrap();
+        match format {
+            "csv" => {
+                let text = String::from_utf8(bytes).unwrap();
+                assert!(text.starts_with("\u{feff}编号,表单,状态,认定层次,提交时间,更新时间,您的姓名"), "{text}");
+                assert!(text.contains(&reference) && text.contains("已通过"), "{text}");
+            }
+            "xlsx" => assert!(bytes.starts_with(b"PK"), "an xlsx is a zip"),
+            _ => assert!(String::from_utf8(bytes).unwrap().contains("\"status\": \"approved\"")),
+        }
+    }
+}
+
+#[test]
+fn check_names_the_file_and_step_of_a_broken_dialog() {
+    let dialogs = data_copy("dialogs");
+    let path = dialogs.path().join("talent-apartment.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace("any_of = [\"A\", \"B\", \"C\"]", "any_of = [\"D\"]");
+    std::fs::write(&path, text).unwrap();
+    let output = run(&["check", "--dialogs", dialogs.path().to_str().unwrap()], "");
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("talent-apartment.toml: step `recognition_reference`: `when` value \"D\" is not an answer of \"talent_status\""),
+        "{message}"
+    );
 }

@@ -2,5 +2,6 @@
 //! them. One test binary, modules per area, helpers shared.
 
 mod cli;
+mod forms;
 mod helpers;
 mod qa;

@@ -1,0 +1,727 @@
+//! The bot core: one user input in, the replies out. Every channel (Telegram, the terminal chat)
+//! is a thin adapter over this, so behaviour is the same everywhere and testable offline.
+//!
+//! Each message is handled under its user's lock, in one pass: load the user and their form,
+//! decide, then apply everything that must persist — consent, a filed application, the new form
+//! state — in one transaction before the replies go out. A concurrent change by another bot
+//! instance shows up as a version conflict, and the message is handled again from the start.
+
+mod intent;
+mod locks;
+mod texts;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::Datelike;
+use serde_json::json;
+
+use crate::clock::Clock;
+use crate::dialog::engine::{self, Context, DialogState, Effect, Outcome};
+use crate::dialog::value::{FileRef, Filing, Value};
+use crate::dialog::{Flow, Flows};
+use crate::lang::{Bilingual, Lang};
+use crate::messages::Message;
+use crate::policy::{Policy, PolicyError};
+use crate::reply::{Button, Reply};
+use crate::staff::Status;
+use crate::store::applications::{self, Application, NewApplication};
+use crate::store::attachments::{self, NewAttachment};
+use crate::store::events::{self, NewEvent};
+use crate::store::sessions::{self, Session};
+use crate::store::users::{self, User};
+use crate::store::{Store, StoreError};
+use intent::Intent;
+use locks::Locks;
+
+pub use crate::dialog::engine::Input;
+
+/// How often a message is handled again after losing a race with a concurrent change.
+const ATTEMPTS: usize = 3;
+
+/// Who sent a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    /// The channel (`telegram`, `cli`).
+    pub channel: String,
+    /// The user's id on that channel.
+    pub id: String,
+    /// The language the channel reports for the user (Telegram's language_code), if any.
+    pub lang: Option<Lang>,
+}
+
+impl Sender {
+    /// A sender on `channel` with id `id`.
+    pub fn new(channel: &str, id: impl Into<String>, lang: Option<Lang>) -> Self {
+        Self { channel: channel.to_owned(), id: id.into(), lang }
+    }
+}
+
+/// Why a message could not be handled (the user gets a friendly apology; the log gets this).
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    /// The database failed.
+    #[error("store")]
+    Store(#[from] StoreError),
+    /// Answering failed.
+    #[error("policy")]
+    Policy(#[from] PolicyError),
+    /// A stored state or application could not be read or written.
+    #[error("stored JSON")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The bot: the policy, the forms, the store, and the rules that connect them.
+#[derive(Debug, Clone)]
+pub struct Bot {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    policy: Arc<Policy>,
+    flows: Arc<Flows>,
+    store: Store,
+    clock: Clock,
+    locks: Locks,
+}
+
+impl Bot {
+    /// A bot answering from `policy`, running `flows`, keeping its state in `store`.
+    pub fn new(policy: Arc<Policy>, flows: Arc<Flows>, store: Store, clock: Clock) -> Self {
+        Self { inner: Arc::new(Inner { policy, flows, store, clock, locks: Locks::default() }) }
+    }
+
+    /// The policy the bot answers from.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    /// The forms.
+    pub fn flows(&self) -> &Flows {
+        &self.inner.flows
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Sets the language of `sender` (the terminal chat's `--lang`).
+    pub async fn set_language(&self, sender: &Sender, lang: Lang) -> Result<(), BotError> {
+        let mut conn = self.inner.store.acquire().await?;
+        let now = self.inner.clock.now_ms();
+        let user = users::get_or_create(&mut conn, &sender.channel, &sender.id, lang.code(), now).await?;
+        users::set_lang(&mut conn, user.id, lang.code()).await?;
+        Ok(())
+    }
+
+    /// Handles one message; never fails (a failure is logged and the user gets an apology).
+    pub async fn handle(&self, sender: &Sender, input: Input) -> Vec<Reply> {
+        let _turn = self.inner.locks.lock(&format!("{}:{}", sender.channel, sender.id)).await;
+        for attempt in 1..=ATTEMPTS {
+            match self.try_handle(sender, &input).await {
+                Ok(replies) => return replies,
+                Err(BotError::Store(StoreError::Conflict { what })) if attempt < ATTEMPTS => {
+                    tracing::debug!(what, attempt, "handling the message again after a concurrent change");
+                }
+                Err(err) => {
+                    tracing::error!(channel = %sender.channel, error = %error_chain(&err), "a message could not be handled");
+                    break;
+                }
+            }
+        }
+        vec![Reply::text(Message::Internal.render(sender.lang.unwrap_or_default(), &self.inner.policy))]
+    }
+
+    async fn try_handle(&self, sender: &Sender, input: &Input) -> Result<Vec<Reply>, BotError> {
+        let inner = &*self.inner;
+        let now = inner.clock.now_ms();
+        let mut conn = inner.store.acquire().await?;
+        let lang = sender.lang.unwrap_or_default();
+        let user = users::get_or_create(&mut conn, &sender.channel, &sender.id, lang.code(), now).await?;
+        let session = sessions::get(&mut conn, user.id).await?;
+        drop(conn);
+        let lang = Lang::from_code(&user.lang).unwrap_or(lang);
+        Turn { inner, user, lang, session, now }.run(input).await
+    }
+}
+
+/// The handling of one message.
+struct Turn<'a> {
+    inner: &'a Inner,
+    user: User,
+    lang: Lang,
+    session: Option<Session>,
+    now: i64,
+}
+
+impl<'a> Turn<'a> {
+    async fn run(mut self, input: &Input) -> Result<Vec<Reply>, BotError> {
+        match input {
+            Input::Text(text) => {
+                if let Some((command, argument)) = read_command(text)
+                    && let Some(replies) = self.command(&command, argument.trim()).await?
+                {
+                    return Ok(replies);
+                }
+                match self.session {
+                    Some(_) => self.continue_form(input).await,
+                    None if text.trim_start().starts_with('/') => Ok(self.say_with_menu(texts::help())),
+                    None => self.free_text(text).await,
+                }
+            }
+            Input::Button(data) => self.button(data).await,
+            Input::File(_) if self.session.is_some() => self.continue_form(input).await,
+            Input::File(file) => {
+                remove_file(&file.location);
+                Ok(self.say(texts::files_only_in_forms()))
+            }
+        }
+    }
+
+    /// A bot command; `None` when the open form should handle it instead (/cancel, /help, /back).
+    async fn command(&mut self, command: &str, argument: &str) -> Result<Option<Vec<Reply>>, BotError> {
+        let in_form = self.session.is_some();
+        Ok(Some(match command {
+            "start" => {
+                let mut replies = vec![self.menu(Message::Welcome.render(self.lang, &self.inner.policy))];
+                if in_form {
+                    replies.extend(self.resume().await?);
+                }
+                replies
+            }
+            "help" if !in_form => self.say_with_menu(texts::help()),
+            "ask" if argument.is_empty() => self.say(texts::ask_prompt()),
+            "ask" => self.answer(argument).await?,
+            "apply" | "eligibility" if in_form => self.resume().await?,
+            "apply" => match self.flow_by_id(argument).or_else(|| self.flow_named(argument)) {
+                Some(flow) => self.start_form(flow, BTreeMap::new()).await?,
+                None => self.form_menu(),
+            },
+            "eligibility" => match self.eligibility_flow() {
+                Some(flow) => self.start_form(flow, BTreeMap::new()).await?,
+                None => self.form_menu(),
+            },
+            "status" => self.status().await?,
+            "cancel" if !in_form => self.say(texts::nothing_to_cancel()),
+            "lang" => match Lang::from_code(argument) {
+                Some(lang) => self.set_lang(lang).await?,
+                None => self.lang_menu(),
+            },
+            "mydata" => self.my_data().await?,
+            "forget" => vec![Reply::with_buttons(
+                self.render(&texts::forget_confirm()),
+                vec![
+                    Button::new(self.render(&texts::forget_button()), "forget:yes"),
+                    Button::new(self.render(&texts::keep_button()), "forget:no"),
+                ],
+            )],
+            _ => return Ok(None),
+        }))
+    }
+
+    async fn button(&mut self, data: &str) -> Result<Vec<Reply>, BotError> {
+        let (kind, rest) = data.split_once(':').unwrap_or((data, ""));
+        match (kind, self.session.is_some()) {
+            ("menu", _) => match rest {
+                "ask" => Ok(self.say(texts::ask_prompt())),
+                "status" => self.status().await,
+                "eligibility" => Box::pin(self.command("eligibility", "")).await.map(Option::unwrap_or_default),
+                _ => Box::pin(self.command("apply", "")).await.map(Option::unwrap_or_default),
+            },
+            ("lang", _) => match Lang::from_code(rest) {
+                Some(lang) => self.set_lang(lang).await,
+                None => Ok(self.lang_menu()),
+            },
+            ("forget", _) if rest == "yes" => self.forget().await,
+            ("forget", _) => Ok(self.say(texts::kept())),
+            ("start", true) | ("amend", true) => self.resume().await,
+            ("start", false) => {
+                let (id, item) = rest.split_once(':').unwrap_or((rest, ""));
+                let Some(flow) = self.flow_by_id(id) else { return Ok(self.say(texts::stale_button())) };
+                let prefill = match (&flow.tier_from, item) {
+                    (Some(key), item) if !item.is_empty() => {
+                        BTreeMap::from([(key.clone(), Value::Choice(item.to_owned()))])
+                    }
+                    _ => BTreeMap::new(),
+                };
+                self.start_form(flow, prefill).await
+            }
+            ("amend", false) => self.start_amendment(rest).await,
+            (_, true) => self.continue_form(&Input::Button(data.to_owned())).await,
+            (_, false) => Ok(self.say(texts::stale_button())),
+        }
+    }
+
+    /// Text outside a form: a wish to apply starts a form; anything else is a question. Writing
+    /// in another language than the user's switches the user to it.
+    async fn free_text(&mut self, text: &str) -> Result<Vec<Reply>, BotError> {
+        let scripts = self.inner.policy.scripts();
+        let cleaned = crate::text::clean(text);
+        let written_in = scripts.detect(&cleaned, self.lang);
+        if written_in != self.lang {
+            self.set_user_lang(written_in).await?;
+        }
+        let query = scripts.simplify(&crate::text::fold_width(&cleaned)).to_lowercase();
+        match intent::detect(&query, &self.inner.flows, self.inner.policy.tiers()) {
+            Intent::Apply(flow) => {
+                let flow = self.flow_by_id(&flow.id).unwrap_or(flow);
+                self.start_form(flow, BTreeMap::new()).await
+            }
+            Intent::ApplyUnclear => Ok(self.form_menu()),
+            Intent::Question => self.answer(text).await,
+        }
+    }
+
+    /// Answers from the policy, with buttons for the forms the question is about.
+    async fn answer(&mut self, question: &str) -> Result<Vec<Reply>, BotError> {
+        let answer = self.inner.policy.answer(question, self.lang)?;
+        let mut buttons = Vec::new();
+        if answer.found {
+            let query = self.inner.policy.scripts().simplify(question).to_lowercase();
+            buttons = intent::matching(&query, self.inner.flows.iter().filter(|flow| flow.files))
+                .into_iter()
+                .take(2)
+                .map(|flow| Button::new(self.render(&texts::apply_button(&flow.title)), format!("start:{}", flow.id)))
+                .collect();
+        }
+        Ok(vec![Reply::with_buttons(answer.answer, buttons)])
+    }
+
+    async fn start_form(&mut self, flow: &Flow, prefill: BTreeMap<String, Value>) -> Result<Vec<Reply>, BotError> {
+        let outcome = engine::start(flow, &self.context(), prefill);
+        self.apply(flow, outcome, None).await
+    }
+
+    async fn continue_form(&mut self, input: &Input) -> Result<Vec<Reply>, BotError> {
+        let Some((flow, state)) = self.open_form().await? else { return Ok(self.say_with_menu(texts::help())) };
+        let outcome = engine::advance(flow, state, input, &self.context());
+        self.apply(flow, outcome, Some(input)).await
+    }
+
+    /// The question the open form is asking, again, after a reminder that it is open.
+    async fn resume(&mut self) -> Result<Vec<Reply>, BotError> {
+        let Some((flow, state)) = self.open_form().await? else { return Ok(Vec::new()) };
+        let mut replies = self.say(texts::form_in_progress(&flow.title));
+        replies.extend(engine::resume(flow, state, &self.context()).replies);
+        Ok(replies)
+    }
+
+    /// The open form and its state. A form that no longer exists (removed from `dialogs/`) is
+    /// closed.
+    async fn open_form(&mut self) -> Result<Option<(&'a Flow, DialogState)>, BotError> {
+        let Some(session) = &self.session else { return Ok(None) };
+        let state: DialogState = serde_json::from_str(&session.state)?;
+        let flows: &'a Flows = &self.inner.flows;
+        match flows.get(&state.flow) {
+            Some(flow) => Ok(Some((flow, state))),
+            None => {
+                tracing::warn!(flow = %state.flow, "closing a session of a form that no longer exists");
+                let mut conn = self.inner.store.acquire().await?;
+                sessions::delete(&mut conn, self.user.id, Some(session.version)).await?;
+                self.session = None;
+                Ok(None)
+            }
+        }
+    }
+
+    fn context(&self) -> Context<'_> {
+        let consent = self.inner.flows.consent();
+        Context {
+            lang: self.lang,
+            today: self.inner.clock.today(),
+            consented: self.user.consent_version.as_deref() == Some(consent.version.as_str()),
+            consent,
+            tiers: self.inner.policy.tiers(),
+            scripts: self.inner.policy.scripts(),
+        }
+    }
+
+    /// Applies what the engine decided, in one transaction: consent, the filed or corrected
+    /// application, the file sent, the new form state. Files of discarded drafts are removed
+    /// after the commit.
+    async fn apply(&mut self, flow: &Flow, outcome: Outcome, input: Option<&Input>) -> Result<Vec<Reply>, BotError> {
+        let Outcome { state, mut replies, effects } = outcome;
+        let mut tx = self.inner.store.begin().await?;
+        let mut discarded: Vec<String> = Vec::new();
+        if let Some(Input::File(file)) = input {
+            match field_of(file, state.as_ref(), &effects) {
+                Some(field) => {
+                    let replaced = attachments::delete_drafts_of_field(&mut tx, self.user.id, &field).await?;
+                    discarded.extend(replaced.into_iter().map(|a| a.location));
+                    attachments::insert(&mut tx, &new_attachment(self.user.id, &field, file), self.now).await?;
+                }
+                None => discarded.push(file.location.clone()),
+            }
+        }
+        for effect in &effects {
+            match effect {
+                Effect::Consented => {
+                    let version = &self.inner.flows.consent().version;
+                    users::record_consent(&mut tx, self.user.id, version, self.now).await?;
+                }
+                Effect::Submit { answers, tier } => {
+                    let reference = self.file(&mut tx, flow, answers, tier).await?;
+                    replies.push(Reply::text(self.render(&texts::filed(&reference, &flow.title))));
+                }
+                Effect::Amend { reference, answers, tier } => {
+                    if !self.correct(&mut tx, reference, answers, tier).await? {
+                        replies = self.say(texts::nothing_to_correct());
+                    }
+                }
+                Effect::Cancelled => {
+                    let drafts = attachments::delete_drafts_of_user(&mut tx, self.user.id).await?;
+                    discarded.extend(drafts.into_iter().map(|a| a.location));
+                }
+            }
+        }
+        let expected = self.session.as_ref().map(|session| session.version);
+        match &state {
+            Some(state) => {
+                sessions::save(&mut tx, self.user.id, &flow.id, &serde_json::to_string(state)?, expected, self.now)
+                    .await?;
+            }
+            None if expected.is_some() => sessions::delete(&mut tx, self.user.id, expected).await?,
+            None => {}
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        discarded.iter().for_each(|location| remove_file(location));
+        Ok(replies)
+    }
+
+    /// Files an application under the next reference number of its form and year.
+    async fn file(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        flow: &Flow,
+        answers: &BTreeMap<String, Value>,
+        tier: &Option<String>,
+    ) -> Result<String, BotError> {
+        let year = self.inner.clock.now().year();
+        let sequence = applications::next_sequence(tx, &format!("{}-{year}", flow.code)).await?;
+        let prefix = &self.inner.policy.manifest().reference_prefix;
+        let reference = format!("{prefix}-{}-{year}-{sequence:06}", flow.code);
+        let filing = Filing { answers: answers.clone(), tier: tier.clone(), lang: self.lang };
+        let body = serde_json::to_string(&filing)?;
+        let new = NewApplication {
+            reference: &reference,
+            flow: &flow.id,
+            user_id: self.user.id,
+            answers: &body,
+            status: Status::Submitted.as_str(),
+        };
+        let application = applications::insert(tx, &new, self.now).await?;
+        let actor = self.actor();
+        let event = NewEvent {
+            application_id: application.id,
+            actor: &actor,
+            from: None,
+            to: Status::Submitted.as_str(),
+            note: None,
+            fields: None,
+        };
+        events::insert(tx, &event, self.now).await?;
+        attachments::link_drafts(tx, self.user.id, application.id).await?;
+        tracing::info!(reference = %reference, flow = %flow.id, "application filed");
+        Ok(reference)
+    }
+
+    /// Stores the corrected answers staff asked for and puts the application back in review.
+    /// `false` if it no longer waits for a correction from this user.
+    async fn correct(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        reference: &str,
+        answers: &BTreeMap<String, Value>,
+        tier: &Option<String>,
+    ) -> Result<bool, BotError> {
+        let Some(application) = self.own_application(tx, reference, Status::NeedInfo).await? else { return Ok(false) };
+        let mut filing: Filing = serde_json::from_str(&application.answers)?;
+        filing.answers.extend(answers.clone());
+        filing.tier = tier.clone().or(filing.tier);
+        applications::set_answers(tx, application.id, &serde_json::to_string(&filing)?, self.now).await?;
+        let (from, to) = (Status::NeedInfo.as_str(), Status::InReview.as_str());
+        applications::set_status(tx, application.id, from, to, self.now).await?;
+        let corrected = answers.keys().cloned().collect::<Vec<_>>().join(", ");
+        let note = format!("corrected: {corrected}");
+        let actor = self.actor();
+        let event = NewEvent {
+            application_id: application.id,
+            actor: &actor,
+            from: Some(from),
+            to,
+            note: Some(&note),
+            fields: None,
+        };
+        events::insert(tx, &event, self.now).await?;
+        Ok(true)
+    }
+
+    /// Opens the correction form of an application staff sent back.
+    async fn start_amendment(&mut self, reference: &str) -> Result<Vec<Reply>, BotError> {
+        let mut conn = self.inner.store.acquire().await?;
+        let Some(application) = self.own_application(&mut conn, reference, Status::NeedInfo).await? else {
+            return Ok(self.say(texts::nothing_to_correct()));
+        };
+        let fields = requested_fields(&mut conn, application.id).await?;
+        drop(conn);
+        let (Some(flow), false) = (self.flow_by_id(&application.flow), fields.is_empty()) else {
+            return Ok(self.say(texts::nothing_to_correct()));
+        };
+        let filing: Filing = serde_json::from_str(&application.answers)?;
+        let outcome = engine::amend(flow, &self.context(), reference, filing.answers, fields);
+        self.apply(flow, outcome, None).await
+    }
+
+    /// The user's own application with `reference`, if it is in `status`.
+    async fn own_application(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        reference: &str,
+        status: Status,
+    ) -> Result<Option<Application>, BotError> {
+        let application = applications::by_reference(conn, reference).await?;
+        Ok(application.filter(|a| a.user_id == self.user.id && a.status == status.as_str()))
+    }
+
+    /// The user's applications with their status, and what staff asked to correct.
+    async fn status(&self) -> Result<Vec<Reply>, BotError> {
+        let mut conn = self.inner.store.acquire().await?;
+        let applications = applications::of_user(&mut conn, self.user.id).await?;
+        if applications.is_empty() {
+            return Ok(self.say_with_menu(texts::no_applications()));
+        }
+        let mut lines = vec![self.render(&texts::status_title())];
+        let mut buttons = Vec::new();
+        for application in &applications {
+            let flow = self.inner.flows.get(&application.flow);
+            let title = flow.map(|f| self.render(&f.title)).unwrap_or_else(|| application.flow.clone());
+            let status = application.status.parse::<Status>().map(|s| self.render(&s.label()));
+            lines.push(format!(
+                "• {} {title} — {} ({})",
+                application.reference,
+                status.unwrap_or_else(|_| application.status.clone()),
+                crate::clock::format_ms(application.updated_at)
+            ));
+            if application.status == Status::NeedInfo.as_str() {
+                let request = events::of_application(&mut conn, application.id)
+                    .await?
+                    .into_iter()
+                    .rev()
+                    .find(|e| e.fields.is_some());
+                let fields: Vec<String> =
+                    request.as_ref().and_then(|e| e.fields.as_deref()).map(parse_fields).unwrap_or_default();
+                let labels: Vec<String> = fields
+                    .iter()
+                    .map(|key| flow.and_then(|f| f.step(key)).map_or(key.clone(), |s| self.render(&s.label())))
+                    .collect();
+                let note = request.and_then(|e| e.note).unwrap_or_default();
+                lines.push(format!("  {}", self.render(&texts::correction_requested(&labels.join("、"), &note))));
+                buttons.push(Button::new(
+                    self.render(&texts::correct_button(&application.reference)),
+                    format!("amend:{}", application.reference),
+                ));
+            }
+        }
+        Ok(vec![Reply::with_buttons(lines.join("\n"), buttons)])
+    }
+
+    /// Everything kept about the user, as JSON.
+    async fn my_data(&self) -> Result<Vec<Reply>, BotError> {
+        let mut conn = self.inner.store.acquire().await?;
+        let mut applications_json = Vec::new();
+        for application in applications::of_user(&mut conn, self.user.id).await? {
+            let history = events::of_application(&mut conn, application.id).await?;
+            let files = attachments::of_application(&mut conn, application.id).await?;
+            applications_json.push(json!({
+                "reference": application.reference,
+                "form": application.flow,
+                "status": application.status,
+                "filed": crate::clock::format_ms(application.created_at),
+                "answers": serde_json::from_str::<serde_json::Value>(&application.answers)?,
+                "files": files.iter().map(|f| json!({"field": f.field, "name": f.name, "size": f.size, "sha256": f.sha256})).collect::<Vec<_>>(),
+                "history": history.iter().map(|e| json!({"time": crate::clock::format_ms(e.created_at), "from": e.from_status, "to": e.to_status, "note": e.note})).collect::<Vec<_>>(),
+            }));
+        }
+        let drafts = attachments::drafts_of_user(&mut conn, self.user.id).await?;
+        let form: Option<serde_json::Value> =
+            self.session.as_ref().map(|s| serde_json::from_str(&s.state)).transpose()?;
+        let data = json!({
+            "user": {
+                "channel": self.user.channel,
+                "id": self.user.external_id,
+                "language": self.user.lang,
+                "consent_version": self.user.consent_version,
+                "consent_time": self.user.consent_at.map(crate::clock::format_ms),
+                "first_seen": crate::clock::format_ms(self.user.created_at),
+            },
+            "form_in_progress": form,
+            "unfiled_files": drafts.iter().map(|f| json!({"field": f.field, "name": f.name, "size": f.size})).collect::<Vec<_>>(),
+            "applications": applications_json,
+        });
+        Ok(vec![Reply::text(format!(
+            "{}\n{}",
+            self.render(&texts::my_data_title()),
+            serde_json::to_string_pretty(&data)?
+        ))])
+    }
+
+    /// Erases the form in progress, unfiled files and the consent record; filed applications are
+    /// official records and stay.
+    async fn forget(&mut self) -> Result<Vec<Reply>, BotError> {
+        let mut tx = self.inner.store.begin().await?;
+        sessions::delete(&mut tx, self.user.id, None).await?;
+        let drafts = attachments::delete_drafts_of_user(&mut tx, self.user.id).await?;
+        users::clear_consent(&mut tx, self.user.id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        drafts.iter().for_each(|draft| remove_file(&draft.location));
+        self.session = None;
+        tracing::info!(user = self.user.id, "user data erased on request");
+        Ok(self.say(texts::forgotten()))
+    }
+
+    async fn set_lang(&mut self, lang: Lang) -> Result<Vec<Reply>, BotError> {
+        self.set_user_lang(lang).await?;
+        Ok(self.say_with_menu(texts::lang_set()))
+    }
+
+    async fn set_user_lang(&mut self, lang: Lang) -> Result<(), BotError> {
+        let mut conn = self.inner.store.acquire().await?;
+        users::set_lang(&mut conn, self.user.id, lang.code()).await?;
+        self.lang = lang;
+        Ok(())
+    }
+
+    fn flow_by_id(&self, id: &str) -> Option<&'a Flow> {
+        let flows: &'a Flows = &self.inner.flows;
+        flows.get(id)
+    }
+
+    /// The form that checks eligibility without filing anything.
+    fn eligibility_flow(&self) -> Option<&'a Flow> {
+        let flows: &'a Flows = &self.inner.flows;
+        flows.iter().find(|flow| !flow.files)
+    }
+
+    /// A form named by words in `text` ("/apply 人才公寓").
+    fn flow_named(&self, text: &str) -> Option<&'a Flow> {
+        let query = self.inner.policy.scripts().simplify(text).to_lowercase();
+        if query.is_empty() {
+            return None;
+        }
+        let flows: &'a Flows = &self.inner.flows;
+        intent::matching(&query, flows.iter()).into_iter().next()
+    }
+
+    fn form_menu(&self) -> Vec<Reply> {
+        let buttons = self
+            .inner
+            .flows
+            .iter()
+            .map(|flow| Button::new(self.render(&flow.title), format!("start:{}", flow.id)))
+            .collect();
+        vec![Reply::with_buttons(self.render(&texts::choose_form()), buttons)]
+    }
+
+    fn lang_menu(&self) -> Vec<Reply> {
+        let buttons = vec![
+            Button::new("简体中文", "lang:zh"),
+            Button::new("繁體中文", "lang:zh-Hant"),
+            Button::new("English", "lang:en"),
+        ];
+        vec![Reply::with_buttons(self.render(&texts::choose_lang()), buttons)]
+    }
+
+    /// A message with the main menu under it.
+    fn menu(&self, text: String) -> Reply {
+        let entries = [
+            (texts::menu_ask(), "menu:ask"),
+            (texts::menu_eligibility(), "menu:eligibility"),
+            (texts::menu_apply(), "menu:apply"),
+            (texts::menu_status(), "menu:status"),
+        ];
+        let buttons = entries.iter().map(|(label, data)| Button::new(self.render(label), *data)).collect();
+        Reply::with_buttons(format!("{text}\n{}", self.render(&texts::menu_intro())), buttons)
+    }
+
+    fn actor(&self) -> String {
+        format!("applicant:{}", self.user.id)
+    }
+
+    fn render(&self, text: &Bilingual) -> String {
+        text.render(self.lang, self.inner.policy.scripts())
+    }
+
+    fn say(&self, text: Bilingual) -> Vec<Reply> {
+        vec![Reply::text(self.render(&text))]
+    }
+
+    fn say_with_menu(&self, text: Bilingual) -> Vec<Reply> {
+        vec![self.menu(self.render(&text))]
+    }
+}
+
+/// `/command argument` → (command, argument); Telegram appends `@botname` in groups.
+fn read_command(text: &str) -> Option<(String, String)> {
+    let rest = text.trim().strip_prefix('/')?;
+    let (command, argument) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let command = command.split('@').next().unwrap_or_default().to_lowercase();
+    (!command.is_empty()).then(|| (command, argument.to_owned()))
+}
+
+/// The step a sent file answers, if the form took it.
+fn field_of(file: &FileRef, state: Option<&DialogState>, effects: &[Effect]) -> Option<String> {
+    let holds = |answers: &BTreeMap<String, Value>| {
+        answers.iter().find(|(_, value)| matches!(value, Value::File(f) if f == file)).map(|(key, _)| key.clone())
+    };
+    state.and_then(|state| holds(&state.answers)).or_else(|| {
+        effects.iter().find_map(|effect| match effect {
+            Effect::Submit { answers, .. } | Effect::Amend { answers, .. } => holds(answers),
+            _ => None,
+        })
+    })
+}
+
+fn new_attachment<'a>(user_id: i64, field: &'a str, file: &'a FileRef) -> NewAttachment<'a> {
+    NewAttachment {
+        user_id,
+        field,
+        location: &file.location,
+        name: &file.name,
+        mime: &file.mime,
+        size: i64::try_from(file.size).unwrap_or(i64::MAX),
+        sha256: &file.sha256,
+    }
+}
+
+/// The fields staff asked to correct in their latest request.
+async fn requested_fields(conn: &mut sqlx::AnyConnection, application_id: i64) -> Result<Vec<String>, BotError> {
+    let history = events::of_application(conn, application_id).await?;
+    Ok(history.iter().rev().find_map(|event| event.fields.as_deref()).map(parse_fields).unwrap_or_default())
+}
+
+fn parse_fields(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// Removes a stored file; a failure only leaves garbage behind, so it is logged, not raised.
+fn remove_file(location: &str) {
+    if let Err(err) = std::fs::remove_file(location)
+        && err.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(location, error = %err, "could not remove a discarded file");
+    }
+}
+
+/// An error with its causes, `outer: inner: innermost`, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
+}

@@ -1,0 +1,254 @@
+//! Review actions staff take on applications — open, approve, reject, ask for more information —
+//! each a compare-and-set of the status with an audit event, in one transaction.
+
+use std::sync::Arc;
+
+use crate::clock::{Clock, format_ms};
+use crate::dialog::value::{Filing, Value};
+use crate::dialog::{Flow, Flows};
+use crate::lang::{Lang, Scripts};
+use crate::store::applications::{self, Application, Filter};
+use crate::store::attachments::{self, Attachment};
+use crate::store::events::{self, Event, NewEvent};
+use crate::store::users::{self, User};
+use crate::store::{Store, StoreError};
+
+use super::Status;
+
+/// Why a review action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// No application has this reference.
+    #[error("no application {0}")]
+    NotFound(String),
+    /// The status machine does not allow the change.
+    #[error("{reference} is {from}; it cannot become {to}")]
+    NotAllowed { reference: String, from: String, to: Status },
+    /// A need-info request names a field the form does not have.
+    #[error("{flow} has no field {field:?} (fields: {known})")]
+    UnknownField { flow: String, field: String, known: String },
+    /// A need-info request names no field, or a rejection gives no reason.
+    #[error("{0}")]
+    Incomplete(&'static str),
+    /// The database failed.
+    #[error("store")]
+    Store(#[from] StoreError),
+    /// A stored application could not be read.
+    #[error("stored application")]
+    Json(#[from] serde_json::Error),
+}
+
+/// An application with everything staff need to decide on it.
+#[derive(Debug, Clone)]
+pub struct Dossier {
+    /// The stored application.
+    pub application: Application,
+    /// Its answers.
+    pub filing: Filing,
+    /// The applicant.
+    pub user: Option<User>,
+    /// Its history, oldest first.
+    pub events: Vec<Event>,
+    /// Its files.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A decision staff make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Approve, with an optional note.
+    Approve(Option<String>),
+    /// Reject, with the reason.
+    Reject(String),
+    /// Ask the applicant to answer `fields` again, with a note.
+    NeedInfo { fields: Vec<String>, note: String },
+}
+
+impl Decision {
+    /// The status the decision leads to.
+    pub fn status(&self) -> Status {
+        match self {
+            Self::Approve(_) => Status::Approved,
+            Self::Reject(_) => Status::Rejected,
+            Self::NeedInfo { .. } => Status::NeedInfo,
+        }
+    }
+}
+
+/// Staff's access to applications.
+#[derive(Debug, Clone)]
+pub struct Review {
+    store: Store,
+    flows: Arc<Flows>,
+    clock: Clock,
+}
+
+impl Review {
+    /// Review over `store`, reading forms from `flows`.
+    pub fn new(store: Store, flows: Arc<Flows>, clock: Clock) -> Self {
+        Self { store, flows, clock }
+    }
+
+    /// The forms.
+    pub fn flows(&self) -> &Flows {
+        &self.flows
+    }
+
+    /// Applications matching `filter`, newest first, with their answers.
+    pub async fn list(&self, filter: &Filter) -> Result<Vec<(Application, Filing)>, ReviewError> {
+        let mut conn = self.store.acquire().await?;
+        let applications = applications::list(&mut conn, filter).await?;
+        applications
+            .into_iter()
+            .map(|application| {
+                let filing = serde_json::from_str(&application.answers)?;
+                Ok((application, filing))
+            })
+            .collect()
+    }
+
+    /// Opens an application: everything about it. A newly filed application goes into review,
+    /// which the applicant is told.
+    pub async fn open(&self, reference: &str, actor: &str) -> Result<Dossier, ReviewError> {
+        let mut tx = self.store.begin().await?;
+        let mut application = find(&mut tx, reference).await?;
+        if application.status == Status::Submitted.as_str() {
+            change(&mut tx, &application, actor, Status::InReview, None, None, self.clock.now_ms()).await?;
+            application = find(&mut tx, reference).await?;
+        }
+        let filing = serde_json::from_str(&application.answers)?;
+        let user = users::by_id(&mut tx, application.user_id).await?;
+        let events = events::of_application(&mut tx, application.id).await?;
+        let attachments = attachments::of_application(&mut tx, application.id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(Dossier { application, filing, user, events, attachments })
+    }
+
+    /// Makes a decision on an application; returns it as it now is.
+    pub async fn decide(&self, reference: &str, actor: &str, decision: &Decision) -> Result<Application, ReviewError> {
+        let mut tx = self.store.begin().await?;
+        let application = find(&mut tx, reference).await?;
+        let (note, fields) = match decision {
+            Decision::Approve(note) => (note.as_deref(), None),
+            Decision::Reject(reason) if reason.trim().is_empty() => {
+                return Err(ReviewError::Incomplete("a rejection needs a reason"));
+            }
+            Decision::Reject(reason) => (Some(reason.as_str()), None),
+            Decision::NeedInfo { fields, .. } if fields.is_empty() => {
+                return Err(ReviewError::Incomplete("name at least one field to correct"));
+            }
+            Decision::NeedInfo { fields, note } => {
+                self.check_fields(&application.flow, fields)?;
+                (Some(note.as_str()), Some(serde_json::to_string(fields)?))
+            }
+        };
+        change(&mut tx, &application, actor, decision.status(), note, fields.as_deref(), self.clock.now_ms()).await?;
+        let application = find(&mut tx, reference).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        tracing::info!(reference, actor, status = %decision.status(), "application decided");
+        Ok(application)
+    }
+
+    fn check_fields(&self, flow_id: &str, fields: &[String]) -> Result<(), ReviewError> {
+        let Some(flow) = self.flows.get(flow_id) else { return Ok(()) };
+        match fields.iter().find(|field| flow.step(field).is_none()) {
+            Some(field) => Err(ReviewError::UnknownField {
+                flow: flow_id.to_owned(),
+                field: field.clone(),
+                known: flow.steps.iter().map(|step| step.key.as_str()).collect::<Vec<_>>().join(", "),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+async fn find(conn: &mut sqlx::AnyConnection, reference: &str) -> Result<Application, ReviewError> {
+    applications::by_reference(conn, reference).await?.ok_or_else(|| ReviewError::NotFound(reference.to_owned()))
+}
+
+/// Moves `application` to `to` if the status machine allows it, recording who and why.
+async fn change(
+    conn: &mut sqlx::AnyConnection,
+    application: &Application,
+    actor: &str,
+    to: Status,
+    note: Option<&str>,
+    fields: Option<&str>,
+    now: i64,
+) -> Result<(), ReviewError> {
+    let not_allowed =
+        || ReviewError::NotAllowed { reference: application.reference.clone(), from: application.status.clone(), to };
+    let from: Status = application.status.parse().map_err(|_| not_allowed())?;
+    if !from.can_become(to) {
+        return Err(not_allowed());
+    }
+    applications::set_status(conn, application.id, from.as_str(), to.as_str(), now).await?;
+    let event =
+        NewEvent { application_id: application.id, actor, from: Some(from.as_str()), to: to.as_str(), note, fields };
+    events::insert(conn, &event, now).await?;
+    Ok(())
+}
+
+/// The answers of a filing as (label, value) pairs in the form's order, in `lang`; personal
+/// identifiers masked when `masked`.
+pub fn answer_lines(
+    flow: Option<&Flow>,
+    filing: &Filing,
+    lang: Lang,
+    scripts: &Scripts,
+    masked: bool,
+) -> Vec<(String, String)> {
+    let Some(flow) = flow else {
+        return filing.answers.iter().map(|(key, value)| (key.clone(), format!("{value:?}"))).collect();
+    };
+    flow.steps
+        .iter()
+        .filter_map(|step| {
+            let value: &Value = filing.answers.get(&step.key)?;
+            let shown =
+                if masked { value.display_masked(step, lang, scripts) } else { value.display(step, lang, scripts) };
+            Some((step.label().render(lang, scripts), shown))
+        })
+        .collect()
+}
+
+/// A dossier as text for staff: header, answers, files, history.
+pub fn render_dossier(dossier: &Dossier, flow: Option<&Flow>, scripts: &Scripts, masked: bool) -> String {
+    let application = &dossier.application;
+    let status =
+        application.status.parse::<Status>().map(|s| s.label().zh).unwrap_or_else(|_| application.status.clone());
+    let title = flow.map(|f| f.title.zh.clone()).unwrap_or_else(|| application.flow.clone());
+    let mut lines = vec![
+        format!("{}  {title}", application.reference),
+        format!(
+            "状态：{status}    提交：{}    更新：{}",
+            format_ms(application.created_at),
+            format_ms(application.updated_at)
+        ),
+    ];
+    if let Some(tier) = &dossier.filing.tier {
+        lines.push(format!("认定层次：{tier}类"));
+    }
+    if let Some(user) = &dossier.user {
+        lines.push(format!("申请人：{}:{}（语言 {}）", user.channel, user.external_id, dossier.filing.lang));
+    }
+    for (label, value) in answer_lines(flow, &dossier.filing, Lang::Zh, scripts, masked) {
+        lines.push(format!("  {label}：{value}"));
+    }
+    for file in &dossier.attachments {
+        lines.push(format!("  附件 {}：{}（{} 字节，sha256 {}）", file.field, file.name, file.size, file.sha256));
+    }
+    lines.push("记录：".to_owned());
+    for event in &dossier.events {
+        let from = event.from_status.as_deref().unwrap_or("—");
+        let note = event.note.as_deref().map(|n| format!("  {n}")).unwrap_or_default();
+        let fields = event.fields.as_deref().map(|f| format!("  字段 {f}")).unwrap_or_default();
+        lines.push(format!(
+            "  {} {} {from} → {}{note}{fields}",
+            format_ms(event.created_at),
+            event.actor,
+            event.to_status
+        ));
+    }
+    lines.join("\n")
+}
