@@ -6,6 +6,7 @@
 //! state — in one transaction before the replies go out. A concurrent change by another bot
 //! instance shows up as a version conflict, and the message is handled again from the start.
 
+mod cache;
 mod intent;
 mod locks;
 mod texts;
@@ -31,6 +32,7 @@ use crate::store::events::{self, NewEvent};
 use crate::store::sessions::{self, Session};
 use crate::store::users::{self, User};
 use crate::store::{Store, StoreError};
+use cache::SessionCache;
 use intent::Intent;
 use locks::Locks;
 
@@ -84,12 +86,14 @@ struct Inner {
     store: Store,
     clock: Clock,
     locks: Locks,
+    cache: SessionCache,
 }
 
 impl Bot {
     /// A bot answering from `policy`, running `flows`, keeping its state in `store`.
     pub fn new(policy: Arc<Policy>, flows: Arc<Flows>, store: Store, clock: Clock) -> Self {
-        Self { inner: Arc::new(Inner { policy, flows, store, clock, locks: Locks::default() }) }
+        let (locks, cache) = (Locks::default(), SessionCache::default());
+        Self { inner: Arc::new(Inner { policy, flows, store, clock, locks, cache }) }
     }
 
     /// The policy the bot answers from.
@@ -113,14 +117,16 @@ impl Bot {
         let now = self.inner.clock.now_ms();
         let user = users::get_or_create(&mut conn, &sender.channel, &sender.id, lang.code(), now).await?;
         users::set_lang(&mut conn, user.id, lang.code()).await?;
+        self.inner.cache.forget(&format!("{}:{}", sender.channel, sender.id));
         Ok(())
     }
 
     /// Handles one message; never fails (a failure is logged and the user gets an apology).
     pub async fn handle(&self, sender: &Sender, input: Input) -> Vec<Reply> {
-        let _turn = self.inner.locks.lock(&format!("{}:{}", sender.channel, sender.id)).await;
+        let key = format!("{}:{}", sender.channel, sender.id);
+        let _turn = self.inner.locks.lock(&key).await;
         for attempt in 1..=ATTEMPTS {
-            match self.try_handle(sender, &input).await {
+            match self.try_handle(&key, sender, &input).await {
                 Ok(replies) => return replies,
                 Err(BotError::Store(StoreError::Conflict { what })) if attempt < ATTEMPTS => {
                     tracing::debug!(what, attempt, "handling the message again after a concurrent change");
@@ -134,16 +140,30 @@ impl Bot {
         vec![Reply::text(Message::Internal.render(sender.lang.unwrap_or_default(), &self.inner.policy))]
     }
 
-    async fn try_handle(&self, sender: &Sender, input: &Input) -> Result<Vec<Reply>, BotError> {
+    async fn try_handle(&self, key: &str, sender: &Sender, input: &Input) -> Result<Vec<Reply>, BotError> {
         let inner = &*self.inner;
         let now = inner.clock.now_ms();
-        let mut conn = inner.store.acquire().await?;
         let lang = sender.lang.unwrap_or_default();
-        let user = users::get_or_create(&mut conn, &sender.channel, &sender.id, lang.code(), now).await?;
-        let session = sessions::get(&mut conn, user.id).await?;
-        drop(conn);
+        let (user, session) = match inner.cache.get(key) {
+            Some((user, session)) => (user, Some(session)),
+            None => {
+                let mut conn = inner.store.acquire().await?;
+                match users::with_session(&mut conn, &sender.channel, &sender.id).await? {
+                    Some(found) => found,
+                    None => {
+                        (users::get_or_create(&mut conn, &sender.channel, &sender.id, lang.code(), now).await?, None)
+                    }
+                }
+            }
+        };
         let lang = Lang::from_code(&user.lang).unwrap_or(lang);
-        Turn { inner, user, lang, session, now }.run(input).await
+        let mut turn = Turn { inner, user, lang, session, now };
+        let outcome = turn.run(input).await;
+        match &outcome {
+            Ok(_) => inner.cache.keep(key, &turn.user, turn.session.as_ref()),
+            Err(_) => inner.cache.forget(key),
+        }
+        outcome
     }
 }
 
@@ -157,7 +177,7 @@ struct Turn<'a> {
 }
 
 impl<'a> Turn<'a> {
-    async fn run(mut self, input: &Input) -> Result<Vec<Reply>, BotError> {
+    async fn run(&mut self, input: &Input) -> Result<Vec<Reply>, BotError> {
         match input {
             Input::Text(text) => {
                 if let Some((command, argument)) = read_command(text)
@@ -343,6 +363,16 @@ impl<'a> Turn<'a> {
     /// after the commit.
     async fn apply(&mut self, flow: &Flow, outcome: Outcome, input: Option<&Input>) -> Result<Vec<Reply>, BotError> {
         let Outcome { state, mut replies, effects } = outcome;
+        let expected = self.session.as_ref().map(|session| session.version);
+        if let (Some(state), true, false) = (&state, effects.is_empty(), matches!(input, Some(Input::File(_)))) {
+            // Only the form state changes: one versioned statement is atomic by itself, and
+            // skipping BEGIN and COMMIT saves two round trips on most messages.
+            let mut conn = self.inner.store.acquire().await?;
+            let json = serde_json::to_string(state)?;
+            let version = sessions::save(&mut conn, self.user.id, &flow.id, &json, expected, self.now).await?;
+            self.saved(flow, json, version);
+            return Ok(replies);
+        }
         let mut tx = self.inner.store.begin().await?;
         let mut discarded: Vec<String> = Vec::new();
         if let Some(Input::File(file)) = input {
@@ -360,6 +390,8 @@ impl<'a> Turn<'a> {
                 Effect::Consented => {
                     let version = &self.inner.flows.consent().version;
                     users::record_consent(&mut tx, self.user.id, version, self.now).await?;
+                    self.user.consent_version = Some(version.clone());
+                    self.user.consent_at = Some(self.now);
                 }
                 Effect::Submit { answers, tier } => {
                     let reference = self.file(&mut tx, flow, answers, tier).await?;
@@ -376,18 +408,31 @@ impl<'a> Turn<'a> {
                 }
             }
         }
-        let expected = self.session.as_ref().map(|session| session.version);
-        match &state {
+        let saved = match &state {
             Some(state) => {
-                sessions::save(&mut tx, self.user.id, &flow.id, &serde_json::to_string(state)?, expected, self.now)
-                    .await?;
+                let json = serde_json::to_string(state)?;
+                let version = sessions::save(&mut tx, self.user.id, &flow.id, &json, expected, self.now).await?;
+                Some((json, version))
             }
-            None if expected.is_some() => sessions::delete(&mut tx, self.user.id, expected).await?,
-            None => {}
-        }
+            None if expected.is_some() => {
+                sessions::delete(&mut tx, self.user.id, expected).await?;
+                None
+            }
+            None => None,
+        };
         tx.commit().await.map_err(StoreError::from)?;
+        match saved {
+            Some((json, version)) => self.saved(flow, json, version),
+            None => self.session = None,
+        }
         discarded.iter().for_each(|location| remove_file(location));
         Ok(replies)
+    }
+
+    /// Records the form state just saved, for the rest of the turn and the cache.
+    fn saved(&mut self, flow: &Flow, state: String, version: i64) {
+        self.session =
+            Some(Session { user_id: self.user.id, flow: flow.id.clone(), state, version, updated_at: self.now });
     }
 
     /// Files an application under the next reference number of its form and year.
@@ -422,7 +467,9 @@ impl<'a> Turn<'a> {
             fields: None,
         };
         events::insert(tx, &event, self.now).await?;
-        attachments::link_drafts(tx, self.user.id, application.id).await?;
+        if answers.values().any(|value| matches!(value, Value::File(_))) {
+            attachments::link_drafts(tx, self.user.id, application.id).await?;
+        }
         tracing::info!(reference = %reference, flow = %flow.id, "application filed");
         Ok(reference)
     }
@@ -577,6 +624,7 @@ impl<'a> Turn<'a> {
         tx.commit().await.map_err(StoreError::from)?;
         drafts.iter().for_each(|draft| remove_file(&draft.location));
         self.session = None;
+        (self.user.consent_version, self.user.consent_at) = (None, None);
         tracing::info!(user = self.user.id, "user data erased on request");
         Ok(self.say(texts::forgotten()))
     }
@@ -590,6 +638,7 @@ impl<'a> Turn<'a> {
         let mut conn = self.inner.store.acquire().await?;
         users::set_lang(&mut conn, self.user.id, lang.code()).await?;
         self.lang = lang;
+        self.user.lang = lang.code().to_owned();
         Ok(())
     }
 

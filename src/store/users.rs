@@ -3,6 +3,10 @@
 
 use sqlx::AnyConnection;
 
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::sessions::Session;
 use super::{StoreError, decode, decode_optional, one_row};
 
 /// The columns of [`User`], in one place for every query that returns users.
@@ -33,7 +37,8 @@ pub struct User {
 }
 
 /// The user with this channel and id, created with `lang` when first seen (an existing user keeps
-/// their language). Concurrent first messages of one user create one row.
+/// their language). Concurrent first messages of one user create one row. Meant for users not
+/// found by [`with_session`]: it writes before it reads.
 pub async fn get_or_create(
     conn: &mut AnyConnection,
     channel: &str,
@@ -41,24 +46,73 @@ pub async fn get_or_create(
     lang: &str,
     now: i64,
 ) -> Result<User, StoreError> {
-    // DO NOTHING rather than catching a unique violation, which would abort the caller's
-    // PostgreSQL transaction; the SELECT then sees whichever insert won.
-    sqlx::query(
+    // Callers look users up first (with_session), so this is nearly always a first message:
+    // insert first, and read only when a concurrent first message won. DO NOTHING rather than
+    // catching a unique violation, which would abort the caller's PostgreSQL transaction.
+    let inserted = sqlx::query(concat!(
         "INSERT INTO users (channel, external_id, lang, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (channel, external_id) DO NOTHING",
-    )
+         ON CONFLICT (channel, external_id) DO NOTHING RETURNING ",
+        columns!()
+    ))
     .bind(channel)
     .bind(external_id)
     .bind(lang)
     .bind(now)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
+    match decode_optional(inserted)? {
+        Some(user) => Ok(user),
+        None => by_external_id(conn, channel, external_id).await?.ok_or(StoreError::Query(sqlx::Error::RowNotFound)),
+    }
+}
+
+async fn by_external_id(
+    conn: &mut AnyConnection,
+    channel: &str,
+    external_id: &str,
+) -> Result<Option<User>, StoreError> {
     let row = sqlx::query(concat!("SELECT ", columns!(), " FROM users WHERE channel = $1 AND external_id = $2"))
         .bind(channel)
         .bind(external_id)
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    decode(&row)
+    decode_optional(row)
+}
+
+/// The user with this channel and id and their form in progress, in one query: every message
+/// needs both, and each query is a round trip.
+pub async fn with_session(
+    conn: &mut AnyConnection,
+    channel: &str,
+    external_id: &str,
+) -> Result<Option<(User, Option<Session>)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT u.id, u.channel, u.external_id, u.lang, u.consent_version, u.consent_at, u.created_at, \
+         s.flow AS session_flow, s.state AS session_state, s.version AS session_version, \
+         s.updated_at AS session_updated_at \
+         FROM users u LEFT JOIN dialog_sessions s ON s.user_id = u.id \
+         WHERE u.channel = $1 AND u.external_id = $2",
+    )
+    .bind(channel)
+    .bind(external_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let user: User = decode(&row)?;
+    let session = session_of(&row, user.id)
+        .map_err(|error| StoreError::Corrupt(format!("session of user {}: {error}", user.id)))?;
+    Ok(Some((user, session)))
+}
+
+fn session_of(row: &AnyRow, user_id: i64) -> Result<Option<Session>, sqlx::Error> {
+    let Some(version) = row.try_get::<Option<i64>, _>("session_version")? else { return Ok(None) };
+    Ok(Some(Session {
+        user_id,
+        flow: row.try_get("session_flow")?,
+        state: row.try_get("session_state")?,
+        version,
+        updated_at: row.try_get("session_updated_at")?,
+    }))
 }
 
 /// The user with this id, if any.

@@ -334,3 +334,30 @@ async fn the_staff_list_filters_by_form_and_status() {
     let other_form = Filter { flow: Some("settlement".into()), ..Filter::default() };
     assert!(review.list(&other_form).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn two_instances_on_one_database_take_turns_without_losing_an_answer() {
+    let first = spawn_app().await;
+    let second = policybot::app::App::build(&first.settings, crate::helpers::clock()).await.unwrap();
+    let say = |app: &policybot::app::App, text: &str| {
+        let (bot, text) = (app.bot.clone(), text.to_owned());
+        async move {
+            crate::helpers::join(
+                &bot.handle(&policybot::bot::Sender::new("test", "oz", None), policybot::bot::Input::Text(text)).await,
+            )
+        }
+    };
+    say(&first.app, "预约个税汇算辅导").await;
+    say(&second, "同意").await;
+    say(&first.app, "欧阳").await;
+    // The second instance saw the form two steps ago: its save must notice and re-read.
+    let text = say(&second, "13800138000").await;
+    assert!(text.contains("您的工作单位"), "{text}");
+    let text = say(&first.app, "湛江港集团").await;
+    assert!(text.contains("希望辅导的日期"), "{text}");
+    say(&second, "2026-11-24").await;
+    say(&first.app, "1").await;
+    let summary = say(&second, "专项附加扣除怎么填").await;
+    assert!(summary.contains("欧阳") && summary.contains("13800138000") && summary.contains("湛江港集团"), "{summary}");
+    assert!(reference_in(&say(&first.app, "确认").await).starts_with("ZJ-TAX-"));
+}
