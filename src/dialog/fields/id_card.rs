@@ -1,8 +1,6 @@
 //! The resident identity card number of the People's Republic of China (GB 11643-1999): region,
 //! birth date and ISO 7064 MOD 11-2 check character.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -104,18 +102,7 @@ impl IdCardNumber {
     }
 }
 
-impl fmt::Display for IdCardNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Masked, so that logging a value never writes out the full number.
-impl fmt::Debug for IdCardNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IdCardNumber").field(&self.masked()).finish()
-    }
-}
+shown_in_full_logged_masked!(IdCardNumber);
 
 impl Reason for IdCardError {
     fn reason(&self) -> Bilingual {

@@ -6,6 +6,24 @@
 //! control characters, full-width digits typed with a Chinese input method) and never panics;
 //! every error implements [`Reason`] so the engine can tell the user what to send instead.
 
+/// Shows a personal identifier in full (`Display`, for the applicant's own summary) but masked in
+/// `Debug`, so that logging a value never writes out the full number.
+macro_rules! shown_in_full_logged_masked {
+    ($type:ident) => {
+        impl std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_tuple(stringify!($type)).field(&self.masked()).finish()
+            }
+        }
+    };
+}
+
 mod date;
 mod email;
 mod id_card;

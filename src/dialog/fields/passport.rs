@@ -1,7 +1,6 @@
 //! Passport numbers of any country: the document-number field of ICAO 9303 (at most 9 letters
 //! and digits), with the shape checks that catch typing mistakes but no per-country rules.
 
-use std::fmt;
 use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
@@ -69,18 +68,7 @@ impl PassportNumber {
     }
 }
 
-impl fmt::Display for PassportNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Masked, so that logging a value never writes out the full number.
-impl fmt::Debug for PassportNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PassportNumber").field(&self.masked()).finish()
-    }
-}
+shown_in_full_logged_masked!(PassportNumber);
 
 impl Reason for PassportError {
     fn reason(&self) -> Bilingual {

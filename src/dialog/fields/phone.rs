@@ -1,8 +1,6 @@
 //! Mainland China mobile phone numbers: 11 digits with a currently allocated mobile prefix,
 //! typed with or without the country code and separators.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Reason, compact, mask};
@@ -66,18 +64,7 @@ impl PhoneNumber {
     }
 }
 
-impl fmt::Display for PhoneNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Masked, so that logging a value never writes out the full number.
-impl fmt::Debug for PhoneNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PhoneNumber").field(&self.masked()).finish()
-    }
-}
+shown_in_full_logged_masked!(PhoneNumber);
 
 impl Reason for PhoneError {
     fn reason(&self) -> Bilingual {
