@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use policybot::store::applications::{self, Filter, NewApplication};
 use policybot::store::attachments::{self, NewAttachment};
 use policybot::store::events::NewEvent;
-use policybot::store::{Backend, Store, StoreError, events, sessions, users};
+use policybot::store::prompts::Prompt;
+use policybot::store::{Backend, Store, StoreError, audit, events, outbox, prompts, sessions, updates, users};
 use sqlx::{AnyConnection, Connection};
 
 /// The server the PostgreSQL variants run on.
@@ -125,6 +126,13 @@ on_both_backends!(
     drafts_are_linked_to_the_filed_application,
     deleting_drafts_returns_them_and_keeps_linked_files,
     a_rolled_back_transaction_leaves_nothing,
+    a_user_and_their_form_are_read_together,
+    drafts_of_one_field_are_replaced,
+    the_outbox_sends_each_chat_in_order_and_retries,
+    concurrent_senders_never_claim_the_same_message,
+    updates_are_recorded_once_and_pruned,
+    a_staff_prompt_is_taken_once,
+    staff_actions_are_audited,
 );
 
 /// The settings every pooled SQLite connection gets (foreign keys are tested on both backends).
@@ -560,4 +568,136 @@ async fn a_rolled_back_transaction_leaves_nothing(db: Db) {
     assert_eq!(applications::by_reference(&mut conn, &reference).await.unwrap(), None);
     assert!(events::of_application(&mut conn, filed.id).await.unwrap().is_empty());
     assert_eq!(applications::next_sequence(&mut conn, "APARTMENT-2026").await.unwrap(), 1);
+}
+
+async fn a_user_and_their_form_are_read_together(db: Db) {
+    let mut conn = db.store.acquire().await.unwrap();
+    assert_eq!(users::with_session(&mut conn, "test", "nobody").await.unwrap(), None);
+    let alice = users::get_or_create(&mut conn, "test", "alice", "en", T0).await.unwrap();
+    let (user, session) = users::with_session(&mut conn, "test", "alice").await.unwrap().unwrap();
+    assert_eq!((user, session), (alice.clone(), None));
+    sessions::save(&mut conn, alice.id, "tax", "{}", None, T0 + 1).await.unwrap();
+    let (_, session) = users::with_session(&mut conn, "test", "alice").await.unwrap().unwrap();
+    let session = session.expect("the form in progress");
+    assert_eq!(
+        (session.user_id, session.flow.as_str(), session.version, session.updated_at),
+        (alice.id, "tax", 1, T0 + 1)
+    );
+}
+
+async fn drafts_of_one_field_are_replaced(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let mut conn = db.store.acquire().await.unwrap();
+    for (field, location) in [("photo", "a"), ("photo", "b"), ("scan", "c")] {
+        let new = NewAttachment {
+            user_id: alice.id,
+            field,
+            location,
+            name: "x.jpg",
+            mime: "image/jpeg",
+            size: 1,
+            sha256: "00",
+        };
+        attachments::insert(&mut conn, &new, T0).await.unwrap();
+    }
+    let removed = attachments::delete_drafts_of_field(&mut conn, alice.id, "photo").await.unwrap();
+    let mut locations: Vec<_> = removed.iter().map(|a| a.location.as_str()).collect();
+    locations.sort_unstable();
+    assert_eq!(locations, ["a", "b"]);
+    let left = attachments::drafts_of_user(&mut conn, alice.id).await.unwrap();
+    assert_eq!(left.iter().map(|a| a.field.as_str()).collect::<Vec<_>>(), ["scan"]);
+}
+
+async fn the_outbox_sends_each_chat_in_order_and_retries(db: Db) {
+    let mut conn = db.store.acquire().await.unwrap();
+    let first = outbox::enqueue(&mut conn, "telegram", "1", "a1", T0).await.unwrap();
+    let second = outbox::enqueue(&mut conn, "telegram", "1", "a2", T0).await.unwrap();
+    let other = outbox::enqueue(&mut conn, "telegram", "2", "b1", T0).await.unwrap();
+    outbox::enqueue(&mut conn, "cli", "3", "c1", T0).await.unwrap();
+    let claimed = outbox::claim(&mut conn, "telegram", "w1", T0, 1_000, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|p| p.id).collect::<Vec<_>>(), [first, other], "only each chat's oldest message");
+    assert!(
+        outbox::claim(&mut conn, "telegram", "w2", T0 + 10, 1_000, 10).await.unwrap().is_empty(),
+        "leased rows are not claimed again"
+    );
+    outbox::retry_later(&mut conn, first, T0 + 5_000, "429").await.unwrap();
+    outbox::mark_sent(&mut conn, other, T0).await.unwrap();
+    assert!(
+        outbox::claim(&mut conn, "telegram", "w1", T0 + 100, 1_000, 10).await.unwrap().is_empty(),
+        "not due yet, and a2 waits for a1"
+    );
+    let again = outbox::claim(&mut conn, "telegram", "w1", T0 + 5_000, 1_000, 10).await.unwrap();
+    assert_eq!((again[0].id, again[0].attempts), (first, 1));
+    outbox::give_up(&mut conn, first, "blocked", T0 + 5_001).await.unwrap();
+    let next = outbox::claim(&mut conn, "telegram", "w1", T0 + 5_002, 1_000, 10).await.unwrap();
+    assert_eq!(next.iter().map(|p| p.id).collect::<Vec<_>>(), [second]);
+    let expired = outbox::claim(&mut conn, "telegram", "w2", T0 + 6_003, 1_000, 10).await.unwrap();
+    assert_eq!(expired.iter().map(|p| p.id).collect::<Vec<_>>(), [second], "an expired lease is claimable again");
+    assert_eq!(outbox::unsent(&mut conn).await.unwrap(), 2, "a2 and the cli message");
+}
+
+async fn concurrent_senders_never_claim_the_same_message(db: Db) {
+    let mut conn = db.store.acquire().await.unwrap();
+    for chat in 0..60 {
+        outbox::enqueue(&mut conn, "telegram", &chat.to_string(), "m", T0).await.unwrap();
+    }
+    drop(conn);
+    let senders: Vec<_> = (0..6)
+        .map(|worker| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let mut claimed = Vec::new();
+                loop {
+                    let mut tx = store.begin().await.unwrap();
+                    let batch = outbox::claim(&mut tx, "telegram", &format!("w{worker}"), T0, 60_000, 4).await.unwrap();
+                    tx.commit().await.unwrap();
+                    if batch.is_empty() {
+                        return claimed;
+                    }
+                    claimed.extend(batch.into_iter().map(|p| p.id));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for sender in senders {
+        all.extend(sender.await.unwrap());
+    }
+    let distinct: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!((all.len(), distinct.len()), (60, 60), "every message claimed exactly once");
+}
+
+async fn updates_are_recorded_once_and_pruned(db: Db) {
+    let mut conn = db.store.acquire().await.unwrap();
+    assert!(updates::record(&mut conn, "telegram", 7, T0).await.unwrap());
+    assert!(!updates::record(&mut conn, "telegram", 7, T0 + 1).await.unwrap(), "a redelivery is recognised");
+    assert!(updates::record(&mut conn, "other", 7, T0).await.unwrap(), "ids are per channel");
+    assert!(updates::seen(&mut conn, "telegram", 7).await.unwrap());
+    assert_eq!(updates::prune(&mut conn, T0 + 1).await.unwrap(), 2);
+    assert!(!updates::seen(&mut conn, "telegram", 7).await.unwrap());
+}
+
+async fn a_staff_prompt_is_taken_once(db: Db) {
+    let mut conn = db.store.acquire().await.unwrap();
+    let prompt = Prompt {
+        chat: "-100".into(),
+        staff: "42".into(),
+        reference: "R-1".into(),
+        action: "reject".into(),
+        created_at: T0,
+    };
+    prompts::open(&mut conn, &prompt).await.unwrap();
+    prompts::open(&mut conn, &Prompt { reference: "R-2".into(), ..prompt.clone() }).await.unwrap();
+    let taken = prompts::take(&mut conn, "-100", "42").await.unwrap().expect("open");
+    assert_eq!(taken.reference, "R-2", "a new prompt replaces the old one");
+    assert_eq!(prompts::take(&mut conn, "-100", "42").await.unwrap(), None);
+}
+
+async fn staff_actions_are_audited(db: Db) {
+    let mut conn = db.store.acquire().await.unwrap();
+    audit::record(&mut conn, "telegram:42", "export", "xlsx, 3 applications", T0).await.unwrap();
+    audit::record(&mut conn, "cli:wang", "export", "csv, 1 application", T0 + 1).await.unwrap();
+    let entries = audit::latest(&mut conn, 10).await.unwrap();
+    assert_eq!(entries[0], ("cli:wang".to_owned(), "export".to_owned(), "csv, 1 application".to_owned(), T0 + 1));
+    assert_eq!(entries.len(), 2);
 }

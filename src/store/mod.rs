@@ -16,8 +16,12 @@
 
 pub mod applications;
 pub mod attachments;
+pub mod audit;
 pub mod events;
+pub mod outbox;
+pub mod prompts;
 pub mod sessions;
+pub mod updates;
 pub mod users;
 
 use std::borrow::Cow;
