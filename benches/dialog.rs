@@ -37,6 +37,7 @@ async fn driver(dir: &std::path::Path) -> Arc<Driver> {
         corpus: None,
         dialogs: None,
         files_dir: dir.join("files"),
+        staff: policybot::notify::Staff::default(),
     };
     let app = App::build(&settings, Clock::fixed(2026, 11, 23, 10)).await.expect("app");
     Arc::new(Driver { bot: app.bot, next: AtomicUsize::new(0) })

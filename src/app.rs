@@ -9,6 +9,7 @@ use crate::bot::Bot;
 use crate::clock::Clock;
 use crate::dialog::{DialogError, Flows};
 use crate::files::FileStore;
+use crate::notify::{Notifier, Staff};
 use crate::policy::{Policy, PolicyError};
 use crate::staff::Review;
 use crate::store::{Store, StoreError};
@@ -24,6 +25,8 @@ pub struct Settings {
     pub dialogs: Option<PathBuf>,
     /// Where files users send are kept.
     pub files_dir: PathBuf,
+    /// The staff chat and members on the messenger.
+    pub staff: Staff,
 }
 
 /// Why the application could not start.
@@ -51,6 +54,7 @@ pub struct App {
     /// Where received files go.
     pub files: FileStore,
     flows: Arc<Flows>,
+    notifier: Notifier,
     clock: Clock,
 }
 
@@ -68,12 +72,19 @@ impl App {
         let store = Store::connect(&settings.database_url).await?;
         let files =
             FileStore::open(&settings.files_dir).map_err(|err| AppError::Files(settings.files_dir.clone(), err))?;
-        let flows = Arc::new(flows);
-        Ok(Self { bot: Bot::new(Arc::new(policy), Arc::clone(&flows), store, clock), files, flows, clock })
+        let (policy, flows) = (Arc::new(policy), Arc::new(flows));
+        let notifier = Notifier::new(Arc::clone(&policy), settings.staff.clone());
+        let bot = Bot::new(policy, Arc::clone(&flows), store, notifier.clone(), clock);
+        Ok(Self { bot, files, flows, notifier, clock })
+    }
+
+    /// The clock the application runs on.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// Staff review over the same store and forms.
     pub fn review(&self) -> Review {
-        Review::new(self.bot.store().clone(), Arc::clone(&self.flows), self.clock)
+        Review::new(self.bot.store().clone(), Arc::clone(&self.flows), self.notifier.clone(), self.clock)
     }
 }

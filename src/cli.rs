@@ -1,9 +1,9 @@
 //! The command line (a contract: tests and scripts use it): `ask`, `eval`, `chat`, `check`, and
-//! the staff commands under `applications`.
+//! `serve` (Telegram), and the staff commands under `applications`.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{NaiveDate, TimeZone};
@@ -13,13 +13,14 @@ use crate::app::{App, Settings, load_content};
 use crate::bot::Sender;
 use crate::clock::{Clock, china};
 use crate::lang::Lang;
+use crate::notify::Staff;
 use crate::policy::Policy;
 use crate::staff::export::{self, Format};
 use crate::staff::review::{answer_lines, render_dossier};
 use crate::staff::{Decision, Review, Status};
-use crate::store::Store;
 use crate::store::applications::Filter;
-use crate::{chat, eval};
+use crate::{chat, eval, telegram};
+use url::Url;
 
 /// policybot: answers questions about a city's talent policy, with the clause each answer rests
 /// on, and files guided applications for staff to review.
@@ -41,6 +42,14 @@ pub struct Cli {
     /// Where files users send (certificate photos) are kept.
     #[arg(long, global = true, env = "FILES_DIR", default_value = "files", value_name = "DIR")]
     pub files_dir: PathBuf,
+
+    /// The Telegram chat new applications are posted to (see README: finding the staff chat id).
+    #[arg(long, global = true, env = "STAFF_CHAT_ID", value_name = "CHAT_ID")]
+    pub staff_chat_id: Option<String>,
+
+    /// Telegram user ids of staff members, comma-separated.
+    #[arg(long, global = true, env = "STAFF_USER_IDS", value_name = "IDS", value_delimiter = ',')]
+    pub staff_user_ids: Vec<String>,
 
     /// What to do.
     #[command(subcommand)]
@@ -77,6 +86,8 @@ pub enum Command {
     },
     /// Validate the corpus and the forms; exits non-zero with a precise message on any problem.
     Check,
+    /// Run the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set).
+    Serve(ServeArgs),
     /// Staff work on filed applications.
     Applications {
         /// Who is acting, for the audit log.
@@ -86,6 +97,42 @@ pub enum Command {
         #[command(subcommand)]
         action: Action,
     },
+}
+
+/// How `serve` reaches Telegram.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The bot token from @BotFather.
+    #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// A Bot API server other than https://api.telegram.org (a self-hosted one).
+    #[arg(long, env = "TELEGRAM_API_URL")]
+    pub api_url: Option<Url>,
+    /// The public HTTPS URL Telegram posts updates to; without it, long polling.
+    #[arg(long, env = "WEBHOOK_URL")]
+    pub webhook_url: Option<Url>,
+    /// Where the webhook listener binds (webhook mode only).
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    pub listen_addr: SocketAddr,
+    /// A secret Telegram sends with every webhook request; requests without it are refused.
+    #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+}
+
+impl ServeArgs {
+    fn config(self) -> anyhow::Result<telegram::Config> {
+        let token = self.token.filter(|token| !token.trim().is_empty()).context(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, then run \
+             `TELEGRAM_BOT_TOKEN=123456:ABC… policybot serve` (README: Deployment)",
+        )?;
+        Ok(telegram::Config {
+            token: token.trim().to_owned(),
+            api_url: self.api_url,
+            webhook_url: self.webhook_url,
+            listen_addr: self.listen_addr,
+            webhook_secret: self.webhook_secret,
+        })
+    }
 }
 
 /// Which applications.
@@ -176,6 +223,15 @@ impl Cli {
             corpus: self.corpus.clone(),
             dialogs: self.dialogs.clone(),
             files_dir: self.files_dir.clone(),
+            staff: Staff {
+                chat: self.staff_chat_id.clone(),
+                members: self
+                    .staff_user_ids
+                    .iter()
+                    .map(|id| id.trim().to_owned())
+                    .filter(|id| !id.is_empty())
+                    .collect(),
+            },
         }
     }
 }
@@ -204,6 +260,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Check => check(&settings),
+        Command::Serve(args) => {
+            let config = args.config()?;
+            let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
+            telegram::serve(app, config).await?;
+            Ok(())
+        }
         Command::Applications { actor, action } => applications(&settings, &format!("cli:{actor}"), action).await,
     }
 }
@@ -256,10 +318,9 @@ fn check(settings: &Settings) -> anyhow::Result<()> {
 }
 
 async fn applications(settings: &Settings, actor: &str, action: Action) -> anyhow::Result<()> {
-    let (policy, flows) = load_content(settings)?;
-    let store = Store::connect(&settings.database_url).await.context("cannot open the database")?;
-    let review = Review::new(store, Arc::new(flows), Clock::System);
-    let scripts = policy.scripts();
+    let app = App::build(settings, Clock::System).await.context("cannot open the application")?;
+    let review = app.review();
+    let scripts = app.bot.policy().scripts();
     let filter = |selection: &Selection| Filter {
         flow: selection.flow.clone(),
         status: selection.status.map(|s| s.as_str().to_owned()),

@@ -10,6 +10,18 @@ pub struct Reply {
     pub text: String,
     /// Buttons under the message, in order.
     pub buttons: Vec<Button>,
+    /// A file sent with the message (staff exports); never queued in the outbox.
+    #[serde(skip)]
+    pub document: Option<Document>,
+}
+
+/// A file the bot sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// The file name the user sees.
+    pub name: String,
+    /// The content.
+    pub bytes: Vec<u8>,
 }
 
 /// A button: what it says, and what pressing it sends back.
@@ -24,12 +36,17 @@ pub struct Button {
 impl Reply {
     /// A message without buttons.
     pub fn text(text: impl Into<String>) -> Self {
-        Self { text: text.into(), buttons: Vec::new() }
+        Self { text: text.into(), buttons: Vec::new(), document: None }
     }
 
     /// A message with buttons.
     pub fn with_buttons(text: impl Into<String>, buttons: Vec<Button>) -> Self {
-        Self { text: text.into(), buttons }
+        Self { text: text.into(), buttons, document: None }
+    }
+
+    /// A file with a caption.
+    pub fn with_document(text: impl Into<String>, document: Document) -> Self {
+        Self { text: text.into(), buttons: Vec::new(), document: Some(document) }
     }
 }
 

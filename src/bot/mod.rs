@@ -9,6 +9,7 @@
 mod cache;
 mod intent;
 mod locks;
+mod staff;
 mod texts;
 
 use std::collections::BTreeMap;
@@ -23,15 +24,16 @@ use crate::dialog::value::{FileRef, Filing, Value};
 use crate::dialog::{Flow, Flows};
 use crate::lang::{Bilingual, Lang};
 use crate::messages::Message;
+use crate::notify::Notifier;
 use crate::policy::{Policy, PolicyError};
 use crate::reply::{Button, Reply};
-use crate::staff::Status;
+use crate::staff::{Review, ReviewError, Status};
 use crate::store::applications::{self, Application, NewApplication};
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::events::{self, NewEvent};
 use crate::store::sessions::{self, Session};
 use crate::store::users::{self, User};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, updates};
 use cache::SessionCache;
 use intent::Intent;
 use locks::Locks;
@@ -46,6 +48,8 @@ const ATTEMPTS: usize = 3;
 pub struct Sender {
     /// The channel (`telegram`, `cli`).
     pub channel: String,
+    /// The chat the message came from: the user's own chat, or a group (the staff chat).
+    pub chat: String,
     /// The user's id on that channel.
     pub id: String,
     /// The language the channel reports for the user (Telegram's language_code), if any.
@@ -53,9 +57,20 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// A sender on `channel` with id `id`.
+    /// A user writing in their own chat on `channel`.
     pub fn new(channel: &str, id: impl Into<String>, lang: Option<Lang>) -> Self {
-        Self { channel: channel.to_owned(), id: id.into(), lang }
+        let id = id.into();
+        Self { channel: channel.to_owned(), chat: id.clone(), id, lang }
+    }
+
+    /// A user writing in the group chat `chat`.
+    pub fn in_group(channel: &str, chat: impl Into<String>, id: impl Into<String>, lang: Option<Lang>) -> Self {
+        Self { channel: channel.to_owned(), chat: chat.into(), id: id.into(), lang }
+    }
+
+    /// Whether the message came from the user's own chat rather than a group.
+    pub fn is_private(&self) -> bool {
+        self.chat == self.id
     }
 }
 
@@ -71,6 +86,12 @@ pub enum BotError {
     /// A stored state or application could not be read or written.
     #[error("stored JSON")]
     Json(#[from] serde_json::Error),
+    /// A staff action failed for a reason of the store.
+    #[error("review")]
+    Review(#[source] ReviewError),
+    /// The update was already handled (the messenger delivered it again).
+    #[error("update already handled")]
+    Duplicate,
 }
 
 /// The bot: the policy, the forms, the store, and the rules that connect them.
@@ -84,16 +105,18 @@ struct Inner {
     policy: Arc<Policy>,
     flows: Arc<Flows>,
     store: Store,
+    notifier: Notifier,
     clock: Clock,
     locks: Locks,
     cache: SessionCache,
 }
 
 impl Bot {
-    /// A bot answering from `policy`, running `flows`, keeping its state in `store`.
-    pub fn new(policy: Arc<Policy>, flows: Arc<Flows>, store: Store, clock: Clock) -> Self {
+    /// A bot answering from `policy`, running `flows`, keeping its state in `store`, telling
+    /// staff through `notifier`.
+    pub fn new(policy: Arc<Policy>, flows: Arc<Flows>, store: Store, notifier: Notifier, clock: Clock) -> Self {
         let (locks, cache) = (Locks::default(), SessionCache::default());
-        Self { inner: Arc::new(Inner { policy, flows, store, clock, locks, cache }) }
+        Self { inner: Arc::new(Inner { policy, flows, store, notifier, clock, locks, cache }) }
     }
 
     /// The policy the bot answers from.
@@ -104,6 +127,11 @@ impl Bot {
     /// The forms.
     pub fn flows(&self) -> &Flows {
         &self.inner.flows
+    }
+
+    /// Who the staff are.
+    pub fn staff(&self) -> &crate::notify::Staff {
+        self.inner.notifier.staff()
     }
 
     /// The store.
@@ -123,11 +151,25 @@ impl Bot {
 
     /// Handles one message; never fails (a failure is logged and the user gets an apology).
     pub async fn handle(&self, sender: &Sender, input: Input) -> Vec<Reply> {
+        self.handle_once(sender, input, None).await
+    }
+
+    /// Handles a messenger update once: an update id handled before (a redelivery) gets no
+    /// replies and changes nothing. The id is recorded in the transaction of the update's changes.
+    pub async fn handle_update(&self, sender: &Sender, input: Input, update_id: i64) -> Vec<Reply> {
+        self.handle_once(sender, input, Some(update_id)).await
+    }
+
+    async fn handle_once(&self, sender: &Sender, input: Input, update: Option<i64>) -> Vec<Reply> {
         let key = format!("{}:{}", sender.channel, sender.id);
         let _turn = self.inner.locks.lock(&key).await;
         for attempt in 1..=ATTEMPTS {
-            match self.try_handle(&key, sender, &input).await {
+            match self.try_handle(&key, sender, &input, update).await {
                 Ok(replies) => return replies,
+                Err(BotError::Duplicate) => {
+                    tracing::info!(channel = %sender.channel, update, "ignoring an update handled before");
+                    return Vec::new();
+                }
                 Err(BotError::Store(StoreError::Conflict { what })) if attempt < ATTEMPTS => {
                     tracing::debug!(what, attempt, "handling the message again after a concurrent change");
                 }
@@ -140,7 +182,13 @@ impl Bot {
         vec![Reply::text(Message::Internal.render(sender.lang.unwrap_or_default(), &self.inner.policy))]
     }
 
-    async fn try_handle(&self, key: &str, sender: &Sender, input: &Input) -> Result<Vec<Reply>, BotError> {
+    async fn try_handle(
+        &self,
+        key: &str,
+        sender: &Sender,
+        input: &Input,
+        update: Option<i64>,
+    ) -> Result<Vec<Reply>, BotError> {
         let inner = &*self.inner;
         let now = inner.clock.now_ms();
         let lang = sender.lang.unwrap_or_default();
@@ -157,8 +205,15 @@ impl Bot {
             }
         };
         let lang = Lang::from_code(&user.lang).unwrap_or(lang);
-        let mut turn = Turn { inner, user, lang, session, now };
-        let outcome = turn.run(input).await;
+        let mut turn = Turn { inner, sender, user, lang, session, now, update, recorded: false };
+        let mut outcome = turn.run(input).await;
+        if let (Ok(_), Some(update_id), false) = (&outcome, update, turn.recorded) {
+            // A turn that wrote nothing records its update on its own.
+            let mut conn = inner.store.acquire().await?;
+            if !updates::record(&mut conn, &sender.channel, update_id, now).await? {
+                outcome = Err(BotError::Duplicate);
+            }
+        }
         match &outcome {
             Ok(_) => inner.cache.keep(key, &turn.user, turn.session.as_ref()),
             Err(_) => inner.cache.forget(key),
@@ -170,14 +225,22 @@ impl Bot {
 /// The handling of one message.
 struct Turn<'a> {
     inner: &'a Inner,
+    sender: &'a Sender,
     user: User,
     lang: Lang,
     session: Option<Session>,
     now: i64,
+    /// The messenger's id of the update being handled, if it has one.
+    update: Option<i64>,
+    /// Whether the update id is recorded in this turn's transaction.
+    recorded: bool,
 }
 
 impl<'a> Turn<'a> {
     async fn run(&mut self, input: &Input) -> Result<Vec<Reply>, BotError> {
+        if let Some(replies) = self.staff(input).await? {
+            return Ok(replies);
+        }
         match input {
             Input::Text(text) => {
                 if let Some((command, argument)) = read_command(text)
@@ -364,7 +427,8 @@ impl<'a> Turn<'a> {
     async fn apply(&mut self, flow: &Flow, outcome: Outcome, input: Option<&Input>) -> Result<Vec<Reply>, BotError> {
         let Outcome { state, mut replies, effects } = outcome;
         let expected = self.session.as_ref().map(|session| session.version);
-        if let (Some(state), true, false) = (&state, effects.is_empty(), matches!(input, Some(Input::File(_)))) {
+        let plain = effects.is_empty() && self.update.is_none() && !matches!(input, Some(Input::File(_)));
+        if let (Some(state), true) = (&state, plain) {
             // Only the form state changes: one versioned statement is atomic by itself, and
             // skipping BEGIN and COMMIT saves two round trips on most messages.
             let mut conn = self.inner.store.acquire().await?;
@@ -374,6 +438,7 @@ impl<'a> Turn<'a> {
             return Ok(replies);
         }
         let mut tx = self.inner.store.begin().await?;
+        self.record_update(&mut tx).await?;
         let mut discarded: Vec<String> = Vec::new();
         if let Some(Input::File(file)) = input {
             match field_of(file, state.as_ref(), &effects) {
@@ -429,6 +494,23 @@ impl<'a> Turn<'a> {
         Ok(replies)
     }
 
+    /// Records the update being handled in `tx`; a redelivered update ends the turn unapplied.
+    async fn record_update(&mut self, tx: &mut sqlx::AnyConnection) -> Result<(), BotError> {
+        if let Some(update_id) = self.update {
+            if !updates::record(tx, &self.sender.channel, update_id, self.now).await? {
+                return Err(BotError::Duplicate);
+            }
+            self.recorded = true;
+        }
+        Ok(())
+    }
+
+    /// Staff review over the bot's store and forms.
+    fn review(&self) -> Review {
+        let inner = self.inner;
+        Review::new(inner.store.clone(), Arc::clone(&inner.flows), inner.notifier.clone(), inner.clock)
+    }
+
     /// Records the form state just saved, for the rest of the turn and the cache.
     fn saved(&mut self, flow: &Flow, state: String, version: i64) {
         self.session =
@@ -467,6 +549,7 @@ impl<'a> Turn<'a> {
             fields: None,
         };
         events::insert(tx, &event, self.now).await?;
+        self.inner.notifier.filed(tx, &application, &filing, flow, self.now).await?;
         if answers.values().any(|value| matches!(value, Value::File(_))) {
             attachments::link_drafts(tx, self.user.id, application.id).await?;
         }
@@ -618,6 +701,7 @@ impl<'a> Turn<'a> {
     /// official records and stay.
     async fn forget(&mut self) -> Result<Vec<Reply>, BotError> {
         let mut tx = self.inner.store.begin().await?;
+        self.record_update(&mut tx).await?;
         sessions::delete(&mut tx, self.user.id, None).await?;
         let drafts = attachments::delete_drafts_of_user(&mut tx, self.user.id).await?;
         users::clear_consent(&mut tx, self.user.id).await?;

@@ -7,6 +7,7 @@ use crate::clock::{Clock, format_ms};
 use crate::dialog::value::{Filing, Value};
 use crate::dialog::{Flow, Flows};
 use crate::lang::{Lang, Scripts};
+use crate::notify::{Notifier, StatusChange};
 use crate::store::applications::{self, Application, Filter};
 use crate::store::attachments::{self, Attachment};
 use crate::store::events::{self, Event, NewEvent};
@@ -80,13 +81,14 @@ impl Decision {
 pub struct Review {
     store: Store,
     flows: Arc<Flows>,
+    notifier: Notifier,
     clock: Clock,
 }
 
 impl Review {
-    /// Review over `store`, reading forms from `flows`.
-    pub fn new(store: Store, flows: Arc<Flows>, clock: Clock) -> Self {
-        Self { store, flows, clock }
+    /// Review over `store`, reading forms from `flows`, telling applicants through `notifier`.
+    pub fn new(store: Store, flows: Arc<Flows>, notifier: Notifier, clock: Clock) -> Self {
+        Self { store, flows, notifier, clock }
     }
 
     /// The forms.
@@ -115,6 +117,7 @@ impl Review {
         if application.status == Status::Submitted.as_str() {
             change(&mut tx, &application, actor, Status::InReview, None, None, self.clock.now_ms()).await?;
             application = find(&mut tx, reference).await?;
+            self.tell_applicant(&mut tx, &application, Status::InReview, None, &[]).await?;
         }
         let filing = serde_json::from_str(&application.answers)?;
         let user = users::by_id(&mut tx, application.user_id).await?;
@@ -144,9 +147,30 @@ impl Review {
         };
         change(&mut tx, &application, actor, decision.status(), note, fields.as_deref(), self.clock.now_ms()).await?;
         let application = find(&mut tx, reference).await?;
+        let requested = match decision {
+            Decision::NeedInfo { fields, .. } => fields.as_slice(),
+            _ => &[],
+        };
+        self.tell_applicant(&mut tx, &application, decision.status(), note, requested).await?;
         tx.commit().await.map_err(StoreError::from)?;
         tracing::info!(reference, actor, status = %decision.status(), "application decided");
         Ok(application)
+    }
+
+    /// Queues the status change for the applicant, in the transaction that makes it.
+    async fn tell_applicant(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        application: &Application,
+        to: Status,
+        note: Option<&str>,
+        fields: &[String],
+    ) -> Result<(), ReviewError> {
+        let Some(applicant) = users::by_id(conn, application.user_id).await? else { return Ok(()) };
+        let filing: Filing = serde_json::from_str(&application.answers)?;
+        let flow = self.flows.get(&application.flow);
+        let change = StatusChange { application, filing: &filing, flow, applicant: &applicant, to, note, fields };
+        Ok(self.notifier.status(conn, &change, self.clock.now_ms()).await?)
     }
 
     fn check_fields(&self, flow_id: &str, fields: &[String]) -> Result<(), ReviewError> {

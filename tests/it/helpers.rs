@@ -20,6 +20,11 @@ pub fn policy() -> &'static Policy {
     POLICY.get_or_init(|| Policy::load(&Assets::corpus(None)).expect("the shipped corpus loads"))
 }
 
+/// The staff chat of the test app.
+pub const STAFF_CHAT: &str = "-1001";
+/// The staff member of the test app.
+pub const STAFF_MEMBER: &str = "900";
+
 /// The day the tests live on: Monday 2026-11-23, 10:00 in Zhanjiang.
 pub fn clock() -> Clock {
     Clock::fixed(2026, 11, 23, 10)
@@ -41,6 +46,10 @@ pub async fn spawn_app() -> TestApp {
         corpus: None,
         dialogs: None,
         files_dir: dir.path().join("files"),
+        staff: policybot::notify::Staff {
+            chat: Some(STAFF_CHAT.to_owned()),
+            members: [STAFF_MEMBER.to_owned()].into_iter().collect(),
+        },
     };
     let app = App::build(&settings, clock()).await.expect("the app starts");
     TestApp { app, settings, _dir: dir }

@@ -1,0 +1,298 @@
+//! The staff side of the bot core: review commands (/pending /show /approve /reject /needinfo
+//! /export) and the buttons under new-application notifications, honoured only for staff members;
+//! a reason asked for after 驳回 or 补正 is taken from the member's next message in that chat.
+
+use std::str::FromStr;
+
+use crate::clock::format_ms;
+use crate::lang::Bilingual;
+use crate::reply::{Document, Reply};
+use crate::staff::export::{self, Format};
+use crate::staff::review::{answer_lines, render_dossier};
+use crate::staff::{Decision, ReviewError, Status};
+use crate::store::applications::Filter;
+use crate::store::prompts::{self, Prompt};
+use crate::store::{StoreError, audit};
+
+use super::{BotError, Input, Turn, read_command};
+
+/// Commands only staff may use.
+const COMMANDS: [&str; 6] = ["pending", "show", "approve", "reject", "needinfo", "export"];
+/// Most applications `/pending` lists.
+const PENDING_SHOWN: usize = 30;
+
+impl Turn<'_> {
+    /// Handles staff commands, staff buttons and staff prompts; `None` for anything else. Others
+    /// trying a staff command or button are refused; the staff chat's other chatter is ignored.
+    pub(super) async fn staff(&mut self, input: &Input) -> Result<Option<Vec<Reply>>, BotError> {
+        let staff = self.inner.notifier.staff();
+        let member = staff.is_member(&self.sender.channel, &self.sender.id);
+        let in_staff_chat = staff.is_staff_chat(&self.sender.channel, &self.sender.chat);
+        let command = match input {
+            Input::Text(text) => read_command(text).filter(|(name, _)| COMMANDS.contains(&name.as_str())),
+            _ => None,
+        };
+        let button = match input {
+            Input::Button(data) => data.strip_prefix("staff:"),
+            _ => None,
+        };
+        if !member {
+            return Ok(match (command, button, in_staff_chat) {
+                (Some(_), _, _) | (_, Some(_), _) => Some(self.staff_say(&only_staff())),
+                (None, None, true) => Some(Vec::new()),
+                (None, None, false) => None,
+            });
+        }
+        let actor = format!("{}:{}", self.sender.channel, self.sender.id);
+        let replies = match (command, button, input) {
+            (Some((name, argument)), _, _) => self.staff_command(&name, argument.trim(), &actor).await?,
+            (_, Some(data), _) => self.staff_button(data, &actor).await?,
+            (None, None, Input::Text(text)) => match self.take_prompt().await? {
+                Some(prompt) => self.complete_prompt(prompt, text.trim(), &actor).await?,
+                None if in_staff_chat => Vec::new(),
+                None => return Ok(None),
+            },
+            _ if in_staff_chat => Vec::new(),
+            _ => return Ok(None),
+        };
+        Ok(Some(replies))
+    }
+
+    async fn staff_command(&mut self, name: &str, argument: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
+        let (reference, rest) = argument.split_once(char::is_whitespace).unwrap_or((argument, ""));
+        let rest = rest.trim();
+        let reference = reference.to_uppercase();
+        Ok(match name {
+            "pending" => self.pending(argument).await?,
+            "export" => self.export(argument, actor).await?,
+            _ if reference.is_empty() => self.staff_say(&usage()),
+            "show" if !self.private_or_staff_chat() => self.staff_say(&full_data_here_only()),
+            "show" => self.show(&reference, actor).await?,
+            "approve" => {
+                self.decide(&reference, actor, Decision::Approve((!rest.is_empty()).then(|| rest.to_owned()))).await?
+            }
+            "reject" if rest.is_empty() => self.staff_say(&usage()),
+            "reject" => self.decide(&reference, actor, Decision::Reject(rest.to_owned())).await?,
+            _ => match self.need_info(&reference, rest).await? {
+                Ok(decision) => self.decide(&reference, actor, decision).await?,
+                Err(problem) => self.staff_say(&problem),
+            },
+        })
+    }
+
+    async fn staff_button(&mut self, data: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
+        let (action, reference) = data.split_once(':').unwrap_or((data, ""));
+        match action {
+            "approve" => self.decide(reference, actor, Decision::Approve(None)).await,
+            "reject" | "need_info" => {
+                let prompt = Prompt {
+                    chat: self.sender.chat.clone(),
+                    staff: self.sender.id.clone(),
+                    reference: reference.to_owned(),
+                    action: action.to_owned(),
+                    created_at: self.now,
+                };
+                let mut conn = self.inner.store.acquire().await?;
+                prompts::open(&mut conn, &prompt).await?;
+                let question =
+                    if action == "reject" { ask_reason(reference) } else { self.ask_fields(reference).await? };
+                Ok(self.staff_say(&question))
+            }
+            _ => Ok(self.staff_say(&usage())),
+        }
+    }
+
+    async fn take_prompt(&self) -> Result<Option<Prompt>, BotError> {
+        let mut conn = self.inner.store.acquire().await?;
+        Ok(prompts::take(&mut conn, &self.sender.chat, &self.sender.id).await?)
+    }
+
+    async fn complete_prompt(&mut self, prompt: Prompt, text: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
+        if prompt.action == "reject" {
+            return self.decide(&prompt.reference, actor, Decision::Reject(text.to_owned())).await;
+        }
+        match self.need_info(&prompt.reference, text).await? {
+            Ok(decision) => self.decide(&prompt.reference, actor, decision).await,
+            Err(problem) => {
+                // Ask again: the prompt stays open until it is answered well.
+                let mut conn = self.inner.store.acquire().await?;
+                prompts::open(&mut conn, &Prompt { created_at: self.now, ..prompt }).await?;
+                Ok(self.staff_say(&problem))
+            }
+        }
+    }
+
+    /// Reads `fields note` ("phone,id_card 请核对号码"); fields may be keys or labels.
+    async fn need_info(&self, reference: &str, text: &str) -> Result<Result<Decision, Bilingual>, BotError> {
+        let Some(flow) = self.flow_of(reference).await? else { return Ok(Err(not_found(reference))) };
+        let (fields, note) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+        let mut keys = Vec::new();
+        for wanted in fields.split([',', '，', '、']).map(str::trim).filter(|f| !f.is_empty()) {
+            let step = flow
+                .steps
+                .iter()
+                .find(|step| step.key == wanted || step.label().zh == wanted || step.label().en == wanted);
+            match step {
+                Some(step) => keys.push(step.key.clone()),
+                None => return Ok(Err(self.field_list(reference, &format!("没有字段“{wanted}”。")).await?)),
+            }
+        }
+        if keys.is_empty() || note.trim().is_empty() {
+            return Ok(Err(self.field_list(reference, "请写明字段和说明。").await?));
+        }
+        Ok(Ok(Decision::NeedInfo { fields: keys, note: note.trim().to_owned() }))
+    }
+
+    async fn ask_fields(&self, reference: &str) -> Result<Bilingual, BotError> {
+        self.field_list(reference, "请回复需补正的字段和说明，例如：phone 电话无法接通。").await
+    }
+
+    async fn field_list(&self, reference: &str, lead: &str) -> Result<Bilingual, BotError> {
+        let Some(flow) = self.flow_of(reference).await? else { return Ok(not_found(reference)) };
+        let fields: Vec<String> =
+            flow.steps.iter().map(|step| format!("{}（{}）", step.key, step.label().zh)).collect();
+        let list = fields.join("、");
+        Ok(Bilingual::new(
+            format!("{reference}：{lead}\n可用字段：{list}"),
+            format!(
+                "{reference}: reply with the fields to correct and a note, e.g. \"phone the number does not answer\".\nFields: {list}"
+            ),
+        ))
+    }
+
+    async fn flow_of(&self, reference: &str) -> Result<Option<&crate::dialog::Flow>, BotError> {
+        let mut conn = self.inner.store.acquire().await?;
+        let application = crate::store::applications::by_reference(&mut conn, reference).await?;
+        Ok(application.and_then(|application| self.inner.flows.get(&application.flow)))
+    }
+
+    async fn decide(&self, reference: &str, actor: &str, decision: Decision) -> Result<Vec<Reply>, BotError> {
+        match self.review().decide(reference, actor, &decision).await {
+            Ok(application) => {
+                let status = application.status.parse::<Status>().map(|s| s.label().zh).unwrap_or_default();
+                Ok(self.staff_say(&Bilingual::new(
+                    format!("✅ {} 已改为“{status}”（{actor}）。已通知申请人。", application.reference),
+                    format!(
+                        "✅ {} is now {} ({actor}). The applicant was told.",
+                        application.reference, application.status
+                    ),
+                )))
+            }
+            Err(error) => self.refusal(error),
+        }
+    }
+
+    async fn show(&self, reference: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
+        match self.review().open(reference, actor).await {
+            Ok(dossier) => {
+                let flow = self.inner.flows.get(&dossier.application.flow);
+                Ok(vec![Reply::text(render_dossier(&dossier, flow, self.inner.policy.scripts(), false))])
+            }
+            Err(error) => self.refusal(error),
+        }
+    }
+
+    /// Applications waiting for staff, oldest first, identifiers masked.
+    async fn pending(&self, flow: &str) -> Result<Vec<Reply>, BotError> {
+        let filter = Filter { flow: (!flow.is_empty()).then(|| flow.to_owned()), ..Filter::default() };
+        let mut open: Vec<_> = self
+            .review()
+            .list(&filter)
+            .await
+            .map_err(BotError::Review)?
+            .into_iter()
+            .filter(|(application, _)| application.status.parse::<Status>().is_ok_and(|s| !s.is_final()))
+            .collect();
+        open.reverse();
+        let scripts = self.inner.policy.scripts();
+        let mut lines = vec![format!("待处理申请 {} 件：", open.len())];
+        for (application, filing) in open.iter().take(PENDING_SHOWN) {
+            let flow = self.inner.flows.get(&application.flow);
+            let status = application.status.parse::<Status>().map(|s| s.label().zh).unwrap_or_default();
+            let who: Vec<String> = answer_lines(flow, filing, crate::lang::Lang::Zh, scripts, true)
+                .into_iter()
+                .take(2)
+                .map(|(_, v)| v)
+                .collect();
+            lines.push(format!(
+                "• {} {} {status} {} {}",
+                application.reference,
+                flow.map_or(application.flow.as_str(), |f| f.title.zh.as_str()),
+                format_ms(application.created_at),
+                who.join(" ")
+            ));
+        }
+        if open.len() > PENDING_SHOWN {
+            lines.push(format!("……另有 {} 件，请用导出查看。", open.len() - PENDING_SHOWN));
+        }
+        Ok(vec![Reply::text(lines.join("\n"))])
+    }
+
+    async fn export(&self, argument: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
+        if !self.private_or_staff_chat() {
+            return Ok(self.staff_say(&full_data_here_only()));
+        }
+        let format = match argument {
+            "" => Format::Xlsx,
+            other => match Format::from_str(other) {
+                Ok(format) => format,
+                Err(_) => return Ok(self.staff_say(&usage())),
+            },
+        };
+        let applications = self.review().list(&Filter::default()).await.map_err(BotError::Review)?;
+        let bytes = export::export(&applications, &self.inner.flows, self.inner.policy.scripts(), format)
+            .map_err(|err| BotError::Store(StoreError::Corrupt(format!("export: {err}"))))?;
+        let mut conn = self.inner.store.acquire().await?;
+        let detail = format!("{}, {} applications", format.extension(), applications.len());
+        audit::record(&mut conn, actor, "export", &detail, self.now).await?;
+        let name = format!("applications-{}.{}", format_ms(self.now).replace([' ', ':'], "-"), format.extension());
+        Ok(vec![Reply::with_document(format!("共 {} 件申请", applications.len()), Document { name, bytes })])
+    }
+
+    fn private_or_staff_chat(&self) -> bool {
+        self.sender.is_private() || self.inner.notifier.staff().is_staff_chat(&self.sender.channel, &self.sender.chat)
+    }
+
+    /// A refused action said plainly; a store failure is a real error.
+    fn refusal(&self, error: ReviewError) -> Result<Vec<Reply>, BotError> {
+        match error {
+            ReviewError::Store(_) | ReviewError::Json(_) => Err(BotError::Review(error)),
+            refused => {
+                Ok(self.staff_say(&Bilingual::new(format!("无法操作：{refused}"), format!("Not done: {refused}"))))
+            }
+        }
+    }
+
+    fn staff_say(&self, text: &Bilingual) -> Vec<Reply> {
+        vec![Reply::text(self.render(text))]
+    }
+}
+
+fn only_staff() -> Bilingual {
+    Bilingual::new("此功能仅限工作人员使用。", "This is for staff only.")
+}
+
+fn full_data_here_only() -> Bilingual {
+    Bilingual::new(
+        "完整个人信息只在工作人员群或与我的私聊中显示。",
+        "Full personal data is shown only in the staff chat or in a private chat with me.",
+    )
+}
+
+fn usage() -> Bilingual {
+    Bilingual::new(
+        "工作人员指令：/pending [表单]、/show 编号、/approve 编号 [备注]、/reject 编号 理由、/needinfo 编号 字段 说明、/export csv|xlsx",
+        "Staff commands: /pending [form], /show REF, /approve REF [note], /reject REF reason, /needinfo REF fields note, /export csv|xlsx",
+    )
+}
+
+fn ask_reason(reference: &str) -> Bilingual {
+    Bilingual::new(
+        format!("请回复驳回 {reference} 的理由（申请人会看到）。"),
+        format!("Reply with the reason for rejecting {reference} (the applicant will read it)."),
+    )
+}
+
+fn not_found(reference: &str) -> Bilingual {
+    Bilingual::new(format!("没有申请 {reference}。"), format!("There is no application {reference}."))
+}

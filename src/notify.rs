@@ -1,0 +1,196 @@
+//! Messages nobody asked for but nobody may miss: each new application to the staff chat (personal
+//! identifiers masked, with review buttons), each status change to the applicant. They are queued
+//! in the outbox inside the caller's transaction, so they exist exactly when the change does.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::clock::format_ms;
+use crate::dialog::Flow;
+use crate::dialog::value::Filing;
+use crate::lang::{Bilingual, Lang};
+use crate::policy::Policy;
+use crate::reply::{Button, Reply};
+use crate::staff::Status;
+use crate::staff::review::answer_lines;
+use crate::store::applications::Application;
+use crate::store::users::User;
+use crate::store::{StoreError, outbox};
+
+/// The messenger that can push messages (the terminal chat cannot).
+pub const PUSH_CHANNEL: &str = "telegram";
+
+/// Who the staff are on the messenger.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Staff {
+    /// The chat new applications are posted to.
+    pub chat: Option<String>,
+    /// The user ids allowed to act as staff.
+    pub members: HashSet<String>,
+}
+
+impl Staff {
+    /// Whether `user` on `channel` is a staff member.
+    pub fn is_member(&self, channel: &str, user: &str) -> bool {
+        channel == PUSH_CHANNEL && self.members.contains(user)
+    }
+
+    /// Whether `chat` on `channel` is the staff chat.
+    pub fn is_staff_chat(&self, channel: &str, chat: &str) -> bool {
+        channel == PUSH_CHANNEL && self.chat.as_deref() == Some(chat)
+    }
+}
+
+/// A status change to tell an applicant about.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusChange<'a> {
+    /// The application, as it now is.
+    pub application: &'a Application,
+    /// Its answers (the applicant's language among them).
+    pub filing: &'a Filing,
+    /// Its form, if it still exists.
+    pub flow: Option<&'a Flow>,
+    /// Who filed it.
+    pub applicant: &'a User,
+    /// The new status.
+    pub to: Status,
+    /// Staff's note or reason.
+    pub note: Option<&'a str>,
+    /// For a request for information: the fields to correct.
+    pub fields: &'a [String],
+}
+
+/// Queues notifications.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    policy: Arc<Policy>,
+    staff: Staff,
+}
+
+/// The callback data of the staff review buttons: `staff:<action>:<reference>`.
+pub fn staff_button(action: &str, reference: &str) -> String {
+    format!("staff:{action}:{reference}")
+}
+
+impl Notifier {
+    /// A notifier rendering with `policy`'s scripts, posting to `staff`.
+    pub fn new(policy: Arc<Policy>, staff: Staff) -> Self {
+        Self { policy, staff }
+    }
+
+    /// The staff configuration.
+    pub fn staff(&self) -> &Staff {
+        &self.staff
+    }
+
+    /// Posts a new application to the staff chat, with buttons to approve, ask for information or
+    /// reject.
+    pub async fn filed(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        application: &Application,
+        filing: &Filing,
+        flow: &Flow,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let Some(chat) = &self.staff.chat else { return Ok(()) };
+        let reference = &application.reference;
+        let mut lines = vec![
+            format!("📥 新申请 {reference}"),
+            format!("{} · 提交于 {}", flow.title.zh, format_ms(application.created_at)),
+        ];
+        if let Some(tier) = &filing.tier {
+            lines.push(format!("认定层次：{tier}类"));
+        }
+        let answers = answer_lines(Some(flow), filing, Lang::Zh, self.policy.scripts(), true);
+        lines.extend(answers.into_iter().map(|(label, value)| format!("  {label}：{value}")));
+        lines.push(format!("完整信息：/show {reference}"));
+        let buttons = vec![
+            Button::new("通过", staff_button("approve", reference)),
+            Button::new("补正", staff_button("need_info", reference)),
+            Button::new("驳回", staff_button("reject", reference)),
+        ];
+        enqueue(conn, PUSH_CHANNEL, chat, &Reply::with_buttons(lines.join("\n"), buttons), now).await
+    }
+
+    /// Tells the applicant their application moved on; for a request for information, which
+    /// fields and a button to correct them.
+    pub async fn status(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        change: &StatusChange<'_>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let StatusChange { application, filing, flow, applicant, to, note, fields } = *change;
+        if applicant.channel != PUSH_CHANNEL {
+            return Ok(());
+        }
+        let reference = &application.reference;
+        let title = flow
+            .map_or_else(|| Bilingual::new(application.flow.clone(), application.flow.clone()), |f| f.title.clone());
+        let labels = fields
+            .iter()
+            .map(|key| {
+                flow.and_then(|f| f.step(key)).map_or_else(|| Bilingual::new(key.clone(), key.clone()), |s| s.label())
+            })
+            .fold(Bilingual::new("", ""), |all, label| join(all, &label));
+        let note = note.unwrap_or_default();
+        let contact = &self.policy.manifest().contact;
+        let text = match to {
+            Status::Submitted | Status::InReview => Bilingual::new(
+                format!("您的申请 {reference}（{}）已受理，正在审核。", title.zh),
+                format!("Your application {reference} ({}) is now being reviewed.", title.en),
+            ),
+            Status::Approved => Bilingual::new(
+                format!("🎉 您的申请 {reference}（{}）已通过。{note}", title.zh),
+                format!("🎉 Your application {reference} ({}) was approved. {note}", title.en),
+            ),
+            Status::Rejected => Bilingual::new(
+                format!("您的申请 {reference}（{}）未通过。原因：{note}\n如有疑问，请联系{}。", title.zh, contact.zh),
+                format!(
+                    "Your application {reference} ({}) was not approved. Reason: {note}\nFor questions, contact {}.",
+                    title.en, contact.en
+                ),
+            ),
+            Status::NeedInfo => Bilingual::new(
+                format!(
+                    "您的申请 {reference}（{}）需要补正：{}。说明：{note}\n请点击下方按钮补正。",
+                    title.zh, labels.zh
+                ),
+                format!(
+                    "Your application {reference} ({}) needs a correction: {}. Note: {note}\nPress the button below to correct it.",
+                    title.en, labels.en
+                ),
+            ),
+        };
+        let lang = filing.lang;
+        let scripts = self.policy.scripts();
+        let buttons = match to {
+            Status::NeedInfo => vec![Button::new(
+                Bilingual::new("立即补正", "Correct it now").render(lang, scripts),
+                format!("amend:{reference}"),
+            )],
+            _ => Vec::new(),
+        };
+        let reply = Reply::with_buttons(text.render(lang, scripts).trim_end().to_owned(), buttons);
+        enqueue(conn, &applicant.channel, &applicant.external_id, &reply, now).await
+    }
+}
+
+fn join(all: Bilingual, label: &Bilingual) -> Bilingual {
+    if all.zh.is_empty() {
+        return label.clone();
+    }
+    Bilingual::new(format!("{}、{}", all.zh, label.zh), format!("{}, {}", all.en, label.en))
+}
+
+async fn enqueue(
+    conn: &mut sqlx::AnyConnection,
+    channel: &str,
+    chat: &str,
+    reply: &Reply,
+    now: i64,
+) -> Result<(), StoreError> {
+    let payload = serde_json::to_string(reply).map_err(|err| StoreError::Corrupt(format!("outbox payload: {err}")))?;
+    outbox::enqueue(conn, channel, chat, &payload, now).await.map(|_| ())
+}

@@ -1,0 +1,95 @@
+//! The outbox sender: claims due messages, sends them through Telegram's rate limits (teloxide's
+//! `Throttle`: about 1 message per second per chat, 30 per second overall, 20 per minute per
+//! group), and marks each sent — or schedules another attempt, honouring 429 `retry_after`.
+
+use std::time::Duration;
+
+use teloxide::adaptors::Throttle;
+use teloxide::prelude::*;
+
+use super::send::{self, Failure};
+use crate::clock::Clock;
+use crate::notify::PUSH_CHANNEL;
+use crate::reply::Reply;
+use crate::store::outbox::{self, Pending};
+use crate::store::{Store, StoreError, updates};
+
+/// How long a claim is held: longer than any send, short enough to recover from a dead sender.
+const LEASE_MS: i64 = 30_000;
+/// Messages claimed at once.
+const BATCH: i64 = 50;
+/// How long the sender sleeps when nothing is due.
+const IDLE: Duration = Duration::from_millis(100);
+/// Attempts before a message is given up on.
+const MAX_ATTEMPTS: i64 = 20;
+/// Processed update ids older than this are forgotten (Telegram redelivers for 24 hours).
+const KEEP_UPDATES_MS: i64 = 48 * 3600 * 1000;
+
+/// Sends the outbox for as long as the task runs.
+pub async fn run(bot: Throttle<Bot>, store: Store, clock: Clock, worker: String) {
+    let mut last_prune = 0;
+    loop {
+        let now = clock.now_ms();
+        if now - last_prune > 3_600_000 {
+            last_prune = now;
+            if let Err(error) = prune(&store, now).await {
+                tracing::warn!(error = %error, "could not prune processed updates");
+            }
+        }
+        match claim(&store, &worker, now).await {
+            Ok(batch) if batch.is_empty() => tokio::time::sleep(IDLE).await,
+            // One message per chat in a batch, so they may all go at once; Throttle paces them.
+            Ok(batch) => {
+                futures::future::join_all(batch.into_iter().map(|pending| deliver(&bot, &store, clock, pending))).await;
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "could not claim outbox messages");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+async fn claim(store: &Store, worker: &str, now: i64) -> Result<Vec<Pending>, StoreError> {
+    let mut tx = store.begin().await?;
+    let batch = outbox::claim(&mut tx, PUSH_CHANNEL, worker, now, LEASE_MS, BATCH).await?;
+    tx.commit().await?;
+    Ok(batch)
+}
+
+async fn prune(store: &Store, now: i64) -> Result<(), StoreError> {
+    let mut conn = store.acquire().await?;
+    updates::prune(&mut conn, now - KEEP_UPDATES_MS).await?;
+    Ok(())
+}
+
+/// Sends one message and records the outcome.
+async fn deliver(bot: &Throttle<Bot>, store: &Store, clock: Clock, pending: Pending) {
+    let outcome = match (serde_json::from_str::<Reply>(&pending.payload), pending.chat.parse::<i64>()) {
+        (Ok(reply), Ok(chat)) => send::send_once(bot, ChatId(chat), &reply).await.map_err(|error| {
+            let failure = send::classify(&error, pending.attempts.clamp(0, 8) as u32);
+            (error.to_string(), failure)
+        }),
+        _ => Err(("unreadable outbox row".to_owned(), Failure::Permanent)),
+    };
+    let now = clock.now_ms();
+    let result = async {
+        let mut conn = store.acquire().await?;
+        match outcome {
+            Ok(()) => outbox::mark_sent(&mut conn, pending.id, now).await,
+            Err((error, Failure::Retry(wait))) if pending.attempts + 1 < MAX_ATTEMPTS => {
+                tracing::warn!(id = pending.id, error, ?wait, "outbox message will be retried");
+                outbox::retry_later(&mut conn, pending.id, now + wait.as_millis() as i64, &error).await
+            }
+            Err((error, _)) => {
+                tracing::error!(id = pending.id, error, "outbox message given up");
+                outbox::give_up(&mut conn, pending.id, &error, now).await
+            }
+        }
+    }
+    .await;
+    if let Err(error) = result {
+        // The lease expires and another attempt is made: at worst the message goes twice.
+        tracing::error!(id = pending.id, error = %error, "could not record an outbox result");
+    }
+}
