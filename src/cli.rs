@@ -263,11 +263,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = args.config()?;
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
-            telegram::serve(app, config).await?;
+            telegram::serve(app, config, shutdown_signal()).await?;
             Ok(())
         }
         Command::Applications { actor, action } => applications(&settings, &format!("cli:{actor}"), action).await,
     }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what systemd and container runtimes send to stop a service).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
 }
 
 fn load_policy(settings: &Settings) -> anyhow::Result<Policy> {

@@ -93,15 +93,53 @@ impl Notifier {
         flow: &Flow,
         now: i64,
     ) -> Result<(), StoreError> {
-        let Some(chat) = &self.staff.chat else { return Ok(()) };
-        let reference = &application.reference;
         let mut lines = vec![
-            format!("📥 新申请 {reference}"),
+            format!("📥 新申请 {}", application.reference),
             format!("{} · 提交于 {}", flow.title.zh, format_ms(application.created_at)),
         ];
         if let Some(tier) = &filing.tier {
             lines.push(format!("认定层次：{tier}类"));
         }
+        self.to_staff(conn, application, filing, flow, lines, now).await
+    }
+
+    /// Tells the staff chat an applicant answered a request for information: the corrected
+    /// answers, and the review buttons again.
+    pub async fn corrected(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        application: &Application,
+        filing: &Filing,
+        flow: &Flow,
+        fields: &[String],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let lines = vec![format!("📝 已补正 {}", application.reference), format!("{} · 请继续审核", flow.title.zh)];
+        let corrected = Filing {
+            answers: filing
+                .answers
+                .iter()
+                .filter(|(key, _)| fields.contains(key))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            ..filing.clone()
+        };
+        self.to_staff(conn, application, &corrected, flow, lines, now).await
+    }
+
+    /// Queues `lines`, then the answers of `filing` (masked) and the review buttons, for the staff
+    /// chat.
+    async fn to_staff(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        application: &Application,
+        filing: &Filing,
+        flow: &Flow,
+        mut lines: Vec<String>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let Some(chat) = &self.staff.chat else { return Ok(()) };
+        let reference = &application.reference;
         let answers = answer_lines(Some(flow), filing, Lang::Zh, self.policy.scripts(), true);
         lines.extend(answers.into_iter().map(|(label, value)| format!("  {label}：{value}")));
         lines.push(format!("完整信息：/show {reference}"));

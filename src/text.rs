@@ -1,5 +1,6 @@
 //! Cleaning raw user text before anything reads it: control and invisible characters removed,
-//! whitespace collapsed, full-width Latin letters and digits folded to ASCII.
+//! whitespace collapsed, full-width Latin letters and digits folded to ASCII; and redacting
+//! identifier-like runs before free text goes into a log.
 
 /// The text with control characters and zero-width marks removed and runs of whitespace
 /// (newlines included) collapsed to one space, trimmed.
@@ -43,6 +44,34 @@ fn is_invisible(c: char) -> bool {
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
+/// `text` with every run of letters and digits that looks like an identifier (6 or more
+/// characters, 4 or more of them digits: ID card, phone, passport numbers) starred out after its
+/// first character. Policy words and years (2026, 5年) stay readable.
+pub fn redact_identifiers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let digits = run.chars().filter(char::is_ascii_digit).count();
+        if run.len() >= 6 && digits >= 4 {
+            out.push_str(&run[..1]);
+            out.extend(std::iter::repeat_n('*', run.len() - 1));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +97,14 @@ mod tests {
     fn truncation_respects_character_boundaries() {
         assert_eq!(truncate("人才公寓", 2), "人才");
         assert_eq!(truncate("ab", 5), "ab");
+    }
+
+    #[test]
+    fn identifiers_are_starred_and_policy_numbers_kept() {
+        assert_eq!(
+            redact_identifiers("手机13800138000，身份证44080219900307123X，护照e12345678，2026年5类"),
+            "手机1**********，身份证4*****************，护照e********，2026年5类"
+        );
+        assert_eq!(redact_identifiers("ZJ-APARTMENT-2026-000123"), "ZJ-APARTMENT-2026-0*****");
     }
 }

@@ -9,11 +9,13 @@
 mod cache;
 mod intent;
 mod locks;
+mod ratelimit;
 mod staff;
 mod texts;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::Datelike;
 use serde_json::json;
@@ -37,6 +39,7 @@ use crate::store::{Store, StoreError, updates};
 use cache::SessionCache;
 use intent::Intent;
 use locks::Locks;
+use ratelimit::{RateLimiter, Verdict};
 
 pub use crate::dialog::engine::Input;
 
@@ -109,6 +112,9 @@ struct Inner {
     clock: Clock,
     locks: Locks,
     cache: SessionCache,
+    limiter: RateLimiter,
+    /// The limiter's time base: monotonic, unlike the injected clock (fixed in tests, or set back).
+    started: Instant,
 }
 
 impl Bot {
@@ -116,7 +122,8 @@ impl Bot {
     /// staff through `notifier`.
     pub fn new(policy: Arc<Policy>, flows: Arc<Flows>, store: Store, notifier: Notifier, clock: Clock) -> Self {
         let (locks, cache) = (Locks::default(), SessionCache::default());
-        Self { inner: Arc::new(Inner { policy, flows, store, notifier, clock, locks, cache }) }
+        let (limiter, started) = (RateLimiter::default(), Instant::now());
+        Self { inner: Arc::new(Inner { policy, flows, store, notifier, clock, locks, cache, limiter, started }) }
     }
 
     /// The policy the bot answers from.
@@ -162,6 +169,10 @@ impl Bot {
 
     async fn handle_once(&self, sender: &Sender, input: Input, update: Option<i64>) -> Vec<Reply> {
         let key = format!("{}:{}", sender.channel, sender.id);
+        // Before the user's lock and the database, so a flood costs neither.
+        if let Some(replies) = self.rate_limited(&key, sender, &input) {
+            return replies;
+        }
         let _turn = self.inner.locks.lock(&key).await;
         for attempt in 1..=ATTEMPTS {
             match self.try_handle(&key, sender, &input, update).await {
@@ -180,6 +191,29 @@ impl Bot {
             }
         }
         vec![Reply::text(Message::Internal.render(sender.lang.unwrap_or_default(), &self.inner.policy))]
+    }
+
+    /// `Some` (one notice, then silence) while `sender` is over the rate limit. Only the messenger
+    /// is limited (the terminal chat is one local user); staff are exempt so review never stalls.
+    fn rate_limited(&self, key: &str, sender: &Sender, input: &Input) -> Option<Vec<Reply>> {
+        let inner = &*self.inner;
+        if sender.channel != crate::notify::PUSH_CHANNEL
+            || inner.notifier.staff().is_member(&sender.channel, &sender.id)
+        {
+            return None;
+        }
+        let now = i64::try_from(inner.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let Verdict::Limited { first } = inner.limiter.check(key, now) else { return None };
+        if let Input::File(file) = input {
+            remove_file(&file.location);
+        }
+        tracing::debug!(channel = %sender.channel, first, "message dropped by the rate limit");
+        let lang = sender.lang.unwrap_or_default();
+        Some(if first {
+            vec![Reply::text(texts::slow_down().render(lang, inner.policy.scripts()))]
+        } else {
+            Vec::new()
+        })
     }
 
     async fn try_handle(
@@ -585,6 +619,10 @@ impl<'a> Turn<'a> {
             fields: None,
         };
         events::insert(tx, &event, self.now).await?;
+        if let Some(flow) = self.flow_by_id(&application.flow) {
+            let fields: Vec<String> = answers.keys().cloned().collect();
+            self.inner.notifier.corrected(tx, &application, &filing, flow, &fields, self.now).await?;
+        }
         Ok(true)
     }
 

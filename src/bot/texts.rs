@@ -142,3 +142,10 @@ pub fn kept() -> Bilingual {
 pub fn my_data_title() -> Bilingual {
     Bilingual::new("我们保存的您的数据（JSON）：", "The data we keep about you (JSON):")
 }
+
+pub fn slow_down() -> Bilingual {
+    Bilingual::new(
+        "您发送消息太快了，请稍等几秒再发。这期间的消息我没有处理，请稍后重新发送。",
+        "You are sending messages too quickly. Please wait a few seconds; I did not read the messages sent in the meantime, so please send them again.",
+    )
+}

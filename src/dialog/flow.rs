@@ -57,6 +57,8 @@ pub struct Step {
     pub kind: Kind,
     /// The question.
     pub prompt: Bilingual,
+    /// The step's name in summaries and lists.
+    label: Bilingual,
     /// Extra explanation, shown on request and after a wrong answer.
     pub help: Option<Bilingual>,
     /// Whether the user may skip it.
@@ -218,6 +220,7 @@ struct RawStep {
     key: String,
     kind: String,
     prompt: RawText,
+    label: Option<RawText>,
     help: Option<RawText>,
     #[serde(default)]
     optional: bool,
@@ -346,18 +349,10 @@ impl Flow {
 }
 
 impl Step {
-    /// The step's name in summaries and lists: the first line of its prompt, without the colon.
+    /// The step's name in summaries and lists: its `label`, or else the first line of its prompt
+    /// without the colon.
     pub fn label(&self) -> Bilingual {
-        let shorten = |text: &str| {
-            text.lines()
-                .next()
-                .unwrap_or(text)
-                .trim_end_matches([':', '：', '?', '？'])
-                .chars()
-                .take(24)
-                .collect::<String>()
-        };
-        Bilingual::new(shorten(&self.prompt.zh), shorten(&self.prompt.en))
+        self.label.clone()
     }
 
     /// The options of a choice or multi-choice step.
@@ -381,11 +376,35 @@ fn parse_step(checker: &Checker<'_>, raw: RawStep, earlier: &[Step], tiers: &Tie
         return Err(checker.error("key must be lowercase letters, digits and underscores"));
     }
     let prompt = checker.text("prompt", &raw.prompt)?;
+    let label = match &raw.label {
+        Some(label) => checker.text("label", label)?,
+        None => Bilingual::new(shorten(&prompt.zh), shorten(&prompt.en)),
+    };
     let help = raw.help.as_ref().map(|help| checker.text("help", help)).transpose()?;
     let kind = parse_kind(checker, &raw, tiers)?;
     let when = raw.when.map(|condition| parse_condition(checker, condition, earlier)).transpose()?;
     let personal = raw.personal.unwrap_or(matches!(kind, Kind::Phone | Kind::IdCard | Kind::Passport | Kind::Email));
-    Ok(Step { key: raw.key, kind, prompt, help, optional: raw.optional, personal, when })
+    Ok(Step { key: raw.key, kind, prompt, label, help, optional: raw.optional, personal, when })
+}
+
+/// A prompt's first line without an example and the closing colon or question mark, cut at 40
+/// characters (flows give a `label` where that reads badly).
+fn shorten(prompt: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    let line = prompt.lines().next().unwrap_or(prompt);
+    let line = ["（如", "(e.g.", "，如", ", e.g."]
+        .iter()
+        .fold(line, |line, example| line.split(example).next().unwrap_or(line));
+    // An example cut out of a parenthesis leaves it open: drop the rest of it.
+    let line = match (line.rfind(['（', '(']), line.rfind(['）', ')'])) {
+        (Some(open), close) if close.is_none_or(|close| close < open) => &line[..open],
+        _ => line,
+    };
+    let line = line.trim_end_matches([':', '：', '?', '？', ' ']);
+    match line.char_indices().nth(MAX_CHARS - 1) {
+        Some((cut, _)) if line.chars().count() > MAX_CHARS => format!("{}…", &line[..cut]),
+        _ => line.to_owned(),
+    }
 }
 
 fn parse_kind(checker: &Checker<'_>, raw: &RawStep, tiers: &TierTable) -> Result<Kind, DialogError> {

@@ -133,9 +133,14 @@ impl Policy {
             return Ok(Vec::new());
         };
         let best = Ranked { passage: best.passage, coverage: coverage(best.passage) };
+        // Users type phone and ID numbers into questions too: never into the log.
         tracing::debug!(
-            query,
-            concepts = ?concepts.iter().zip(&importance).map(|(c, i)| format!("{}:{i:.1}", c.label)).collect::<Vec<_>>(),
+            query = crate::text::redact_identifiers(query),
+            concepts = ?concepts
+                .iter()
+                .zip(&importance)
+                .map(|(c, i)| format!("{}:{i:.1}", crate::text::redact_identifiers(&c.label)))
+                .collect::<Vec<_>>(),
             passage = best.passage,
             coverage = best.coverage,
             "ranked"

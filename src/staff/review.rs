@@ -12,7 +12,7 @@ use crate::store::applications::{self, Application, Filter};
 use crate::store::attachments::{self, Attachment};
 use crate::store::events::{self, Event, NewEvent};
 use crate::store::users::{self, User};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, audit};
 
 use super::Status;
 
@@ -123,6 +123,8 @@ impl Review {
         let user = users::by_id(&mut tx, application.user_id).await?;
         let events = events::of_application(&mut tx, application.id).await?;
         let attachments = attachments::of_application(&mut tx, application.id).await?;
+        // Who saw someone's full personal data is on record.
+        audit::record(&mut tx, actor, "show", reference, self.clock.now_ms()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(Dossier { application, filing, user, events, attachments })
     }
@@ -152,6 +154,7 @@ impl Review {
             _ => &[],
         };
         self.tell_applicant(&mut tx, &application, decision.status(), note, requested).await?;
+        audit::record(&mut tx, actor, decision.status().as_str(), reference, self.clock.now_ms()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         tracing::info!(reference, actor, status = %decision.status(), "application decided");
         Ok(application)

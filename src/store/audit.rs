@@ -1,5 +1,5 @@
-//! The audit log of staff actions that change no application (exports); status changes are in
-//! `events`.
+//! The audit log of staff actions: who saw, decided or exported what, and when. (An application's
+//! own history of status changes is in `events`.)
 
 use sqlx::AnyConnection;
 

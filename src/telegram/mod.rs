@@ -6,8 +6,10 @@ mod outbox;
 mod send;
 mod updates;
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::routing::get;
 use teloxide::adaptors::throttle::{Limits, Throttle};
@@ -15,6 +17,7 @@ use teloxide::dispatching::{Dispatcher, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::BotCommand;
+use teloxide::update_listeners::UpdateListener;
 use teloxide::update_listeners::webhooks::{self, Options};
 use teloxide::{ApiError, RequestError};
 use url::Url;
@@ -54,8 +57,13 @@ pub enum TelegramError {
     Listen { addr: SocketAddr, source: std::io::Error },
 }
 
-/// Runs the bot on Telegram until interrupted (Ctrl-C, SIGTERM via the runtime's shutdown).
-pub async fn serve(app: App, config: Config) -> Result<(), TelegramError> {
+/// Runs the bot on Telegram until `shutdown` completes (the binary passes Ctrl-C or SIGTERM);
+/// updates being handled are finished first.
+pub async fn serve(
+    app: App,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), TelegramError> {
     let bot = match &config.api_url {
         Some(url) => Bot::new(&config.token).set_api_url(url.clone()),
         None => Bot::new(&config.token),
@@ -69,35 +77,72 @@ pub async fn serve(app: App, config: Config) -> Result<(), TelegramError> {
 
     let throttled = Throttle::new_spawn(bot.clone(), Limits::default());
     let worker = format!("{}-{}", me.username(), std::process::id());
-    let sender = tokio::spawn(outbox::run(throttled, app.bot.store().clone(), app.clock(), worker));
+    let _sender = AbortOnDrop(tokio::spawn(outbox::run(throttled, app.bot.store().clone(), app.clock(), worker)));
 
     let store = app.bot.store().clone();
     let app = Arc::new(app);
     let handler: UpdateHandler<RequestError> = dptree::entry().endpoint(updates::handle);
-    let mut dispatcher =
-        Dispatcher::builder(bot.clone(), handler).dependencies(dptree::deps![app]).enable_ctrlc_handler().build();
-    match &config.webhook_url {
-        None => dispatcher.dispatch().await,
-        Some(url) => {
-            let mut options = Options::new(config.listen_addr, url.clone());
-            options.secret_token = config.webhook_secret.clone();
-            let (listener, stopped, router) = webhooks::axum_to_router(bot.clone(), options)
-                .await
-                .map_err(|source| TelegramError::Setup { what: "setWebhook", source })?;
-            let router = router.route("/healthz", get(move || healthz(store.clone())));
-            let tcp = tokio::net::TcpListener::bind(config.listen_addr)
-                .await
-                .map_err(|source| TelegramError::Listen { addr: config.listen_addr, source })?;
-            tokio::spawn(async move {
-                if let Err(error) = axum::serve(tcp, router).with_graceful_shutdown(stopped).await {
-                    tracing::error!(error = %error, "the webhook listener failed");
-                }
-            });
-            dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("update listener")).await;
+    let mut dispatcher = Dispatcher::builder(bot.clone(), handler).dependencies(dptree::deps![app]).build();
+    let token = dispatcher.shutdown_token();
+    let stop = async move {
+        shutdown.await;
+        // Refused while the dispatcher is still starting up: ask again until it stops.
+        loop {
+            match token.shutdown() {
+                Ok(stopped) => return stopped.await,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
         }
+    };
+    let run = async {
+        match &config.webhook_url {
+            None => dispatcher.dispatch().await,
+            Some(url) => {
+                let listener = listen(&bot, &config, url, store).await?;
+                dispatcher
+                    .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("update listener"))
+                    .await;
+            }
+        }
+        Ok(())
+    };
+    tokio::select! {
+        outcome = run => outcome,
+        () = stop => Ok(()),
     }
-    sender.abort();
-    Ok(())
+}
+
+/// Stops a background task when whoever started it goes away (also when `serve` is dropped).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The webhook: registers `url` with Telegram and serves it (with `/healthz`) on the listen address.
+async fn listen(
+    bot: &Bot,
+    config: &Config,
+    url: &Url,
+    store: Store,
+) -> Result<impl UpdateListener<Err = Infallible> + use<>, TelegramError> {
+    let mut options = Options::new(config.listen_addr, url.clone());
+    options.secret_token = config.webhook_secret.clone();
+    let (listener, stopped, router) = webhooks::axum_to_router(bot.clone(), options)
+        .await
+        .map_err(|source| TelegramError::Setup { what: "setWebhook", source })?;
+    let router = router.route("/healthz", get(move || healthz(store.clone())));
+    let tcp = tokio::net::TcpListener::bind(config.listen_addr)
+        .await
+        .map_err(|source| TelegramError::Listen { addr: config.listen_addr, source })?;
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(tcp, router).with_graceful_shutdown(stopped).await {
+            tracing::error!(error = %error, "the webhook listener failed");
+        }
+    });
+    Ok(listener)
 }
 
 /// `/healthz`: 200 with the number of unsent notifications when the database answers, 503 when

@@ -34,12 +34,18 @@ pub fn clock() -> Clock {
 pub struct TestApp {
     pub app: App,
     pub settings: Settings,
+    clock: Clock,
     /// Holds the database and files until the test ends.
     _dir: TempDir,
 }
 
 /// Builds the app with the shipped corpus and forms on a fresh temporary database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_at(clock()).await
+}
+
+/// [`spawn_app`] on `clock`.
+pub async fn spawn_app_at(clock: Clock) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = Settings {
         database_url: format!("sqlite://{}", dir.path().join("bot.db").display()),
@@ -51,15 +57,15 @@ pub async fn spawn_app() -> TestApp {
             members: [STAFF_MEMBER.to_owned()].into_iter().collect(),
         },
     };
-    let app = App::build(&settings, clock()).await.expect("the app starts");
-    TestApp { app, settings, _dir: dir }
+    let app = App::build(&settings, clock).await.expect("the app starts");
+    TestApp { app, settings, clock, _dir: dir }
 }
 
 impl TestApp {
     /// The same data opened by a new app, as after a restart.
     pub async fn restart(self) -> TestApp {
         self.app.bot.store().close().await;
-        let app = App::build(&self.settings, clock()).await.expect("the app restarts");
+        let app = App::build(&self.settings, self.clock).await.expect("the app restarts");
         TestApp { app, ..self }
     }
 

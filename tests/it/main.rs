@@ -5,3 +5,5 @@ mod cli;
 mod forms;
 mod helpers;
 mod qa;
+mod security;
+mod telegram;
