@@ -13,6 +13,10 @@ pub struct Reply {
     /// A file sent with the message (staff exports); never queued in the outbox.
     #[serde(skip)]
     pub document: Option<Document>,
+    /// Whether the answer is expected as a reply to this message: messengers that hide group
+    /// chatter from bots (Telegram's privacy mode) still pass replies on.
+    #[serde(default)]
+    pub expects_reply: bool,
 }
 
 /// A file the bot sends.
@@ -36,17 +40,24 @@ pub struct Button {
 impl Reply {
     /// A message without buttons.
     pub fn text(text: impl Into<String>) -> Self {
-        Self { text: text.into(), buttons: Vec::new(), document: None }
+        Self { text: text.into(), buttons: Vec::new(), document: None, expects_reply: false }
     }
 
     /// A message with buttons.
     pub fn with_buttons(text: impl Into<String>, buttons: Vec<Button>) -> Self {
-        Self { text: text.into(), buttons, document: None }
+        Self { text: text.into(), buttons, document: None, expects_reply: false }
     }
 
     /// A file with a caption.
     pub fn with_document(text: impl Into<String>, document: Document) -> Self {
-        Self { text: text.into(), buttons: Vec::new(), document: Some(document) }
+        Self { text: text.into(), buttons: Vec::new(), document: Some(document), expects_reply: false }
+    }
+}
+
+impl Reply {
+    /// A question whose answer should come as a reply to it.
+    pub fn question(text: impl Into<String>) -> Self {
+        Self { expects_reply: true, ..Self::text(text) }
     }
 }
 

@@ -96,7 +96,7 @@ impl Turn<'_> {
                 prompts::open(&mut conn, &prompt).await?;
                 let question =
                     if action == "reject" { ask_reason(reference) } else { self.ask_fields(reference).await? };
-                Ok(self.staff_say(&question))
+                Ok(vec![Reply::question(self.render(&question))])
             }
             _ => Ok(self.staff_say(&usage())),
         }

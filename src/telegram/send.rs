@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 use teloxide::{ApiError, RequestError};
 
 use crate::reply::{Button, Reply};
@@ -61,6 +61,8 @@ pub async fn send_once(
         // Buttons go under the last part, where the user reads on.
         if index == last && !reply.buttons.is_empty() {
             request.reply_markup(keyboard(&reply.buttons)).await?;
+        } else if index == last && reply.expects_reply {
+            request.reply_markup(ForceReply::new()).await?;
         } else {
             request.await?;
         }

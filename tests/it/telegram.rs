@@ -295,6 +295,9 @@ async fn staff_approve_reject_with_reason_and_need_info_round_trip_reach_the_app
     // Reject with a reason asked for by the bot.
     let question = text(&live.press_in(staff_chat(), staff_member(), &format!("staff:reject:{rejected}")).await);
     assert!(question.contains("理由"), "{question}");
+    let asked_with = live.fake.calls().into_iter().rev().find(|call| call.params["text"].to_string().contains("理由"));
+    let markup = asked_with.expect("the question was sent").params["reply_markup"].to_string();
+    assert!(markup.contains("force_reply"), "a reply field passes Telegram's privacy mode: {markup}");
     live.staff_says("材料不全").await;
     let push = text(&live.next(32).await);
     assert!(push.contains("未通过") && push.contains("材料不全"), "{push}");
