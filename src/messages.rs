@@ -22,6 +22,8 @@ pub enum Message {
     NoWords,
     /// Something broke on our side.
     Internal,
+    /// A file the user sent could not be fetched from the messenger.
+    FileNotReceived,
 }
 
 impl Message {
@@ -47,6 +49,7 @@ impl Message {
             }
             Self::NoWords => format!("我只能读懂文字哦。请用文字描述您的问题，例如“{example}”"),
             Self::Internal => format!("抱歉，系统暂时出了点问题，请稍后再试。如情况紧急，请联系{contact}。"),
+            Self::FileNotReceived => "抱歉，您发送的文件没有收到，请重新发送一次。".to_owned(),
         }
     }
 
@@ -75,6 +78,7 @@ impl Message {
             Self::Internal => {
                 format!("Sorry, something went wrong on our side. Please try again later, or contact {contact}.")
             }
+            Self::FileNotReceived => "Sorry, the file you sent did not reach me. Please send it again.".to_owned(),
         }
     }
 

@@ -14,7 +14,9 @@ use crate::bot::{Input, Sender};
 use crate::dialog::flow::MAX_FILE_BYTES;
 use crate::dialog::value::FileRef;
 use crate::lang::Lang;
+use crate::messages;
 use crate::notify::PUSH_CHANNEL;
+use crate::reply::Reply;
 
 /// Handles one update (the dispatcher calls this, one chat at a time, chats in parallel).
 pub async fn handle(bot: Bot, update: Update, app: Arc<App>) -> ResponseResult<()> {
@@ -36,6 +38,13 @@ async fn on_message(bot: &Bot, app: &App, message: &Message, update_id: i64) -> 
         Ok(input) => input,
         Err(error) => {
             tracing::warn!(error = %error, "a file could not be downloaded");
+            let lang = sender.lang.unwrap_or_default();
+            send::send(
+                bot,
+                message.chat.id,
+                &Reply::text(messages::Message::FileNotReceived.render(lang, app.bot.policy())),
+            )
+            .await;
             return Ok(());
         }
     };
