@@ -243,6 +243,7 @@ impl Engine<'_> {
             (Some(Command::Skip), Stage::Ask(key)) => match self.flow.step(&key) {
                 Some(step) if step.optional => {
                     state.answers.insert(key.clone(), Value::Skipped);
+                    state.trail.retain(|earlier| earlier != &key);
                     state.trail.push(key);
                     state.ticked.clear();
                     self.proceed(state)
@@ -425,13 +426,15 @@ impl Engine<'_> {
         if let Stage::Ask(current) | Stage::Consent(current) = &state.stage {
             state.trail.retain(|key| key != current);
         }
-        match state.trail.pop() {
-            Some(previous) => {
+        // An edit may have changed an answer a step depends on: steps that no longer apply are
+        // passed over.
+        while let Some(previous) = state.trail.pop() {
+            if self.flow.step(&previous).is_some_and(|step| applies(step, &state.answers)) {
                 state.stage = Stage::Ask(previous);
-                self.ask(state, None)
+                return self.ask(state, None);
             }
-            None => self.reask(state, phrase::at_first_step()),
         }
+        self.reask(state, phrase::at_first_step())
     }
 
     fn edit(&self, mut state: DialogState, number: usize) -> Outcome {

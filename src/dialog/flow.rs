@@ -175,7 +175,7 @@ impl DateBound {
         };
         let resolved = match self {
             Self::Fixed(date) => Some(date),
-            Self::Days(days) => today.checked_add_signed(TimeDelta::days(days)),
+            Self::Days(days) => TimeDelta::try_days(days).and_then(|delta| today.checked_add_signed(delta)),
             Self::Months(months) => shift_months(months),
             Self::Years(years) => shift_months(years.saturating_mul(12)),
         };

@@ -3,6 +3,7 @@
 
 mod cli;
 mod forms;
+mod fuzz;
 mod helpers;
 mod qa;
 mod security;

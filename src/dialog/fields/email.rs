@@ -12,7 +12,7 @@ use crate::lang::Bilingual;
 /// The longest address that can be delivered to (RFC 5321 path limit, RFC 3696 erratum 1690).
 const MAX_LENGTH: usize = 254;
 
-/// An e-mail address with a lowercase domain that has at least two labels.
+/// An e-mail address whose domain (ASCII-lowercased) has at least two labels.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Email(String);
@@ -42,7 +42,8 @@ pub enum EmailError {
 
 impl Email {
     /// Reads an e-mail address typed in chat; full-width forms such as `＠` are accepted and the
-    /// domain is lowercased, since domains are case-insensitive.
+    /// domain's ASCII letters are lowercased, since domains are case-insensitive. (Full Unicode
+    /// lowercasing can change a domain's length — `İ` becomes two characters — and break it.)
     pub fn parse(raw: &str) -> Result<Self, EmailError> {
         let typed = normalize(raw);
         if typed.chars().count() > MAX_LENGTH {
@@ -52,7 +53,7 @@ impl Email {
         // never what an applicant means to give as a contact.
         let options = Options::default().without_display_text().without_domain_literal().with_required_tld();
         let address = EmailAddress::parse_with_options(&typed, options).map_err(EmailError::from)?;
-        Ok(Self(format!("{}@{}", address.local_part(), address.domain().to_lowercase())))
+        Ok(Self(format!("{}@{}", address.local_part(), address.domain().to_ascii_lowercase())))
     }
 
     /// The address as text.
