@@ -234,6 +234,14 @@ async fn a_talent_apartment_application_is_filed_with_buttons_and_a_certificate_
     let proof = live.say(21, "跳过").await;
     assert!(text(&proof).contains("人才身份证明"), "{}", text(&proof));
 
+    live.fake.send_document(
+        21,
+        "证书.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        b"PK".to_vec(),
+    );
+    let refused = text(&live.next(21).await);
+    assert!(refused.contains("⚠️") && refused.contains("人才身份证明"), "only images and PDF: {refused}");
     let photo = b"\xFF\xD8\xFF\xE0 a certificate photo".to_vec();
     live.fake.send_photo(21, photo.clone());
     assert!(text(&live.next(21).await).contains("拟入住人数"), "the photo is accepted");
