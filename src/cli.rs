@@ -117,6 +117,10 @@ pub struct ServeArgs {
     /// A secret Telegram sends with every webhook request; requests without it are refused.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
+    /// Notifications per minute into the staff group (Telegram allows 20; raise only where the
+    /// Bot API server allows more, e.g. a test server).
+    #[arg(long, env = "TELEGRAM_GROUP_LIMIT", default_value_t = telegram::GROUP_MESSAGES_PER_MINUTE)]
+    pub group_limit: u32,
 }
 
 impl ServeArgs {
@@ -131,6 +135,7 @@ impl ServeArgs {
             webhook_url: self.webhook_url,
             listen_addr: self.listen_addr,
             webhook_secret: self.webhook_secret,
+            group_messages_per_minute: self.group_limit.max(1),
         })
     }
 }

@@ -129,6 +129,7 @@ on_both_backends!(
     a_user_and_their_form_are_read_together,
     drafts_of_one_field_are_replaced,
     the_outbox_sends_each_chat_in_order_and_retries,
+    a_restarted_sender_takes_back_only_its_own_claims,
     concurrent_senders_never_claim_the_same_message,
     updates_are_recorded_once_and_pruned,
     a_staff_prompt_is_taken_once,
@@ -606,6 +607,19 @@ async fn drafts_of_one_field_are_replaced(db: Db) {
     assert_eq!(locations, ["a", "b"]);
     let left = attachments::drafts_of_user(&mut conn, alice.id).await.unwrap();
     assert_eq!(left.iter().map(|a| a.field.as_str()).collect::<Vec<_>>(), ["scan"]);
+}
+
+async fn a_restarted_sender_takes_back_only_its_own_claims(db: Db) {
+    let mut conn = db.store.acquire().await.unwrap();
+    let mine = outbox::enqueue(&mut conn, "telegram", "1", "a1", T0).await.unwrap();
+    let theirs = outbox::enqueue(&mut conn, "telegram", "2", "b1", T0).await.unwrap();
+    outbox::claim(&mut conn, "telegram", "host/a", T0, 60_000, 1).await.unwrap();
+    outbox::claim(&mut conn, "telegram", "host/b", T0, 60_000, 1).await.unwrap();
+    assert_eq!(outbox::release(&mut conn, "host/a").await.unwrap(), 1);
+    let again = outbox::claim(&mut conn, "telegram", "host/a", T0 + 1, 60_000, 10).await.unwrap();
+    assert_eq!(again.iter().map(|p| p.id).collect::<Vec<_>>(), [mine], "another sender's lease holds: {theirs}");
+    outbox::mark_sent(&mut conn, mine, T0 + 2).await.unwrap();
+    assert_eq!(outbox::release(&mut conn, "host/a").await.unwrap(), 0, "a sent message stays sent");
 }
 
 async fn the_outbox_sends_each_chat_in_order_and_retries(db: Db) {

@@ -358,7 +358,8 @@ impl<'a> Turn<'a> {
                 let (id, item) = rest.split_once(':').unwrap_or((rest, ""));
                 let Some(flow) = self.flow_by_id(id) else { return Ok(self.say(texts::stale_button())) };
                 // Button data comes back from the client unchecked: prefill only a real option.
-                let offered = |key: &String| flow.step(key).is_some_and(|step| step.options().iter().any(|o| o.value == item));
+                let offered =
+                    |key: &String| flow.step(key).is_some_and(|step| step.options().iter().any(|o| o.value == item));
                 let prefill = match &flow.tier_from {
                     Some(key) if offered(key) => BTreeMap::from([(key.clone(), Value::Choice(item.to_owned()))]),
                     _ => BTreeMap::new(),

@@ -88,6 +88,20 @@ pub async fn claim(
     Ok(claimed)
 }
 
+/// Releases the claims `worker` holds: called by a restarted instance (the same worker cannot be
+/// running elsewhere), so that what its previous run had in hand goes out now rather than when
+/// the lease runs out. Returns how many were released.
+pub async fn release(conn: &mut AnyConnection, worker: &str) -> Result<u64, StoreError> {
+    let result = sqlx::query(
+        "UPDATE outbox SET claimed_until = NULL WHERE claimed_by = $1 AND sent_at IS NULL AND failed_at IS NULL \
+           AND claimed_until IS NOT NULL",
+    )
+    .bind(worker)
+    .execute(&mut *conn)
+    .await?;
+    Ok(result.rows_affected())
+}
+
 /// Marks a message sent.
 pub async fn mark_sent(conn: &mut AnyConnection, id: i64, now: i64) -> Result<(), StoreError> {
     let result = sqlx::query("UPDATE outbox SET sent_at = $2, claimed_until = NULL WHERE id = $1")

@@ -1,29 +1,26 @@
 //! The Telegram channel: `policybot serve`. A thin adapter over the bot core — updates are
 //! translated into inputs and replies into messages — plus the outbox sender for notifications.
-//! Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set.
+//! Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set. Both
+//! acknowledge an update only after it was handled, so a crash loses none (teloxide's own
+//! listeners acknowledge on receipt; its client and types are used throughout).
 
 mod outbox;
+mod polling;
 mod send;
 mod updates;
+mod webhook;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::routing::get;
 use teloxide::adaptors::throttle::{Limits, Throttle};
-use teloxide::dispatching::{Dispatcher, UpdateHandler};
-use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::BotCommand;
-use teloxide::update_listeners::UpdateListener;
-use teloxide::update_listeners::webhooks::{self, Options};
 use teloxide::{ApiError, RequestError};
+use tokio::sync::watch;
 use url::Url;
 
 use crate::app::App;
-use crate::store::Store;
 
 /// How `serve` reaches Telegram.
 #[derive(Debug, Clone)]
@@ -38,7 +35,12 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     /// A secret Telegram sends with every webhook request, checked by the listener.
     pub webhook_secret: Option<String>,
+    /// Notifications per minute into one group (the staff chat): Telegram allows 20.
+    pub group_messages_per_minute: u32,
 }
+
+/// Telegram's limit on a bot's messages per minute into one group.
+pub const GROUP_MESSAGES_PER_MINUTE: u32 = 20;
 
 /// Why the Telegram channel could not start.
 #[derive(Debug, thiserror::Error)]
@@ -75,89 +77,43 @@ pub async fn serve(
     tracing::info!(username = %me.username(), "connected to Telegram");
     register_commands(&bot).await?;
 
-    let throttled = Throttle::new_spawn(bot.clone(), Limits::default());
-    let worker = format!("{}-{}", me.username(), std::process::id());
-    let _sender = AbortOnDrop(tokio::spawn(outbox::run(throttled, app.bot.store().clone(), app.clock(), worker)));
+    let per_minute = config.group_messages_per_minute;
+    let limits = Limits {
+        messages_per_min_chat: per_minute,
+        messages_per_min_channel_or_supergroup: per_minute,
+        // A group limit above one a second needs the per-chat one raised to match.
+        messages_per_sec_chat: per_minute.div_ceil(60).max(Limits::default().messages_per_sec_chat),
+        ..Limits::default()
+    };
+    let throttled = Throttle::new_spawn(bot.clone(), limits);
+    let worker = instance_id(&config);
+    let (stop_sender, stopped) = watch::channel(false);
+    let sender = tokio::spawn(outbox::run(throttled, app.bot.store().clone(), app.clock(), worker, stopped));
 
-    let store = app.bot.store().clone();
     let app = Arc::new(app);
-    let handler: UpdateHandler<RequestError> = dptree::entry().endpoint(updates::handle);
-    let mut dispatcher = Dispatcher::builder(bot.clone(), handler).dependencies(dptree::deps![app]).build();
-    let token = dispatcher.shutdown_token();
-    let stop = async move {
-        shutdown.await;
-        // Refused while the dispatcher is still starting up: ask again until it stops.
-        loop {
-            match token.shutdown() {
-                Ok(stopped) => return stopped.await,
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
+    let listened = match &config.webhook_url {
+        None => polling::run(bot, app, shutdown).await,
+        Some(url) => webhook::run(bot, app, url, config.listen_addr, config.webhook_secret.clone(), shutdown).await,
     };
-    let run = async {
-        match &config.webhook_url {
-            None => dispatcher.dispatch().await,
-            Some(url) => {
-                let listener = listen(&bot, &config, url, store).await?;
-                dispatcher
-                    .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("update listener"))
-                    .await;
-            }
-        }
-        Ok(())
-    };
-    tokio::select! {
-        outcome = run => outcome,
-        () = stop => Ok(()),
+    // Let the sender finish the message in hand: cut off between sending and marking it sent, it
+    // would send it again after the restart.
+    stop_sender.send(true).ok();
+    if tokio::time::timeout(outbox::LEASE, sender).await.is_err() {
+        tracing::warn!("the outbox sender did not stop in time");
     }
+    listened
 }
 
-/// Stops a background task when whoever started it goes away (also when `serve` is dropped).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// The webhook: registers `url` with Telegram and serves it (with `/healthz`) on the listen address.
-async fn listen(
-    bot: &Bot,
-    config: &Config,
-    url: &Url,
-    store: Store,
-) -> Result<impl UpdateListener<Err = Infallible> + use<>, TelegramError> {
-    let mut options = Options::new(config.listen_addr, url.clone());
-    options.secret_token = config.webhook_secret.clone();
-    let (listener, stopped, router) = webhooks::axum_to_router(bot.clone(), options)
-        .await
-        .map_err(|source| TelegramError::Setup { what: "setWebhook", source })?;
-    let router = router.route("/healthz", get(move || healthz(store.clone())));
-    let tcp = tokio::net::TcpListener::bind(config.listen_addr)
-        .await
-        .map_err(|source| TelegramError::Listen { addr: config.listen_addr, source })?;
-    tokio::spawn(async move {
-        if let Err(error) = axum::serve(tcp, router).with_graceful_shutdown(stopped).await {
-            tracing::error!(error = %error, "the webhook listener failed");
-        }
-    });
-    Ok(listener)
-}
-
-/// `/healthz`: 200 with the number of unsent notifications when the database answers, 503 when
-/// it does not.
-async fn healthz(store: Store) -> (axum::http::StatusCode, String) {
-    let unsent = async {
-        let mut conn = store.acquire().await?;
-        crate::store::outbox::unsent(&mut conn).await
+/// Who this instance is in the outbox: stable across restarts (so that a restarted instance takes
+/// back what it had in hand at once) and distinct between instances on one host (their listen
+/// addresses differ; only one instance may poll).
+fn instance_id(config: &Config) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_else(|_| "localhost".to_owned());
+    let listener = match &config.webhook_url {
+        Some(_) => config.listen_addr.to_string(),
+        None => "polling".to_owned(),
     };
-    match unsent.await {
-        Ok(count) => (axum::http::StatusCode::OK, format!("{{\"status\":\"ok\",\"unsent\":{count}}}")),
-        Err(error) => {
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, format!("{{\"status\":\"error\",\"error\":\"{error}\"}}"))
-        }
-    }
+    format!("{}/{listener}", host.trim())
 }
 
 /// The commands Telegram suggests, in Chinese (the default) and English.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use teloxide::adaptors::Throttle;
 use teloxide::prelude::*;
+use tokio::sync::watch;
 
 use super::send::{self, Failure};
 use crate::clock::Clock;
@@ -14,8 +15,10 @@ use crate::reply::Reply;
 use crate::store::outbox::{self, Pending};
 use crate::store::{Store, StoreError, updates};
 
-/// How long a claim is held: longer than any send, short enough to recover from a dead sender.
-const LEASE_MS: i64 = 30_000;
+/// How long a claim is held: longer than any send — including a wait in `Throttle` behind a
+/// group's 20 messages per minute — so that a message is never claimed again while still on its
+/// way; short enough to recover from a dead sender.
+pub const LEASE: Duration = Duration::from_secs(90);
 /// Messages claimed at once.
 const BATCH: i64 = 50;
 /// How long the sender sleeps when nothing is due.
@@ -25,10 +28,15 @@ const MAX_ATTEMPTS: i64 = 20;
 /// Processed update ids older than this are forgotten (Telegram redelivers for 24 hours).
 const KEEP_UPDATES_MS: i64 = 48 * 3600 * 1000;
 
-/// Sends the outbox for as long as the task runs.
-pub async fn run(bot: Throttle<Bot>, store: Store, clock: Clock, worker: String) {
+/// Sends the outbox until `stop` turns true; the batch in hand is finished first.
+pub async fn run(bot: Throttle<Bot>, store: Store, clock: Clock, worker: String, mut stop: watch::Receiver<bool>) {
+    match release(&store, &worker).await {
+        Ok(0) => {}
+        Ok(released) => tracing::warn!(released, "resending what this instance had in hand when it last stopped"),
+        Err(error) => tracing::warn!(error = %error, "could not release earlier claims"),
+    }
     let mut last_prune = 0;
-    loop {
+    while !*stop.borrow() {
         let now = clock.now_ms();
         if now - last_prune > 3_600_000 {
             last_prune = now;
@@ -37,7 +45,12 @@ pub async fn run(bot: Throttle<Bot>, store: Store, clock: Clock, worker: String)
             }
         }
         match claim(&store, &worker, now).await {
-            Ok(batch) if batch.is_empty() => tokio::time::sleep(IDLE).await,
+            Ok(batch) if batch.is_empty() => {
+                tokio::select! {
+                    () = tokio::time::sleep(IDLE) => {}
+                    _ = stop.changed() => {}
+                }
+            }
             // One message per chat in a batch, so they may all go at once; Throttle paces them.
             Ok(batch) => {
                 futures::future::join_all(batch.into_iter().map(|pending| deliver(&bot, &store, clock, pending))).await;
@@ -52,9 +65,14 @@ pub async fn run(bot: Throttle<Bot>, store: Store, clock: Clock, worker: String)
 
 async fn claim(store: &Store, worker: &str, now: i64) -> Result<Vec<Pending>, StoreError> {
     let mut tx = store.begin().await?;
-    let batch = outbox::claim(&mut tx, PUSH_CHANNEL, worker, now, LEASE_MS, BATCH).await?;
+    let batch = outbox::claim(&mut tx, PUSH_CHANNEL, worker, now, LEASE.as_millis() as i64, BATCH).await?;
     tx.commit().await?;
     Ok(batch)
+}
+
+async fn release(store: &Store, worker: &str) -> Result<u64, StoreError> {
+    let mut conn = store.acquire().await?;
+    outbox::release(&mut conn, worker).await
 }
 
 async fn prune(store: &Store, now: i64) -> Result<(), StoreError> {

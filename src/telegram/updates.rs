@@ -2,8 +2,6 @@
 //! documents become [`Input`]s of a [`Sender`]; a pressed button is acknowledged and its message
 //! shows the choice. Only private chats and the staff chat are listened to.
 
-use std::sync::Arc;
-
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, InlineKeyboardButtonKind, MaybeInaccessibleMessage, UpdateKind, User};
@@ -18,21 +16,21 @@ use crate::messages;
 use crate::notify::PUSH_CHANNEL;
 use crate::reply::Reply;
 
-/// Handles one update (the dispatcher calls this, one chat at a time, chats in parallel).
-pub async fn handle(bot: Bot, update: Update, app: Arc<App>) -> ResponseResult<()> {
+/// Handles one update, replies included (the listeners call this, one chat at a time).
+pub async fn handle(bot: &Bot, app: &App, update: Update) {
     let update_id = i64::from(update.id.0);
     match update.kind {
-        UpdateKind::Message(message) => on_message(&bot, &app, &message, update_id).await,
-        UpdateKind::CallbackQuery(query) => on_button(&bot, &app, &query, update_id).await,
-        _ => Ok(()),
+        UpdateKind::Message(message) => on_message(bot, app, &message, update_id).await,
+        UpdateKind::CallbackQuery(query) => on_button(bot, app, &query, update_id).await,
+        _ => {}
     }
 }
 
-async fn on_message(bot: &Bot, app: &App, message: &Message, update_id: i64) -> ResponseResult<()> {
-    let Some(user) = message.from.as_ref().filter(|user| !user.is_bot) else { return Ok(()) };
+async fn on_message(bot: &Bot, app: &App, message: &Message, update_id: i64) {
+    let Some(user) = message.from.as_ref().filter(|user| !user.is_bot) else { return };
     let sender = sender_of(user, message.chat.id);
     if !listened_to(app, &sender) {
-        return Ok(());
+        return;
     }
     let input = match read(bot, app, message).await {
         Ok(input) => input,
@@ -45,26 +43,24 @@ async fn on_message(bot: &Bot, app: &App, message: &Message, update_id: i64) -> 
                 &Reply::text(messages::Message::FileNotReceived.render(lang, app.bot.policy())),
             )
             .await;
-            return Ok(());
+            return;
         }
     };
     reply(bot, app, &sender, input, update_id, message.chat.id).await;
-    Ok(())
 }
 
-async fn on_button(bot: &Bot, app: &App, query: &CallbackQuery, update_id: i64) -> ResponseResult<()> {
+async fn on_button(bot: &Bot, app: &App, query: &CallbackQuery, update_id: i64) {
     // Stop the button's spinner whatever happens next.
     if let Err(error) = bot.answer_callback_query(query.id.clone()).await {
         tracing::debug!(error = %error, "a button press could not be acknowledged");
     }
-    let (Some(data), Some(message)) = (&query.data, &query.message) else { return Ok(()) };
+    let (Some(data), Some(message)) = (&query.data, &query.message) else { return };
     let sender = sender_of(&query.from, message.chat().id);
     if !listened_to(app, &sender) {
-        return Ok(());
+        return;
     }
     show_choice(bot, message, data).await;
     reply(bot, app, &sender, Input::Button(data.clone()), update_id, message.chat().id).await;
-    Ok(())
 }
 
 async fn reply(bot: &Bot, app: &App, sender: &Sender, input: Input, update_id: i64, chat: ChatId) {

@@ -20,7 +20,7 @@ use policybot::dialog::engine::{self, Context, DialogState, Effect, Input, Outco
 use policybot::dialog::fields::{
     DateRules, Email, IdCardNumber, PassportNumber, PhoneNumber, Reason, parse_date, parse_integer, parse_text,
 };
-use policybot::dialog::flow::{DateBound, Flow, Kind, MAX_TEXT_CHARS, NONE, Step};
+use policybot::dialog::flow::{Flow, Kind, MAX_TEXT_CHARS, NONE, Step};
 use policybot::dialog::value::{FileRef, Filing, Value};
 use policybot::lang::{Lang, Scripts};
 use policybot::messages::Message;
@@ -1390,9 +1390,8 @@ fn expected_tier(flow: &Flow, answers: &BTreeMap<String, Value>) -> Option<Strin
 }
 
 /// Checks that an answer is one the step's kind accepts and that its masked display hides a
-/// personal identifier. A choice outside the options is only noted: the bot prefills the
-/// `tier_from` answer from button data (see the bot test).
-fn check_value(step: &Step, value: &Value, today: NaiveDate, findings: &Findings) -> Result<(), TestCaseError> {
+/// personal identifier.
+fn check_value(step: &Step, value: &Value, today: NaiveDate) -> Result<(), TestCaseError> {
     let key = &step.key;
     match (value, &step.kind) {
         (Value::Skipped, _) => prop_assert!(step.optional, "{key}: a required step was skipped"),
@@ -1446,18 +1445,12 @@ fn check_value(step: &Step, value: &Value, today: NaiveDate, findings: &Findings
 }
 
 /// What must hold of a form's state, whoever saved it.
-fn check_state(
-    flow: &Flow,
-    state: &DialogState,
-    consented: bool,
-    today: NaiveDate,
-    findings: &Findings,
-) -> Result<(), TestCaseError> {
+fn check_state(flow: &Flow, state: &DialogState, consented: bool, today: NaiveDate) -> Result<(), TestCaseError> {
     prop_assert_eq!(&state.flow, &flow.id);
     let keys: BTreeSet<&str> = flow.steps.iter().map(|s| s.key.as_str()).collect();
     for (key, value) in &state.answers {
         let step = flow.step(key).ok_or_else(|| TestCaseError::fail(format!("answer to unknown step {key}")))?;
-        check_value(step, value, today, findings)?;
+        check_value(step, value, today)?;
     }
     for key in &state.trail {
         prop_assert!(keys.contains(key.as_str()), "trail has unknown step {key}");
@@ -1549,7 +1542,7 @@ fn check_step(
                     );
                 }
                 for (key, value) in answers {
-                    check_value(flow.step(key).unwrap(), value, ctx.today, findings)?;
+                    check_value(flow.step(key).unwrap(), value, ctx.today)?;
                     if let Some(condition) = &flow.step(key).unwrap().when
                         && !answers.contains_key(&condition.step)
                     {
@@ -1580,7 +1573,7 @@ fn check_step(
         Some(state) => {
             prop_assert!(!ends, "the form goes on after {:?}", outcome.effects);
             let consented = ctx.consented || outcome.effects.contains(&Effect::Consented);
-            check_state(flow, state, consented, ctx.today, findings)?;
+            check_state(flow, state, consented, ctx.today)?;
             prop_assert_eq!(&state.amend, &before.amend, "the amendment changed");
             let changed: Vec<&String> = state
                 .answers
@@ -1629,7 +1622,7 @@ impl<'a> Walk<'a> {
 
     /// Opens the form again: a correction of the last filing, the next form of an eligibility
     /// result, or a fresh start.
-    fn reopen(&mut self, flows: &'a [&'a Flow], pick: &mut Pick, findings: &Findings) -> Result<(), TestCaseError> {
+    fn reopen(&mut self, flows: &'a [&'a Flow], pick: &mut Pick) -> Result<(), TestCaseError> {
         let ctx = self.ctx();
         let outcome = match (self.last_filed.take(), self.next_prefill.take()) {
             (Some(answers), _) if pick.chance(6) => {
@@ -1659,11 +1652,11 @@ impl<'a> Walk<'a> {
         };
         check_replies(&outcome.replies)?;
         prop_assert!(outcome.effects.is_empty() || !self.flow.files, "effects on start: {:?}", outcome.effects);
-        self.settle(outcome, findings)
+        self.settle(outcome)
     }
 
     /// Takes an outcome: remembers consent, filings and offered next forms; keeps the state.
-    fn settle(&mut self, outcome: Outcome, findings: &Findings) -> Result<(), TestCaseError> {
+    fn settle(&mut self, outcome: Outcome) -> Result<(), TestCaseError> {
         if outcome.effects.contains(&Effect::Consented) {
             self.consented = true;
         }
@@ -1694,7 +1687,7 @@ impl<'a> Walk<'a> {
         }
         self.state = match outcome.state {
             Some(state) => {
-                check_state(self.flow, &state, self.consented, self.today, findings)?;
+                check_state(self.flow, &state, self.consented, self.today)?;
                 let json = serde_json::to_string(&state).unwrap();
                 Some(serde_json::from_str(&json).unwrap())
             }
@@ -1712,7 +1705,7 @@ impl<'a> Walk<'a> {
         findings: &Findings,
     ) -> Result<(), TestCaseError> {
         if self.state.is_none() {
-            self.reopen(flows, pick, findings)?;
+            self.reopen(flows, pick)?;
         }
         let Some(state) = self.state.clone() else { return Ok(()) };
         let ctx = self.ctx();
@@ -1727,7 +1720,7 @@ impl<'a> Walk<'a> {
         check_step(self.flow, &state, &outcome, &ctx, findings).map_err(|e| {
             TestCaseError::fail(format!("{e}\n  flow {}, input {input:?}\n  state {state:?}", self.flow.id))
         })?;
-        self.settle(outcome, findings)
+        self.settle(outcome)
     }
 }
 
@@ -2280,7 +2273,7 @@ impl World {
     }
 
     /// Sends one message; checks the replies and the stored state after it.
-    async fn send(&self, who: usize, action: &BotAction, findings: &Findings) -> Result<(), TestCaseError> {
+    async fn send(&self, who: usize, action: &BotAction) -> Result<(), TestCaseError> {
         let (state, consented, _) = self.stored(who).await;
         let ctx = Context {
             lang: USERS[who].1.unwrap_or_default(),
@@ -2391,14 +2384,14 @@ impl World {
         let (after, consented, _) = self.stored(who).await;
         if let Some(state) = &after {
             let flow = flows().get(&state.flow).ok_or_else(|| TestCaseError::fail("a session of an unknown form"))?;
-            check_state(flow, state, consented, today(), findings)
+            check_state(flow, state, consented, today())
                 .map_err(|e| TestCaseError::fail(format!("{e}\n  {}", context())))?;
         }
         Ok(())
     }
 
     /// After the run: every user's next command answers normally and their filings are sound.
-    async fn still_answers(&self, findings: &Findings) -> Result<usize, TestCaseError> {
+    async fn still_answers(&self) -> Result<usize, TestCaseError> {
         let mut inputs = 0;
         for (user, _) in USERS.iter().enumerate() {
             for command in ["/status", "/start", "/status"] {
@@ -2416,7 +2409,7 @@ impl World {
                 prop_assert!(!filing.answers.is_empty(), "{} has no answers", application.reference);
                 for (key, value) in &filing.answers {
                     let step = flow.step(key).ok_or_else(|| TestCaseError::fail(format!("filed unknown {key}")))?;
-                    check_value(step, value, today(), findings)?;
+                    check_value(step, value, today())?;
                 }
             }
         }
@@ -2439,7 +2432,6 @@ fn placeholder_state() -> DialogState {
 #[test]
 fn bot_core_on_sqlite_survives_random_messages_from_several_users() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let findings = Findings::default();
     let strategy = vec((0usize..USERS.len(), bot_action()), 350..450);
     check("bot core on SQLite", ProptestConfig { cases: 4, ..base() }, strategy, |script| {
         runtime.block_on(async {
@@ -2449,11 +2441,10 @@ fn bot_core_on_sqlite_survives_random_messages_from_several_users() {
                 to_correct: RefCell::new(Vec::new()),
             };
             for (who, action) in &script {
-                world.send(*who, action, &findings).await?;
+                world.send(*who, action).await?;
             }
-            let after = world.still_answers(&findings).await?;
+            let after = world.still_answers().await?;
             Ok(script.len() + after)
         })
     });
-    findings.print("bot core");
 }

@@ -9,6 +9,7 @@ mod webhook;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
+    pin::pin,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -21,6 +22,8 @@ use tokio::{
 };
 
 use crate::{failure::ApiFailure, server::Shared, state::State, webhook::Webhook};
+
+pub use crate::webhook::WebhookAttempt;
 
 /// The bot's user id when the token does not start with one (real tokens read `<bot id>:<secret>`).
 const DEFAULT_BOT_ID: i64 = 1_000_000;
@@ -77,7 +80,7 @@ impl FakeTelegram {
         let bot_user_id = token.split(':').next().and_then(|id| id.parse().ok()).unwrap_or(DEFAULT_BOT_ID);
         let (outbox, inbox) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared::new(token, State::new(bot_user_id, outbox)));
-        let deliveries = tokio::spawn(webhook::deliver_all(inbox));
+        let deliveries = tokio::spawn(webhook::deliver_all(inbox, Arc::downgrade(&shared)));
         let (shutdown, signal) = oneshot::channel::<()>();
         let app = server::router(Arc::clone(&shared));
         let server = tokio::spawn(async move {
@@ -161,8 +164,33 @@ impl FakeTelegram {
     /// `X-Telegram-Bot-Api-Secret-Token` when `secret` is given, retrying a few times with a short
     /// backoff on failure. Takes precedence over a webhook the bot sets with setWebhook.
     pub fn deliver_to_webhook(&self, url: &str, secret: Option<&str>) {
-        let webhook = Webhook { url: url.to_owned(), secret: secret.map(str::to_owned) };
+        let webhook = Webhook::single(url, secret.map(str::to_owned));
         self.shared.mutate(|state| state.set_test_webhook(webhook));
+    }
+
+    /// Webhook mode behind a load balancer: like `deliver_to_webhook`, but over several bot
+    /// instances. Each update goes to the next URL in turn; when that one fails (cannot be reached,
+    /// no answer, or a status other than 2xx) it is posted to the other URLs, then round after round
+    /// with a growing pause (up to half a second), until some URL accepts it with a 2xx, as
+    /// Telegram keeps redelivering an update until it is acknowledged. Updates still go one at a
+    /// time and in order. `webhook_attempts` shows where each went.
+    ///
+    /// Panics if `urls` is empty.
+    pub fn deliver_to_webhooks(&self, urls: &[String], secret: Option<&str>) {
+        assert!(!urls.is_empty(), "fake-telegram: deliver_to_webhooks needs at least one URL");
+        let webhook = Webhook { urls: urls.to_vec(), secret: secret.map(str::to_owned), until_accepted: true };
+        self.shared.mutate(|state| state.set_test_webhook(webhook));
+    }
+
+    /// Every POST of an update to a webhook so far, in order, with its outcome.
+    pub fn webhook_attempts(&self) -> Vec<WebhookAttempt> {
+        self.shared.lock().webhook_attempts().to_vec()
+    }
+
+    /// How many updates are waiting for a webhook to accept them (0 once all were delivered or
+    /// given up).
+    pub fn webhook_backlog(&self) -> usize {
+        self.shared.lock().webhook_backlog()
     }
 
     /// Every API call the bot made, in arrival order (including failed and injected-failure calls).
@@ -188,6 +216,37 @@ impl FakeTelegram {
                 "fake-telegram: expected {count} messages in chat {chat_id} within {timeout:?}, got these: {:#?}",
                 self.sent(chat_id)
             ),
+        }
+    }
+
+    /// How many messages `sent(chat_id)` holds, without copying them.
+    pub fn sent_count(&self, chat_id: i64) -> usize {
+        self.shared.lock().sent(chat_id).len()
+    }
+
+    /// The messages the bot sent into `chat_id` or edited there after the first `from`, in order
+    /// (cheaper than `sent` for a caller that polls a long chat).
+    pub fn sent_since(&self, chat_id: i64, from: usize) -> Vec<Sent> {
+        self.shared.lock().sent(chat_id).get(from..).map(<[Sent]>::to_vec).unwrap_or_default()
+    }
+
+    /// Waits until `sent(chat_id)` holds at least `count` messages and returns how many it holds,
+    /// or `None` after `timeout`. Unlike `wait_for` it copies nothing and wakes only for messages
+    /// in that chat, so a load test can keep thousands of users waiting at once.
+    pub async fn wait_for_count(&self, chat_id: i64, count: usize, timeout: Duration) -> Option<usize> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let signal = self.shared.lock().sent_signal(chat_id);
+            // Registered before counting, so a message arriving in between is not missed.
+            let mut arrived = pin!(signal.notified());
+            arrived.as_mut().enable();
+            let sent = self.sent_count(chat_id);
+            if sent >= count {
+                return Some(sent);
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return Some(self.sent_count(chat_id)).filter(|&sent| sent >= count);
+            }
         }
     }
 

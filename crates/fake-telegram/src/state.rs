@@ -5,17 +5,18 @@ mod methods;
 
 use std::{
     collections::{HashMap, HashSet, VecDeque},
+    sync::Arc,
     time::{Instant, SystemTime, UNIX_EPOCH},
 };
 
 use serde_json::{Map, Value, json};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{Notify, mpsc::UnboundedSender};
 
 use crate::{
     Call, CommandSet, Sent,
     failure::ApiFailure,
     params::Params,
-    webhook::{Delivery, Webhook},
+    webhook::{Delivery, Webhook, WebhookAttempt},
 };
 
 /// The bot's display name and username; Telegram requires bots to have a username.
@@ -71,6 +72,13 @@ pub(crate) struct State {
     bot_webhook: Option<Webhook>,
     /// The language_code each user's client reports.
     languages: HashMap<i64, String>,
+    /// Per chat, a signal that fires when a message is sent or edited there: waiting on one chat
+    /// is not woken by every change of the whole state.
+    sent_signals: HashMap<i64, Arc<Notify>>,
+    /// Every POST to a webhook, in order.
+    webhook_attempts: Vec<WebhookAttempt>,
+    /// Updates handed to the delivery task and not yet accepted or given up.
+    webhook_backlog: usize,
 }
 
 impl State {
@@ -96,6 +104,9 @@ impl State {
             test_webhook: None,
             bot_webhook: None,
             languages: HashMap::new(),
+            sent_signals: HashMap::new(),
+            webhook_attempts: Vec::new(),
+            webhook_backlog: 0,
         }
     }
 
@@ -105,6 +116,19 @@ impl State {
 
     pub(crate) fn sent(&self, chat_id: i64) -> &[Sent] {
         self.sent.get(&chat_id).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn webhook_attempts(&self) -> &[WebhookAttempt] {
+        &self.webhook_attempts
+    }
+
+    pub(crate) fn webhook_backlog(&self) -> usize {
+        self.webhook_backlog
+    }
+
+    /// The signal that fires whenever a message is sent or edited in `chat_id`.
+    pub(crate) fn sent_signal(&mut self, chat_id: i64) -> Arc<Notify> {
+        Arc::clone(self.sent_signals.entry(chat_id).or_default())
     }
 
     pub(crate) fn answered_callbacks(&self) -> &[String] {
@@ -141,7 +165,7 @@ impl State {
         let update = json!({ "update_id": id, kind: payload });
         self.history.insert(id, update.clone());
         match self.webhook() {
-            Some(webhook) => self.deliver(webhook.clone(), update),
+            Some(webhook) => self.deliver(webhook.clone(), id, update),
             None => self.pending.push_back((id, update)),
         }
         id
@@ -154,7 +178,7 @@ impl State {
             .cloned()
             .unwrap_or_else(|| panic!("fake-telegram: no update {update_id} to redeliver"));
         match self.webhook() {
-            Some(webhook) => self.deliver(webhook.clone(), update),
+            Some(webhook) => self.deliver(webhook.clone(), update_id, update),
             None => self.redelivered.push_back((update_id, update)),
         }
     }
@@ -271,7 +295,7 @@ impl State {
     }
 
     pub(crate) fn webhook_url(&self) -> Option<&str> {
-        self.webhook().map(|webhook| webhook.url.as_str())
+        self.webhook().map(Webhook::url)
     }
 
     pub(crate) fn set_test_webhook(&mut self, webhook: Webhook) {
@@ -288,14 +312,25 @@ impl State {
     fn flush_to_webhook(&mut self) {
         let Some(webhook) = self.webhook().cloned() else { return };
         let waiting: Vec<Update> = self.redelivered.drain(..).chain(self.pending.drain(..)).collect();
-        for (_, update) in waiting {
-            self.deliver(webhook.clone(), update);
+        for (id, update) in waiting {
+            self.deliver(webhook.clone(), id, update);
         }
     }
 
-    fn deliver(&self, webhook: Webhook, update: Value) {
+    fn deliver(&mut self, webhook: Webhook, update_id: i64, update: Value) {
         // The delivery task only ends with the server, and then nobody is listening anyway.
-        self.outbox.send(Delivery { webhook, update }).ok();
+        if self.outbox.send(Delivery { webhook, update_id, update }).is_ok() {
+            self.webhook_backlog += 1;
+        }
+    }
+
+    /// The delivery task is done with an update (accepted, or given up).
+    pub(crate) fn delivery_done(&mut self) {
+        self.webhook_backlog = self.webhook_backlog.saturating_sub(1);
+    }
+
+    pub(crate) fn record_attempt(&mut self, attempt: WebhookAttempt) {
+        self.webhook_attempts.push(attempt);
     }
 
     // ---- messages ----
@@ -352,6 +387,9 @@ impl State {
             .unwrap_or_default();
         let buttons = message.get("reply_markup").map(buttons).unwrap_or_default();
         self.sent.entry(chat_id).or_default().push(Sent { message_id, text, buttons, document, edited });
+        if let Some(signal) = self.sent_signals.get(&chat_id) {
+            signal.notify_waiters();
+        }
     }
 }
 

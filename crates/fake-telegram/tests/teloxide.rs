@@ -420,3 +420,108 @@ async fn wait_for_panics_when_nothing_arrives() {
 
     fake.wait_for(USER, 1, Duration::from_millis(50)).await;
 }
+
+#[tokio::test]
+async fn wait_for_count_returns_once_its_chat_has_enough_messages_and_gives_up_after_the_timeout() {
+    let (fake, bot) = connect().await;
+    let sending = async {
+        bot.send_message(ChatId(USER + 1), "another chat").await.expect("sent");
+        bot.send_message(ChatId(USER), "one").await.expect("sent");
+        bot.send_message(ChatId(USER), "two").await.expect("sent");
+    };
+
+    let (count, ()) = tokio::join!(fake.wait_for_count(USER, 2, PATIENCE), sending);
+
+    assert_eq!(count, Some(2));
+    assert_eq!(fake.sent_count(USER), 2);
+    assert_eq!(fake.wait_for_count(USER, 3, Duration::from_millis(50)).await, None);
+}
+
+/// A loopback URL nobody listens on.
+fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    drop(listener);
+    url
+}
+
+async fn next_report(reports: &mut mpsc::UnboundedReceiver<(Option<String>, Value)>) -> (Option<String>, Value) {
+    tokio::time::timeout(PATIENCE, reports.recv()).await.expect("an update arrives in time").expect("the test listens")
+}
+
+async fn until_delivered(fake: &FakeTelegram) {
+    let deadline = Instant::now() + PATIENCE;
+    while fake.webhook_backlog() > 0 {
+        assert!(Instant::now() < deadline, "updates still waiting: {:#?}", fake.webhook_attempts());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn deliver_to_webhooks_takes_turns_over_the_urls_with_the_secret() {
+    let (fake, _bot) = connect().await;
+    let (first, mut to_first) = webhook_endpoint(0).await;
+    let (second, mut to_second) = webhook_endpoint(0).await;
+
+    fake.deliver_to_webhooks(&[first.clone(), second.clone()], Some("s3cret"));
+    let ids: Vec<i64> = (0..4).map(|n| fake.send_text(USER, &format!("message {n}"), None)).collect();
+
+    for (reports, expected) in [(&mut to_first, [ids[0], ids[2]]), (&mut to_second, [ids[1], ids[3]])] {
+        for id in expected {
+            let (secret, update) = next_report(reports).await;
+            assert_eq!(secret.as_deref(), Some("s3cret"));
+            assert_eq!(update["update_id"], id);
+        }
+    }
+    until_delivered(&fake).await;
+    let attempts = fake.webhook_attempts();
+    assert_eq!(attempts.len(), 4, "each accepted at the first try: {attempts:#?}");
+    assert!(attempts.iter().all(|attempt| attempt.accepted()));
+    let urls: Vec<&str> = attempts.iter().map(|attempt| attempt.url.as_str()).collect();
+    assert_eq!(urls, [&first, &second, &first, &second]);
+}
+
+#[tokio::test]
+async fn deliver_to_webhooks_fails_over_from_an_unreachable_url_and_keeps_the_order() {
+    let (fake, _bot) = connect().await;
+    let dead = dead_url();
+    let (alive, mut reports) = webhook_endpoint(0).await;
+
+    fake.deliver_to_webhooks(&[dead.clone(), alive.clone()], None);
+    let ids: Vec<i64> = (0..4).map(|n| fake.send_text(USER, &format!("message {n}"), None)).collect();
+
+    for id in &ids {
+        assert_eq!(next_report(&mut reports).await.1["update_id"], *id, "in order, all at the live URL");
+    }
+    until_delivered(&fake).await;
+    let attempts = fake.webhook_attempts();
+    let refused: Vec<i64> = attempts.iter().filter(|a| a.url == dead).map(|a| a.update_id).collect();
+    assert_eq!(refused, [ids[0], ids[2]], "the updates whose turn it was tried the dead URL first: {attempts:#?}");
+    assert!(attempts.iter().filter(|a| a.url == dead).all(|a| a.outcome.is_err()), "{attempts:#?}");
+    for id in ids {
+        let accepted: Vec<_> = attempts.iter().filter(|a| a.update_id == id && a.accepted()).collect();
+        assert_eq!(accepted.len(), 1, "update {id} accepted once: {attempts:#?}");
+        assert_eq!(accepted[0].url, alive);
+    }
+}
+
+#[tokio::test]
+async fn deliver_to_webhooks_keeps_retrying_until_an_url_answers_2xx() {
+    let (fake, _bot) = connect().await;
+    // Four refusals each: eight failed posts, more than a single webhook's six attempts.
+    let (first, mut to_first) = webhook_endpoint(4).await;
+    let (second, mut to_second) = webhook_endpoint(4).await;
+
+    fake.deliver_to_webhooks(&[first.clone(), second.clone()], None);
+    let id = fake.send_text(USER, "persistent", None);
+
+    assert_eq!(next_report(&mut to_first).await.1["update_id"], id);
+    until_delivered(&fake).await;
+    let attempts = fake.webhook_attempts();
+    assert_eq!(attempts.len(), 9, "{attempts:#?}");
+    assert!(attempts[..8].iter().all(|attempt| attempt.outcome == Ok(503)), "{attempts:#?}");
+    assert!(attempts[8].accepted() && attempts[8].url == first, "{attempts:#?}");
+    let alternating = attempts.iter().enumerate().all(|(n, a)| a.url == *if n % 2 == 0 { &first } else { &second });
+    assert!(alternating, "a failed post goes to the other URL: {attempts:#?}");
+    assert!(to_second.try_recv().is_err(), "the second URL never accepted it");
+}

@@ -53,7 +53,7 @@ impl State {
         let secret = params.opt_str("secret_token")?.map(str::to_owned);
         self.drop_pending_if_asked(params)?;
         // An empty url removes the webhook.
-        let webhook = (!url.is_empty()).then(|| Webhook { url: url.to_owned(), secret });
+        let webhook = (!url.is_empty()).then(|| Webhook::single(url, secret));
         self.set_bot_webhook(webhook);
         Ok(Value::Bool(true))
     }

@@ -1,0 +1,87 @@
+//! The webhook listener (axum): checks Telegram's secret, handles the update, and only then
+//! answers 200 — Telegram redelivers anything not acknowledged, so an instance that dies mid-update
+//! loses nothing. Also serves `/healthz` for the load balancer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use teloxide::payloads::SetWebhookSetters;
+use teloxide::prelude::*;
+use url::Url;
+
+use super::{TelegramError, polling, updates};
+use crate::app::App;
+use crate::store::{Store, outbox};
+
+/// The header Telegram sends the secret in.
+const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+struct Listener {
+    bot: Bot,
+    app: Arc<App>,
+    secret: Option<String>,
+}
+
+/// Listens on `addr`, registers `url` with Telegram, and serves until `shutdown`; requests being
+/// handled are finished first.
+pub async fn run(
+    bot: Bot,
+    app: Arc<App>,
+    url: &Url,
+    addr: SocketAddr,
+    secret: Option<String>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), TelegramError> {
+    let tcp = tokio::net::TcpListener::bind(addr).await.map_err(|source| TelegramError::Listen { addr, source })?;
+    let mut register = bot.set_webhook(url.clone()).allowed_updates(polling::wanted());
+    if let Some(secret) = &secret {
+        register = register.secret_token(secret.clone());
+    }
+    register.await.map_err(|source| TelegramError::Setup { what: "setWebhook", source })?;
+    let store = app.bot.store().clone();
+    let router = Router::new()
+        .route(url.path(), post(receive))
+        .with_state(Arc::new(Listener { bot, app, secret }))
+        .route("/healthz", get(move || healthz(store.clone())));
+    axum::serve(tcp, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| TelegramError::Listen { addr, source })
+}
+
+async fn receive(State(listener): State<Arc<Listener>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    if let Some(secret) = &listener.secret
+        && headers.get(SECRET_HEADER).map(|value| value.as_bytes()) != Some(secret.as_bytes())
+    {
+        return StatusCode::UNAUTHORIZED;
+    }
+    match serde_json::from_slice::<Update>(&body) {
+        Ok(update) => {
+            updates::handle(&listener.bot, &listener.app, update).await;
+            StatusCode::OK
+        }
+        // Not an update this version can read: redelivering it would not help.
+        Err(error) => {
+            tracing::warn!(error = %error, "an unreadable update was dropped");
+            StatusCode::OK
+        }
+    }
+}
+
+/// `/healthz`: 200 with the number of unsent notifications when the database answers, 503 when
+/// it does not.
+async fn healthz(store: Store) -> (StatusCode, String) {
+    let unsent = async {
+        let mut conn = store.acquire().await?;
+        outbox::unsent(&mut conn).await
+    };
+    match unsent.await {
+        Ok(count) => (StatusCode::OK, format!("{{\"status\":\"ok\",\"unsent\":{count}}}")),
+        Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("{{\"status\":\"error\",\"error\":\"{error}\"}}")),
+    }
+}

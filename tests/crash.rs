@@ -1,0 +1,991 @@
+//! Load and crash: hundreds of simulated applicants fill in the tax-guidance form through the fake
+//! Bot API against the real `policybot serve` binary (webhook mode), while a bot instance is
+//! killed with SIGKILL several times mid-load and restarted on the same database. At the end every
+//! applicant has exactly one application, no staff notification went out twice, and every user
+//! got to the filing.
+//!
+//! - `sqlite_one_instance_killed_mid_load`: one instance on a SQLite file.
+//! - `postgres_two_instances_one_killed_mid_load`: two instances on one PostgreSQL database
+//!   behind round-robin webhooks with failover; only when `POLICYBOT_TEST_POSTGRES` names a server.
+//!
+//! Applicants behave as people do: each reads the bot's latest question and answers it, checks the
+//! summary before confirming (correcting a wrong answer with "修改 N"), and, when no reply comes
+//! within `REPLY_PATIENCE`, sends the same thing again as a new message. After a confirmation whose
+//! receipt never came, they ask `/status`. Sizes: `POLICYBOT_CRASH_APPLICANTS` (default 500),
+//! `POLICYBOT_CRASH_KILLS` (default 3); `POLICYBOT_CRASH_DRAIN_SECS` (default 10) bounds the wait
+//! for staff notifications after the load: they go to one group chat, one at a time in order, so
+//! hundreds take minutes (even with `TELEGRAM_GROUP_LIMIT` raised above Telegram's 20 a minute).
+//! Those still queued are reported; every one queued must be queued once, and none sent twice.
+//!
+//! Run: `POLICYBOT_TEST_POSTGRES=postgres://postgres@127.0.0.1:5433/postgres cargo test --test crash -- --nocapture`
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, Weekday};
+use fake_telegram::{FakeTelegram, Sent};
+use policybot::store::applications::{self, Filter};
+use policybot::store::{Store, users};
+use sqlx::{AnyConnection, Connection};
+
+const TOKEN: &str = "4242:crash-test-token";
+const SECRET: &str = "crash-secret";
+const STAFF_CHAT: i64 = -1001;
+const STAFF_USERS: &str = "900";
+/// Applicants are users FIRST_USER, FIRST_USER + 1, …
+const FIRST_USER: i64 = 100_000;
+const POSTGRES_VAR: &str = "POLICYBOT_TEST_POSTGRES";
+
+/// How long an applicant waits for an answer before sending the same thing again.
+const REPLY_PATIENCE: Duration = Duration::from_secs(8);
+/// Messages without a question in them are a complete reply once nothing follows for this long.
+const QUIET: Duration = Duration::from_millis(1500);
+/// An applicant who needs more messages than this is stuck.
+const MAX_ACTIONS: u32 = 60;
+/// Every applicant must be done within this.
+const LOAD_DEADLINE: Duration = Duration::from_secs(100);
+/// A (re)started instance must answer /healthz within this.
+const START_PATIENCE: Duration = Duration::from_secs(30);
+/// Between a kill and the restart, as a supervisor (systemd, Kubernetes) takes a moment.
+const RESTART_DELAY: Duration = Duration::from_millis(300);
+/// Messages in a complete run of the form: trigger, consent, six answers, confirm.
+const ACTIONS_PER_FORM: usize = 9;
+
+const TRIGGER: &str = "预约个税汇算辅导";
+const NAME: &str = "吴九";
+const EMPLOYER: &str = "湛江港集团";
+const SLOT_ANSWER: &str = "1";
+const SLOT_LABEL: &str = "上午（9:00–12:00）";
+const QUESTION: &str = "专项附加扣除怎么填";
+
+/// The crash tests run one at a time: each loads both cores.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn env_number(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(value) => value.trim().parse().unwrap_or_else(|_| panic!("{name}={value:?} is not a number")),
+        Err(_) => default,
+    }
+}
+
+fn applicants() -> usize {
+    env_number("POLICYBOT_CRASH_APPLICANTS", 500)
+}
+
+fn kills() -> usize {
+    env_number("POLICYBOT_CRASH_KILLS", 3)
+}
+
+fn drain_time() -> Duration {
+    Duration::from_secs(env_number("POLICYBOT_CRASH_DRAIN_SECS", 10) as u64)
+}
+
+/// The next Monday to Friday at least two days ahead in China: a valid preferred date (the form
+/// asks for a working day between tomorrow and 90 days ahead).
+fn preferred_date() -> String {
+    let china_today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let mut day = china_today + chrono::Duration::days(2);
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day += chrono::Duration::days(1);
+    }
+    day.format("%Y-%m-%d").to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bot instances: the real binary, killed with SIGKILL and restarted.
+// ---------------------------------------------------------------------------------------------
+
+/// One `policybot serve` process on a fixed loopback port, restartable.
+struct Instance {
+    name: String,
+    port: u16,
+    env: Vec<(String, String)>,
+    dir: PathBuf,
+    child: Option<Child>,
+    starts: usize,
+}
+
+impl Instance {
+    fn new(name: &str, dir: &Path, database_url: &str, api_url: &str) -> Instance {
+        let port = free_port();
+        let files = dir.join(format!("files-{name}"));
+        let env = [
+            ("TELEGRAM_BOT_TOKEN", TOKEN.to_owned()),
+            ("TELEGRAM_API_URL", api_url.to_owned()),
+            ("WEBHOOK_URL", format!("http://127.0.0.1:{port}/telegram")),
+            ("LISTEN_ADDR", format!("127.0.0.1:{port}")),
+            ("WEBHOOK_SECRET", SECRET.to_owned()),
+            ("DATABASE_URL", database_url.to_owned()),
+            ("FILES_DIR", files.display().to_string()),
+            ("STAFF_CHAT_ID", STAFF_CHAT.to_string()),
+            ("STAFF_USER_IDS", STAFF_USERS.to_owned()),
+            ("RUST_LOG", "warn".to_owned()),
+            // The fake has no group limit: let the notifications out in seconds, not 25 minutes.
+            ("TELEGRAM_GROUP_LIMIT", "6000".to_owned()),
+            ("RUST_BACKTRACE", "1".to_owned()),
+        ];
+        let env = env.into_iter().map(|(key, value)| (key.to_owned(), value)).collect();
+        Instance { name: name.to_owned(), port, env, dir: dir.to_owned(), child: None, starts: 0 }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/telegram", self.port)
+    }
+
+    fn log_path(&self, stream: &str) -> PathBuf {
+        self.dir.join(format!("{}.{stream}.log", self.name))
+    }
+
+    fn log(&self, stream: &str) -> File {
+        OpenOptions::new().create(true).append(true).open(self.log_path(stream)).expect("a log file")
+    }
+
+    fn start(&mut self) {
+        assert!(self.child.is_none(), "{} is already running", self.name);
+        self.starts += 1;
+        let (mut out, err) = (self.log("stdout"), self.log("stderr"));
+        writeln!(out, "=== start {} ===", self.starts).ok();
+        let child = Command::new(env!("CARGO_BIN_EXE_policybot"))
+            .arg("serve")
+            .env_clear()
+            .envs(self.env.iter().map(|(key, value)| (key, value)))
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("policybot serve starts");
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: no shutdown code runs, as when the machine or the OOM killer takes the process.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
+    /// SIGTERM, the way a supervisor stops the bot, then SIGKILL if it does not end in time.
+    /// Returns when the signal went and when the process was gone.
+    async fn stop(&mut self) -> Option<(Instant, Instant)> {
+        let mut child = self.child.take()?;
+        let signalled = Instant::now();
+        Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().ok();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return Some((signalled, Instant::now()));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        eprintln!("{} did not stop on SIGTERM within 10 s; killing it", self.name);
+        child.kill().ok();
+        child.wait().ok();
+        Some((signalled, Instant::now()))
+    }
+
+    /// Waits until /healthz answers 200; panics with the logs after `START_PATIENCE`.
+    async fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + START_PATIENCE;
+        loop {
+            if let Some(child) = &mut self.child
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!("{} exited with {status} while starting:\n{}", self.name, self.tail(40));
+            }
+            if http_get(self.port, "/healthz").await.is_some_and(|answer| answer.starts_with("HTTP/1.1 200")) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} not healthy within {START_PATIENCE:?}:\n{}",
+                self.name,
+                self.tail(40)
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The last `lines` lines of both logs.
+    fn tail(&self, lines: usize) -> String {
+        ["stdout", "stderr"]
+            .iter()
+            .map(|stream| {
+                let text = std::fs::read_to_string(self.log_path(stream)).unwrap_or_default();
+                let all: Vec<&str> = text.lines().collect();
+                let tail = all[all.len().saturating_sub(lines)..].join("\n");
+                format!("--- {} {stream} (last {lines} lines) ---\n{tail}", self.name)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Log lines at ERROR and WARN level (tracing writes to stdout).
+    fn log_levels(&self) -> (usize, usize) {
+        let text = ["stdout", "stderr"]
+            .iter()
+            .map(|stream| std::fs::read_to_string(self.log_path(stream)).unwrap_or_default())
+            .collect::<String>();
+        let count = |level: &str| text.lines().filter(|line| line.contains(level)).count();
+        (count(" ERROR "), count(" WARN "))
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn http_get(port: u16, path: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let attempt = async {
+        let mut stream = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.ok()?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.ok()?;
+        Some(response)
+    };
+    tokio::time::timeout(Duration::from_secs(2), attempt).await.ok().flatten()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simulated applicants.
+// ---------------------------------------------------------------------------------------------
+
+/// What the bot's latest message asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Prompt {
+    Consent,
+    /// Step n of 6.
+    Step(usize),
+    Summary(String),
+}
+
+fn prompt_in(text: &str) -> Option<Prompt> {
+    if text.contains("请核对以上信息") {
+        return Some(Prompt::Summary(text.to_owned()));
+    }
+    if text.contains("您是否同意") {
+        return Some(Prompt::Consent);
+    }
+    (1..=6).find(|step| text.contains(&format!("({step}/6)"))).map(Prompt::Step)
+}
+
+/// The reference number in a receipt ("申请编号：ZJ-TAX-2026-000123").
+fn receipt_in(text: &str) -> Option<String> {
+    text.contains("申请编号").then(|| reference_in(text)).flatten()
+}
+
+fn reference_in(text: &str) -> Option<String> {
+    let start = text.find("ZJ-TAX-")?;
+    let reference: String =
+        text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>();
+    Some(reference)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Action {
+    Text(String),
+    Press(&'static str),
+}
+
+/// One applicant's answers: the phone number is the user's own, so mixed-up forms show.
+#[derive(Debug, Clone)]
+struct Answers {
+    phone: String,
+    date: String,
+}
+
+impl Answers {
+    fn of(user: i64, date: &str) -> Answers {
+        Answers { phone: format!("139{:08}", user % 100_000_000), date: date.to_owned() }
+    }
+
+    fn step(&self, step: usize) -> String {
+        match step {
+            1 => NAME.to_owned(),
+            2 => self.phone.clone(),
+            3 => EMPLOYER.to_owned(),
+            4 => self.date.clone(),
+            5 => SLOT_ANSWER.to_owned(),
+            _ => QUESTION.to_owned(),
+        }
+    }
+
+    /// The summary lines as they must read, numbered like the summary.
+    fn summary_lines(&self) -> [String; 6] {
+        [
+            format!("1. 您的姓名：{NAME}"),
+            format!("2. 您的手机号码：{}", self.phone),
+            format!("3. 您的工作单位：{EMPLOYER}"),
+            format!("4. 希望辅导的日期：{}", self.date),
+            format!("5. 时间段：{SLOT_LABEL}"),
+            format!("6. 请简要说明您的问题：{QUESTION}"),
+        ]
+    }
+}
+
+/// How one applicant fared.
+#[derive(Debug, Default, Clone)]
+struct Outcome {
+    user: i64,
+    /// The reference from the receipt, or from /status when the receipt never came.
+    reference: Option<String>,
+    /// The receipt never came; /status showed the application.
+    via_status: bool,
+    /// Messages sent again after no reply within `REPLY_PATIENCE`.
+    resends: u32,
+    /// Summary lines found wrong and corrected with "修改 N".
+    corrections: u32,
+    actions: u32,
+    /// Replies that asked nothing the applicant understood.
+    unexpected: Vec<String>,
+    /// Why the applicant did not finish.
+    failure: Option<String>,
+}
+
+/// Progress of the whole crowd, for the kill schedule.
+#[derive(Default)]
+struct Progress {
+    actions: AtomicUsize,
+    finished: AtomicUsize,
+}
+
+fn act(fake: &FakeTelegram, user: i64, action: &Action) {
+    match action {
+        Action::Text(text) => {
+            fake.send_text(user, text, Some("zh-hans"));
+        }
+        Action::Press(data) => {
+            let sent = fake.sent(user);
+            let under = sent.iter().rev().find(|sent| sent.buttons.iter().flatten().any(|(_, d)| d == data));
+            match under {
+                Some(message) => {
+                    fake.press(user, user, message.message_id, data);
+                }
+                // No such button (any more): the words do the same.
+                None => {
+                    let words = if *data == "yes" { "同意" } else { "确认" };
+                    fake.send_text(user, words, Some("zh-hans"));
+                }
+            }
+        }
+    }
+}
+
+/// One applicant files the tax-guidance form, reading each reply as a person would.
+async fn applicant(fake: Arc<FakeTelegram>, user: i64, answers: Answers, progress: Arc<Progress>) -> Outcome {
+    let mut outcome = Outcome { user, ..Outcome::default() };
+    let deadline = Instant::now() + LOAD_DEADLINE;
+    // Messages before `consumed` were acted on; those before `looked` were read.
+    let (mut consumed, mut looked) = (0usize, 0usize);
+    let mut last = Action::Text(TRIGGER.to_owned());
+    let mut asked_status = false;
+    act(&fake, user, &last);
+    outcome.actions += 1;
+    progress.actions.fetch_add(1, Ordering::Relaxed);
+    let mut acted_at = Instant::now();
+    let mut arrived_at: Option<Instant> = None;
+    let finish = |mut outcome: Outcome, failure: Option<String>| {
+        outcome.failure = failure;
+        progress.finished.fetch_add(1, Ordering::Relaxed);
+        outcome
+    };
+    loop {
+        if Instant::now() > deadline {
+            return finish(outcome, Some(format!("not done within {LOAD_DEADLINE:?}")));
+        }
+        if outcome.actions > MAX_ACTIONS {
+            return finish(outcome, Some(format!("more than {MAX_ACTIONS} messages")));
+        }
+        let patience = REPLY_PATIENCE.saturating_sub(acted_at.elapsed());
+        let quiet = arrived_at.map_or(patience, |at| QUIET.saturating_sub(at.elapsed()));
+        let wait = patience.min(quiet).max(Duration::from_millis(1));
+        if fake.wait_for_count(user, looked + 1, wait).await.is_some() {
+            arrived_at = Some(Instant::now());
+        }
+        let new: Vec<Sent> = fake.sent_since(user, consumed);
+        looked = consumed + new.len();
+        let fresh = || new.iter().filter(|sent| !sent.edited);
+        if let Some(reference) = fresh().find_map(|sent| receipt_in(&sent.text)) {
+            outcome.reference = Some(reference);
+            return finish(outcome, None);
+        }
+        if asked_status && let Some(reference) = fresh().find_map(|sent| reference_in(&sent.text)) {
+            outcome.reference = Some(reference);
+            outcome.via_status = true;
+            return finish(outcome, None);
+        }
+        let next = match fresh().filter_map(|sent| prompt_in(&sent.text)).next_back() {
+            Some(Prompt::Consent) => Action::Press("yes"),
+            Some(Prompt::Step(step)) => Action::Text(answers.step(step)),
+            Some(Prompt::Summary(summary)) => {
+                match answers.summary_lines().iter().position(|line| !summary.contains(line.as_str())) {
+                    Some(wrong) => {
+                        outcome.corrections += 1;
+                        Action::Text(format!("修改 {}", wrong + 1))
+                    }
+                    None => Action::Press("confirm"),
+                }
+            }
+            None => {
+                let replied = fresh().next().is_some();
+                let quiet_now = arrived_at.is_some_and(|at| at.elapsed() >= QUIET);
+                if replied && quiet_now {
+                    // A complete reply that asks nothing: after a confirmation, the receipt may
+                    // have been lost with a killed instance, so look at the applications.
+                    outcome.unexpected.extend(fresh().map(|sent| sent.text.chars().take(80).collect::<String>()));
+                    if matches!(last, Action::Press("confirm")) || last == Action::Text("确认".to_owned()) {
+                        asked_status = true;
+                        Action::Text("/status".to_owned())
+                    } else {
+                        outcome.resends += 1;
+                        last.clone()
+                    }
+                } else if !replied && acted_at.elapsed() >= REPLY_PATIENCE {
+                    // No answer at all: say it again, as a new message.
+                    outcome.resends += 1;
+                    last.clone()
+                } else {
+                    continue;
+                }
+            }
+        };
+        consumed = looked;
+        arrived_at = None;
+        act(&fake, user, &next);
+        last = next;
+        acted_at = Instant::now();
+        outcome.actions += 1;
+        progress.actions.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run: load, kills, checks.
+// ---------------------------------------------------------------------------------------------
+
+/// A kill and what was going on at that moment.
+#[derive(Debug)]
+struct Kill {
+    instance: String,
+    port: u16,
+    at: Instant,
+    /// Applicants not finished yet.
+    unfinished: usize,
+    /// Applicant messages sent so far.
+    actions: usize,
+    /// From the kill until the restarted instance answered /healthz.
+    downtime: Duration,
+}
+
+/// When the instances were killed and stopped, to place what the checks find.
+struct Timeline<'a> {
+    killed: &'a [Kill],
+    /// (SIGTERM sent, process gone) for each instance stopped at the end.
+    stops: &'a [(Instant, Instant)],
+    load_started: Instant,
+}
+
+impl Timeline<'_> {
+    /// `at` in seconds since the load started, with the kills and stops near it.
+    fn place(&self, at: Instant) -> String {
+        let since = |from: Instant| {
+            at.saturating_duration_since(from).as_secs_f64() - from.saturating_duration_since(at).as_secs_f64()
+        };
+        let mut events: Vec<String> = self
+            .killed
+            .iter()
+            .filter(|kill| since(kill.at).abs() < 2.0)
+            .map(|kill| format!("{:+.3}s from the SIGKILL of {}", since(kill.at), kill.instance))
+            .collect();
+        events.extend(self.stops.iter().filter(|(signalled, _)| since(*signalled).abs() < 5.0).map(
+            |(signalled, gone)| {
+                let exit = gone.saturating_duration_since(*signalled).as_secs_f64();
+                format!("{:+.3}s from a SIGTERM (the process was gone {exit:.3}s after it)", since(*signalled))
+            },
+        ));
+        format!(
+            "at {:.3}s into the load{}",
+            since(self.load_started),
+            if events.is_empty() { String::new() } else { format!(", {}", events.join(", ")) }
+        )
+    }
+}
+
+struct Run {
+    backend: &'static str,
+    database_url: String,
+    dir: PathBuf,
+    /// Instances behind the webhooks; `victim` is killed.
+    instances: usize,
+    victim: usize,
+}
+
+async fn run(config: Run) {
+    let started = Instant::now();
+    let applicants = applicants();
+    let kills = kills();
+    let fake = Arc::new(FakeTelegram::start(TOKEN).await);
+    let mut instances: Vec<Instance> = (0..config.instances)
+        .map(|n| Instance::new(&format!("instance{n}"), &config.dir, &config.database_url, &fake.url()))
+        .collect();
+    // One after the other: the first creates the schema.
+    for instance in &mut instances {
+        instance.start();
+        instance.wait_healthy().await;
+    }
+    let urls: Vec<String> = instances.iter().map(Instance::url).collect();
+    fake.deliver_to_webhooks(&urls, Some(SECRET));
+    let startup = started.elapsed();
+
+    let date = preferred_date();
+    let progress = Arc::new(Progress::default());
+    let load_started = Instant::now();
+    let crowd: Vec<_> = (0..applicants as i64)
+        .map(|n| {
+            let user = FIRST_USER + n;
+            tokio::spawn(applicant(Arc::clone(&fake), user, Answers::of(user, &date), Arc::clone(&progress)))
+        })
+        .collect();
+
+    // Kill the victim at even steps of the expected number of messages, restart it each time.
+    let expected_actions = applicants * ACTIONS_PER_FORM;
+    let mut killed: Vec<Kill> = Vec::new();
+    for k in 0..kills {
+        let threshold = expected_actions * (k + 1) / (kills + 1);
+        while progress.actions.load(Ordering::Relaxed) < threshold
+            && progress.finished.load(Ordering::Relaxed) < applicants
+            && load_started.elapsed() < LOAD_DEADLINE
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let unfinished = applicants - progress.finished.load(Ordering::Relaxed);
+        if unfinished == 0 {
+            break;
+        }
+        let victim = &mut instances[config.victim];
+        victim.kill();
+        // Once the process is gone: everything it acknowledged came before.
+        let at = Instant::now();
+        let actions = progress.actions.load(Ordering::Relaxed);
+        tokio::time::sleep(RESTART_DELAY).await;
+        victim.start();
+        victim.wait_healthy().await;
+        let (instance, port) = (victim.name.clone(), victim.port);
+        killed.push(Kill { instance, port, at, unfinished, actions, downtime: at.elapsed() });
+    }
+
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for task in crowd {
+        outcomes.push(task.await.expect("an applicant task panicked"));
+    }
+    let load_time = load_started.elapsed();
+
+    // Staff notifications go out at the group rate limit: wait a bounded time for them.
+    let drain_started = Instant::now();
+    let check_store = Store::connect(&config.database_url).await.expect("the test opens the database");
+    while drain_started.elapsed() < drain_time() && unsent_to_staff(&check_store).await > 0 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let drain_waited = drain_started.elapsed();
+    let mut stops = Vec::new();
+    for instance in &mut instances {
+        stops.extend(instance.stop().await);
+    }
+
+    let timeline = Timeline { killed: &killed, stops: &stops, load_started };
+    let report = check(&fake, &check_store, &outcomes, &timeline, kills).await;
+    check_store.close().await;
+    let (errors, warnings) =
+        instances.iter().map(Instance::log_levels).fold((0, 0), |acc, l| (acc.0 + l.0, acc.1 + l.1));
+    let resends: u32 = outcomes.iter().map(|outcome| outcome.resends).sum();
+    let corrections: u32 = outcomes.iter().map(|outcome| outcome.corrections).sum();
+    let via_status = outcomes.iter().filter(|outcome| outcome.via_status).count();
+    let downtimes: Vec<String> = killed.iter().map(|kill| format!("{:.1}s", kill.downtime.as_secs_f64())).collect();
+    let at_unfinished: Vec<String> = killed.iter().map(|kill| kill.unfinished.to_string()).collect();
+    let at_actions: Vec<String> = killed.iter().map(|kill| kill.actions.to_string()).collect();
+    let mut unexpected: BTreeMap<String, usize> = BTreeMap::new();
+    for text in outcomes.iter().flat_map(|outcome| &outcome.unexpected) {
+        *unexpected.entry(text.clone()).or_default() += 1;
+    }
+    eprintln!(
+        "crash[{}]: applicants={applicants} instances={} kills={} (unfinished at each kill: {}; messages sent by then: {}; \
+         down {}) resends={resends} corrections={corrections} receipts_lost={via_status} lost={} duplicates={} \
+         applications={} notifications_sent_once={}/{} notifications_pending={} notifications_twice={} staff_longest_pause={:.1}s \
+         updates_accepted_never_handled={} bot_log_errors={errors} bot_log_warnings={warnings} startup={:.1}s \
+         load={:.1}s drain_wait={:.1}s elapsed={:.1}s",
+        config.backend,
+        config.instances,
+        killed.len(),
+        at_unfinished.join("/"),
+        at_actions.join("/"),
+        downtimes.join("/"),
+        report.lost,
+        report.duplicates,
+        report.applications,
+        report.notified_once,
+        report.applications,
+        report.notifications_pending,
+        report.notified_twice,
+        report.staff_longest_pause.as_secs_f64(),
+        report.accepted_never_handled,
+        startup.as_secs_f64(),
+        load_time.as_secs_f64(),
+        drain_waited.as_secs_f64(),
+        started.elapsed().as_secs_f64(),
+    );
+    if !unexpected.is_empty() {
+        eprintln!("crash[{}]: replies that asked nothing: {unexpected:#?}", config.backend);
+    }
+    if report.accepted_never_handled > 0 {
+        eprintln!(
+            "crash[{}]: updates answered 2xx by an instance and never handled, lost with the killed process \
+             (each applicant concerned sent the message again): {}",
+            config.backend,
+            report.lost_per_kill.join("; ")
+        );
+    }
+    if !report.staff_gaps.is_empty() {
+        eprintln!("crash[{}]: pauses between staff notifications: {}", config.backend, report.staff_gaps.join("; "));
+    }
+    if !report.failures.is_empty() {
+        let tails: Vec<String> = instances.iter().map(|instance| instance.tail(30)).collect();
+        panic!(
+            "crash[{}]: {} problem(s):\n{}\n{}",
+            config.backend,
+            report.failures.len(),
+            report.failures.join("\n"),
+            tails.join("\n")
+        );
+    }
+}
+
+/// An outbox row as the checks read it: payload, sent_at, failed_at, claimed_by, attempts.
+type OutboxRow = (String, Option<i64>, Option<i64>, Option<String>, i64);
+
+/// Staff notifications neither sent nor given up.
+async fn unsent_to_staff(store: &Store) -> i64 {
+    let Ok(mut conn) = store.acquire().await else { return i64::MAX };
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE chat = $1 AND sent_at IS NULL AND failed_at IS NULL")
+        .bind(STAFF_CHAT.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap_or(i64::MAX)
+}
+
+/// What the final checks found.
+#[derive(Debug, Default)]
+struct Report {
+    applications: usize,
+    /// Applicants without an application, or who did not get to the filing.
+    lost: usize,
+    /// Applicants with several applications, receipts or notifications sent more than once.
+    duplicates: usize,
+    notified_once: usize,
+    notified_twice: usize,
+    notifications_pending: usize,
+    /// Updates an instance answered 2xx and never handled.
+    accepted_never_handled: usize,
+    /// For each kill, the updates it took down with it.
+    lost_per_kill: Vec<String>,
+    /// Pauses of more than 5 s between staff notifications.
+    staff_gaps: Vec<String>,
+    staff_longest_pause: Duration,
+    failures: Vec<String>,
+}
+
+async fn check(
+    fake: &FakeTelegram,
+    store: &Store,
+    outcomes: &[Outcome],
+    timeline: &Timeline<'_>,
+    kills: usize,
+) -> Report {
+    let killed = timeline.killed;
+    let mut report = Report::default();
+    let mut fail = |problem: String| report_failure(&mut report.failures, problem);
+    let mut conn = store.acquire().await.expect("a connection");
+
+    // (d) Every applicant got to the filing.
+    let unfinished: Vec<&Outcome> = outcomes.iter().filter(|outcome| outcome.failure.is_some()).collect();
+    for outcome in &unfinished {
+        let chat = fake.sent(outcome.user);
+        let last: Vec<&str> = chat.iter().rev().take(3).map(|sent| sent.text.as_str()).collect();
+        fail(format!("user {} did not finish: {:?}; last messages: {last:?}", outcome.user, outcome.failure));
+    }
+
+    // (a) One application per applicant, with the applicant's own answers.
+    let count = applications::count(&mut conn).await.expect("count applications");
+    let listed = applications::list(&mut conn, &Filter::default()).await.expect("list applications");
+    report.applications = listed.len();
+    if count != outcomes.len() as i64 {
+        fail(format!("{count} applications for {} applicants", outcomes.len()));
+    }
+    let mut by_user: HashMap<i64, Vec<String>> = HashMap::new();
+    for application in &listed {
+        let user = users::by_id(&mut conn, application.user_id).await.expect("read a user").expect("the user exists");
+        let telegram_id: i64 = user.external_id.parse().expect("a Telegram user id");
+        if !application.answers.contains(&format!("\"{}\"", Answers::of(telegram_id, "").phone)) {
+            fail(format!(
+                "{} of user {telegram_id} has someone else's answers: {}",
+                application.reference, application.answers
+            ));
+        }
+        by_user.entry(telegram_id).or_default().push(application.reference.clone());
+    }
+    for outcome in outcomes {
+        let filed = by_user.get(&outcome.user).map_or(&[][..], Vec::as_slice);
+        match filed {
+            [] => {
+                report.lost += 1;
+                fail(format!("user {} has no application (outcome {outcome:?})", outcome.user));
+            }
+            [reference] => {
+                if outcome.reference.as_deref().is_some_and(|seen| seen != reference) {
+                    fail(format!("user {} was told {:?} but filed {reference}", outcome.user, outcome.reference));
+                }
+            }
+            several => {
+                report.duplicates += several.len() - 1;
+                fail(format!("user {} has {} applications: {several:?}", outcome.user, several.len()));
+            }
+        }
+    }
+    report.lost += unfinished.iter().filter(|outcome| by_user.contains_key(&outcome.user)).count();
+    let applicants: HashSet<i64> = outcomes.iter().map(|outcome| outcome.user).collect();
+    for user in by_user.keys().filter(|user| !applicants.contains(user)) {
+        fail(format!("an application from user {user}, who is no applicant"));
+    }
+
+    // (b) At most one receipt each; none only when the receipt went down with a killed instance
+    // and /status showed the application.
+    for outcome in outcomes {
+        let receipts =
+            fake.sent(outcome.user).iter().filter(|sent| !sent.edited && sent.text.contains("申请编号")).count();
+        if receipts > 1 {
+            report.duplicates += receipts - 1;
+            fail(format!("user {} got {receipts} receipts", outcome.user));
+        }
+        if receipts == 0 && !outcome.via_status && outcome.failure.is_none() {
+            fail(format!("user {} got no receipt: {outcome:?}", outcome.user));
+        }
+    }
+
+    // (c) Exactly one staff notification queued per application, none sent twice, each one sent
+    // marked sent (a sent message not marked would be sent again when its lease expires).
+    let staff_messages = fake.sent(STAFF_CHAT);
+    let staff_calls: Vec<(Instant, String)> = fake
+        .calls()
+        .into_iter()
+        .filter(|call| {
+            call.method == "sendmessage" && call.params["chat_id"].to_string().contains(&STAFF_CHAT.to_string())
+        })
+        .map(|call| (call.at, call.params["text"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let sent_at = |reference: &str| {
+        let times: Vec<String> = staff_calls
+            .iter()
+            .filter(|(_, text)| text.contains(reference))
+            .map(|(at, _)| timeline.place(*at))
+            .collect();
+        times.join("; ")
+    };
+    let rows: Vec<OutboxRow> = sqlx::query_as(
+        "SELECT payload, sent_at, failed_at, claimed_by, attempts FROM outbox WHERE chat = $1 ORDER BY id",
+    )
+    .bind(STAFF_CHAT.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .expect("read the outbox");
+    for application in &listed {
+        let reference = &application.reference;
+        let queued: Vec<_> = rows.iter().filter(|row| row.0.contains(reference.as_str())).collect();
+        let delivered = staff_messages
+            .iter()
+            .filter(|sent| !sent.edited && sent.text.contains("新申请") && sent.text.contains(reference.as_str()))
+            .count();
+        if queued.len() != 1 {
+            fail(format!("{reference}: {} staff notifications queued", queued.len()));
+        }
+        match delivered {
+            0 => report.notifications_pending += 1,
+            1 => report.notified_once += 1,
+            _ => {
+                report.notified_twice += 1;
+                report.duplicates += delivered - 1;
+                fail(format!(
+                    "{reference}: the staff chat got the notification {delivered} times; sendMessage reached Telegram {}",
+                    sent_at(reference)
+                ));
+            }
+        }
+        let marked = queued.iter().any(|row| row.1.is_some());
+        if marked && delivered == 0 {
+            fail(format!("{reference}: marked sent, never arrived"));
+        }
+        if !marked && delivered > 0 {
+            fail(format!(
+                "{reference}: arrived but not marked sent, so it goes again when its lease expires; sendMessage \
+                 reached Telegram {}; the outbox row is claimed by {:?} after {} failed attempts",
+                sent_at(reference),
+                queued.first().and_then(|row| row.3.clone()),
+                queued.first().map_or(0, |row| row.4),
+            ));
+        }
+        if queued.iter().any(|row| row.2.is_some()) {
+            fail(format!("{reference}: the staff notification was given up"));
+        }
+    }
+
+    // Updates an instance took (2xx) and never handled: lost with a killed instance, made up for
+    // by the applicant sending again.
+    let handled: HashSet<i64> = sqlx::query_scalar::<_, i64>("SELECT update_id FROM processed_updates")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("read processed updates")
+        .into_iter()
+        .collect();
+    // Per kill: how many, and how long before the SIGKILL the first and last were taken.
+    let mut per_kill: Vec<(usize, f64, f64)> = vec![(0, f64::MAX, 0.0); killed.len()];
+    for attempt in fake.webhook_attempts().iter().filter(|attempt| attempt.accepted()) {
+        if handled.contains(&attempt.update_id) {
+            continue;
+        }
+        report.accepted_never_handled += 1;
+        // Taken by the instance that was killed next, shortly before.
+        let by_victim = killed.iter().position(|kill| {
+            attempt.url.contains(&format!(":{}/", kill.port))
+                && attempt.at <= kill.at
+                && kill.at - attempt.at < Duration::from_secs(10)
+        });
+        match by_victim {
+            Some(kill) => {
+                let before = (killed[kill].at - attempt.at).as_secs_f64();
+                let entry = &mut per_kill[kill];
+                *entry = (entry.0 + 1, entry.1.min(before), entry.2.max(before));
+            }
+            None => fail(format!(
+                "update {} was taken by {} {} and never handled, with no kill to explain it",
+                attempt.update_id,
+                attempt.url,
+                timeline.place(attempt.at)
+            )),
+        }
+    }
+    report.lost_per_kill = per_kill
+        .iter()
+        .zip(killed)
+        .map(|((count, first, last), kill)| match count {
+            0 => format!("{}: none", kill.instance),
+            _ => format!("{}: {count} taken {last:.3}s to {first:.3}s before the SIGKILL", kill.instance),
+        })
+        .collect();
+    // The longest pause between two staff notifications (a kill leaves the notification its sender
+    // had claimed leased to a dead process), the end of the run closing the last pause.
+    let mut times: Vec<Instant> = staff_calls.iter().map(|(at, _)| *at).collect();
+    times.sort();
+    times.extend(timeline.stops.first().map(|(signalled, _)| *signalled));
+    let gaps: Vec<(Duration, Instant)> = times.windows(2).map(|pair| (pair[1] - pair[0], pair[0])).collect();
+    report.staff_longest_pause = gaps.iter().map(|(gap, _)| *gap).max().unwrap_or_default();
+    report.staff_gaps = gaps
+        .into_iter()
+        .filter(|(gap, _)| *gap > Duration::from_secs(5))
+        .map(|(gap, after)| format!("{:.1}s after the notification {}", gap.as_secs_f64(), timeline.place(after)))
+        .collect();
+    if fake.webhook_backlog() != 0 {
+        fail(format!("{} updates never accepted by any instance", fake.webhook_backlog()));
+    }
+
+    // The kills really happened mid-load.
+    let mid_load = killed.iter().filter(|kill| kill.unfinished > 0).count();
+    if mid_load < kills {
+        fail(format!("only {mid_load} of {kills} kills happened while applicants were unfinished: {killed:?}"));
+    }
+    report
+}
+
+fn report_failure(failures: &mut Vec<String>, problem: String) {
+    // Enough to diagnose; a systematic failure would otherwise print hundreds of lines.
+    const SHOWN: usize = 40;
+    if failures.len() < SHOWN {
+        failures.push(problem);
+    } else if failures.len() == SHOWN {
+        failures.push("… (more problems not shown)".to_owned());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_one_instance_killed_mid_load() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let database_url = format!("sqlite://{}", dir.path().join("policybot.db").display());
+    let config = Run { backend: "sqlite", database_url, dir: dir.path().to_owned(), instances: 1, victim: 0 };
+    run(config).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_instances_one_killed_mid_load() {
+    let Ok(server) = std::env::var(POSTGRES_VAR) else {
+        eprintln!("postgres_two_instances_one_killed_mid_load: skipped, {POSTGRES_VAR} is not set");
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    sqlx::any::install_default_drivers();
+    let name = format!("policybot_crash_{}", std::process::id());
+    admin(&server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+    admin(&server, &format!("CREATE DATABASE {name}")).await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config = Run {
+        backend: "postgres",
+        database_url: with_database(&server, &name),
+        dir: dir.path().to_owned(),
+        instances: 2,
+        victim: 1,
+    };
+    // In a task of its own, so that the database is dropped even when a check fails.
+    let outcome = tokio::spawn(run(config)).await;
+    admin(&server, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+/// Runs one statement on the server's maintenance database.
+async fn admin(server: &str, sql: &str) {
+    let mut conn = AnyConnection::connect(server).await.expect("connect to the PostgreSQL server");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    conn.close().await.expect("close");
+}
+
+/// `server` (`postgres://user@host:port/db?params`) with its database replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, params) = match server.split_once('?') {
+        Some((base, params)) => (base, format!("?{params}")),
+        None => (server, String::new()),
+    };
+    let (scheme, rest) = base.split_once("://").expect("a URL with a scheme");
+    let authority = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{authority}/{name}{params}")
+}
