@@ -70,7 +70,7 @@ def judge(item, answer):
 
 
 def percentile(sorted_samples, p):
-    """Same rule as benches/answer.rs: sorted[round((n - 1) * p)]."""
+    """Same rule as crates/bench/src/stats.rs: sorted[round((n - 1) * p)]."""
     return sorted_samples[round((len(sorted_samples) - 1) * p)]
 
 

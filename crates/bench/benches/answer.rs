@@ -12,7 +12,8 @@ use policybot_bench::report::show_duration;
 use policybot_bench::stats::Samples;
 
 fn main() {
-    let smoke = std::env::args().any(|arg| arg == "--test");
+    // `cargo bench` passes --bench; without it (`cargo test --benches`) a quick check is enough.
+    let smoke = !std::env::args().any(|arg| arg == "--bench");
     let (loads, policy) = qa::time_loads(None, if smoke { 1 } else { 10 }).expect("the corpus loads");
     let questions = qa::questions().expect("the question files");
     let passes = if smoke { 1 } else { 20_000usize.div_ceil(questions.len()) };

@@ -11,7 +11,8 @@ use policybot_bench::database::Database;
 use policybot_bench::dialog::{self, BENCH_CHANNEL, CONCURRENCY, Driver, Rounds};
 
 fn main() {
-    let mode = if std::env::args().any(|arg| arg == "--test") { Mode::Smoke } else { Mode::Full };
+    // `cargo bench` passes --bench; without it (`cargo test --benches`) a quick check is enough.
+    let mode = if std::env::args().any(|arg| arg == "--bench") { Mode::Full } else { Mode::Smoke };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let database = Database::sqlite().expect("a temporary database");
     let app = runtime.block_on(dialog::build_app(&database, dialog::clock())).expect("the app starts");

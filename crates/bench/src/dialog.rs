@@ -99,11 +99,6 @@ impl Driver {
         Arc::new(Self { bot, channel, updates, users: AtomicUsize::new(0), finished: AtomicUsize::new(0) })
     }
 
-    /// The bot driven.
-    pub fn bot(&self) -> &Bot {
-        &self.bot
-    }
-
     /// One user walking through conversations in order, a new user for each.
     pub fn walk(self: &Arc<Self>) -> Walk {
         Walk { driver: Arc::clone(self), user: self.users.fetch_add(1, Ordering::Relaxed), step: 0 }

@@ -20,6 +20,7 @@ use policybot::telegram::{self, Config, TelegramError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::load::Sample;
 use crate::memory::{self, MemoryError};
 use crate::report::{Check, Findings, Section, show_count, show_duration, show_megabytes};
 use crate::stats::Samples;
@@ -127,6 +128,10 @@ struct Run {
     updates: usize,
     wall: Duration,
     latencies: Samples,
+    /// getUpdates calls while the users ran.
+    polls: usize,
+    /// The share of the machine's CPU busy while the users ran.
+    busy: Option<f64>,
     /// The bot process's peak resident memory, when it runs alone.
     peak: Option<u64>,
 }
@@ -153,14 +158,15 @@ pub fn measure(mode: Mode) -> Result<Findings, BenchError> {
         "Telegram end to end",
         format!(
             "The bot against the fake Bot API server on loopback, on a SQLite file (WAL, `synchronous = NORMAL`): \
-             {users} users at once, each in a closed loop through {steps} updates — `/start`, two questions, a \
+             {} users at once, each in a closed loop through {steps} updates — `/start`, two questions, a \
              tax-guidance appointment from request to filing with two button presses — sending the next update \
              only once the whole reply to the last one is in its chat. Latency is from injecting an update into \
              the fake to the last message of its reply arriving there; the rate is updates over the wall time \
              from the first update to the last reply; afterwards every user must have filed one application. \
              First `policybot::telegram::serve` runs in this process, beside the fake and the users (the \
-             target's figure); then the release `policybot serve` runs in a process of its own, whose peak \
-             resident memory (`VmHWM`) is the bot's alone."
+             target's figure); then `policybot serve` (the binary built beside the suite's, release in a \
+             full run) runs in a process of its own, whose peak resident memory (`VmHWM`) is the bot's alone.",
+            show_count(users as f64)
         ),
         &["bot", "updates/s", "reply latency p50 / p99 / max", "peak RSS", "target"],
     );
@@ -187,9 +193,20 @@ pub fn measure(mode: Mode) -> Result<Findings, BenchError> {
         None => section
             .note("`policybot serve` in its own process was skipped: no policybot binary is built beside this one."),
     }
+    for (bot, run) in [("in this process", Some(&in_process)), ("alone", alone.as_ref())] {
+        let Some(run) = run else { continue };
+        section.note(format!(
+            "With the bot {bot}, the CPU was {} busy while the users ran; the bot called getUpdates {} \
+             times, {:.1} updates and {} per call on average.",
+            run.busy.map_or("(unknown)".to_owned(), |busy| format!("{:.0}%", busy * 100.0)),
+            show_count(run.polls as f64),
+            run.updates as f64 / run.polls.max(1) as f64,
+            show_duration(run.wall / run.polls.max(1) as u32),
+        ));
+    }
     let mut findings = Findings::default();
     findings.checks.push(Check::new(
-        &format!("Telegram updates/s end to end, {users} concurrent users ≥ 3,000"),
+        &format!("Telegram updates/s end to end, {} concurrent users ≥ 3,000", show_count(users as f64)),
         show_count(in_process.rate()),
         in_process.rate() >= TARGET,
     ));
@@ -218,7 +235,8 @@ async fn run(users: usize, host: Host) -> Result<Run, E2eError> {
     let store = Store::connect(&database_url).await?;
     check_filed(&store, 1).await?;
 
-    let start = Instant::now();
+    let polls_before = polls(&fake);
+    let (start, cpu) = (Instant::now(), Sample::take());
     let walks: Vec<_> = (1..=users as i64)
         .map(|n| tokio::spawn(walk(Arc::clone(&fake), FIRST_USER + n, conversation.clone(), sizes.clone())))
         .collect();
@@ -227,11 +245,18 @@ async fn run(users: usize, host: Host) -> Result<Run, E2eError> {
         latencies.extend(walk.await??);
     }
     let wall = start.elapsed();
+    let polls = polls(&fake) - polls_before;
+    let busy = cpu.and_then(|cpu| cpu.busy_since());
 
     let peak = serving.stop().await?;
     check_filed(&store, users as i64 + 1).await?;
     store.close().await;
-    Ok(Run { updates: users * conversation.len(), wall, latencies: Samples::new(latencies), peak })
+    Ok(Run { updates: users * conversation.len(), wall, latencies: Samples::new(latencies), polls, busy, peak })
+}
+
+/// getUpdates calls so far.
+fn polls(fake: &FakeTelegram) -> usize {
+    fake.calls().iter().filter(|call| call.method == "getupdates").count()
 }
 
 /// The bot serving on `fake`, wherever it runs.

@@ -29,9 +29,19 @@ impl Sample {
     pub fn others_since(&self) -> Option<f64> {
         let now = Self::take()?;
         let others = now.busy.saturating_sub(self.busy).saturating_sub(now.own.saturating_sub(self.own));
+        Some(self.share(others, &now))
+    }
+
+    /// The share of all cores (0.0–1.0) that were busy since this sample, whoever used them.
+    pub fn busy_since(&self) -> Option<f64> {
+        let now = Self::take()?;
+        Some(self.share(now.busy.saturating_sub(self.busy), &now))
+    }
+
+    fn share(&self, ticks: u64, now: &Sample) -> f64 {
         let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
         let available = now.at.duration_since(self.at).as_secs_f64() * TICKS_PER_SECOND * cores;
-        Some((others as f64 / available).min(1.0))
+        (ticks as f64 / available).min(1.0)
     }
 }
 

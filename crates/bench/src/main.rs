@@ -83,7 +83,8 @@ fn measure_each_alone() -> anyhow::Result<Findings> {
         format!(
             "Each area ran in a process of its own, started once other processes used less than {:.0}% of the \
              CPU (or after {} minutes of waiting); the share they used while it ran is the CPU time of all \
-             processes (/proc/stat) minus the area's own.",
+             processes (/proc/stat) minus the area's own and its children's — the PostgreSQL server the dialog \
+             area talks to counts as another process.",
             QUIET * 100.0,
             PATIENCE.as_secs() / 60
         ),
