@@ -33,15 +33,16 @@ use chrono::{Datelike, Weekday};
 use fake_telegram::{FakeTelegram, Sent};
 use policybot::store::applications::{self, Filter};
 use policybot::store::{Store, users};
-use sqlx::{AnyConnection, Connection};
 
 const TOKEN: &str = "4242:crash-test-token";
 const SECRET: &str = "crash-secret";
+#[path = "support/throwaway.rs"]
+mod throwaway;
+
 const STAFF_CHAT: i64 = -1001;
 const STAFF_USERS: &str = "900";
 /// Applicants are users FIRST_USER, FIRST_USER + 1, …
 const FIRST_USER: i64 = 100_000;
-const POSTGRES_VAR: &str = "POLICYBOT_TEST_POSTGRES";
 
 /// How long an applicant waits for an answer before sending the same thing again.
 const REPLY_PATIENCE: Duration = Duration::from_secs(8);
@@ -944,48 +945,16 @@ async fn sqlite_one_instance_killed_mid_load() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_two_instances_one_killed_mid_load() {
-    let Ok(server) = std::env::var(POSTGRES_VAR) else {
-        eprintln!("postgres_two_instances_one_killed_mid_load: skipped, {POSTGRES_VAR} is not set");
-        return;
-    };
+    let Some(server) = throwaway::server("postgres_two_instances_one_killed_mid_load") else { return };
     let _serial = SERIAL.lock().await;
-    sqlx::any::install_default_drivers();
     let name = format!("policybot_crash_{}", std::process::id());
-    admin(&server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-    admin(&server, &format!("CREATE DATABASE {name}")).await;
+    let database_url = throwaway::create(&server, &name).await;
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let config = Run {
-        backend: "postgres",
-        database_url: with_database(&server, &name),
-        dir: dir.path().to_owned(),
-        instances: 2,
-        victim: 1,
-    };
+    let config = Run { backend: "postgres", database_url, dir: dir.path().to_owned(), instances: 2, victim: 1 };
     // In a task of its own, so that the database is dropped even when a check fails.
     let outcome = tokio::spawn(run(config)).await;
-    admin(&server, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+    throwaway::drop(&server, &name).await;
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }
-}
-
-/// Runs one statement on the server's maintenance database.
-async fn admin(server: &str, sql: &str) {
-    let mut conn = AnyConnection::connect(server).await.expect("connect to the PostgreSQL server");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .unwrap_or_else(|error| panic!("{sql}: {error}"));
-    conn.close().await.expect("close");
-}
-
-/// `server` (`postgres://user@host:port/db?params`) with its database replaced by `name`.
-fn with_database(server: &str, name: &str) -> String {
-    let (base, params) = match server.split_once('?') {
-        Some((base, params)) => (base, format!("?{params}")),
-        None => (server, String::new()),
-    };
-    let (scheme, rest) = base.split_once("://").expect("a URL with a scheme");
-    let authority = rest.split('/').next().unwrap_or(rest);
-    format!("{scheme}://{authority}/{name}{params}")
 }

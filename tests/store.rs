@@ -12,10 +12,9 @@ use policybot::store::attachments::{self, NewAttachment};
 use policybot::store::events::NewEvent;
 use policybot::store::prompts::Prompt;
 use policybot::store::{Backend, Store, StoreError, audit, events, outbox, prompts, sessions, updates, users};
-use sqlx::{AnyConnection, Connection};
 
-/// The server the PostgreSQL variants run on.
-const POSTGRES_VAR: &str = "POLICYBOT_TEST_POSTGRES";
+#[path = "support/throwaway.rs"]
+mod throwaway;
 
 /// A store on a fresh database, with the URL it was opened with.
 struct Db {
@@ -43,48 +42,21 @@ where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Ok(server) = std::env::var(POSTGRES_VAR) else {
-        eprintln!("{test}: skipped on PostgreSQL, {POSTGRES_VAR} is not set");
-        return;
-    };
-    sqlx::any::install_default_drivers();
+    let Some(server) = throwaway::server(test) else { return };
     // Numbered rather than named after the test: PostgreSQL cuts names at 63 bytes.
     static NUMBER: AtomicUsize = AtomicUsize::new(0);
     let name = format!("policybot_test_{}_{}", std::process::id(), NUMBER.fetch_add(1, Ordering::Relaxed));
-    admin(&server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-    admin(&server, &format!("CREATE DATABASE {name}")).await;
-    let url = with_database(&server, &name);
+    let url = throwaway::create(&server, &name).await;
     let store = Store::connect(&url).await.expect("connect to PostgreSQL");
     assert_eq!(store.backend(), Backend::Postgres);
     // In a task of its own, so that a failed assertion comes back as an error after which the
     // database can still be dropped.
     let outcome = tokio::spawn(body(Db { store: store.clone(), url })).await;
     store.close().await;
-    admin(&server, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+    throwaway::drop(&server, &name).await;
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }
-}
-
-/// Runs one statement on the server's maintenance database.
-async fn admin(server: &str, sql: &str) {
-    let mut conn = AnyConnection::connect(server).await.expect("connect to the PostgreSQL server");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .unwrap_or_else(|error| panic!("{sql}: {error}"));
-    conn.close().await.expect("close");
-}
-
-/// `server` (`postgres://user@host:port/db?params`) with its database replaced by `name`.
-fn with_database(server: &str, name: &str) -> String {
-    let (base, params) = match server.split_once('?') {
-        Some((base, params)) => (base, format!("?{params}")),
-        None => (server, String::new()),
-    };
-    let (scheme, rest) = base.split_once("://").expect("a URL with a scheme");
-    let authority = rest.split('/').next().unwrap_or(rest);
-    format!("{scheme}://{authority}/{name}{params}")
 }
 
 /// Declares each body as a test on both backends: `sqlite::<body>` and `postgres::<body>`.
