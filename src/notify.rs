@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::bot::Sender;
 use crate::clock::format_ms;
 use crate::dialog::Flow;
 use crate::dialog::value::Filing;
@@ -38,6 +39,12 @@ impl Staff {
     /// Whether `chat` on `channel` is the staff chat.
     pub fn is_staff_chat(&self, channel: &str, chat: &str) -> bool {
         channel == PUSH_CHANNEL && self.chat.as_deref() == Some(chat)
+    }
+
+    /// Whether `sender` wrote in their own chat or in the staff chat: the only chats the bot
+    /// listens to, and the only ones full personal data is shown in.
+    pub fn is_private_or_staff_chat(&self, sender: &Sender) -> bool {
+        sender.is_private() || self.is_staff_chat(&sender.channel, &sender.chat)
     }
 }
 

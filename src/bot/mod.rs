@@ -75,6 +75,12 @@ impl Sender {
     pub fn is_private(&self) -> bool {
         self.chat == self.id
     }
+
+    /// `channel:id`: the user across chats (their lock, cache entry and rate window; staff's
+    /// name in the audit log).
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.channel, self.id)
+    }
 }
 
 /// Why a message could not be handled (the user gets a friendly apology; the log gets this).
@@ -152,7 +158,7 @@ impl Bot {
         let now = self.inner.clock.now_ms();
         let user = users::get_or_create(&mut conn, &sender.channel, &sender.id, lang.code(), now).await?;
         users::set_lang(&mut conn, user.id, lang.code()).await?;
-        self.inner.cache.forget(&format!("{}:{}", sender.channel, sender.id));
+        self.inner.cache.forget(&sender.key());
         Ok(())
     }
 
@@ -168,7 +174,7 @@ impl Bot {
     }
 
     async fn handle_once(&self, sender: &Sender, input: Input, update: Option<i64>) -> Vec<Reply> {
-        let key = format!("{}:{}", sender.channel, sender.id);
+        let key = sender.key();
         // Before the user's lock and the database, so a flood costs neither.
         if let Some(replies) = self.rate_limited(&key, sender, &input) {
             return replies;

@@ -43,7 +43,7 @@ impl Turn<'_> {
                 (None, None, false) => None,
             });
         }
-        let actor = format!("{}:{}", self.sender.channel, self.sender.id);
+        let actor = self.sender.key();
         let replies = match (command, button, input) {
             (Some((name, argument)), _, _) => self.staff_command(&name, argument.trim(), &actor).await?,
             (_, Some(data), _) => self.staff_button(data, &actor).await?,
@@ -66,7 +66,9 @@ impl Turn<'_> {
             "pending" => self.pending(argument).await?,
             "export" => self.export(argument, actor).await?,
             _ if reference.is_empty() => self.staff_say(&usage()),
-            "show" if !self.private_or_staff_chat() => self.staff_say(&full_data_here_only()),
+            "show" if !self.inner.notifier.staff().is_private_or_staff_chat(self.sender) => {
+                self.staff_say(&full_data_here_only())
+            }
             "show" => self.show(&reference, actor).await?,
             "approve" => {
                 self.decide(&reference, actor, Decision::Approve((!rest.is_empty()).then(|| rest.to_owned()))).await?
@@ -229,7 +231,7 @@ impl Turn<'_> {
     }
 
     async fn export(&self, argument: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
-        if !self.private_or_staff_chat() {
+        if !self.inner.notifier.staff().is_private_or_staff_chat(self.sender) {
             return Ok(self.staff_say(&full_data_here_only()));
         }
         let format = match argument {
@@ -247,10 +249,6 @@ impl Turn<'_> {
         audit::record(&mut conn, actor, "export", &detail, self.now).await?;
         let name = format!("applications-{}.{}", format_ms(self.now).replace([' ', ':'], "-"), format.extension());
         Ok(vec![Reply::with_document(format!("共 {} 件申请", applications.len()), Document { name, bytes })])
-    }
-
-    fn private_or_staff_chat(&self) -> bool {
-        self.sender.is_private() || self.inner.notifier.staff().is_staff_chat(&self.sender.channel, &self.sender.chat)
     }
 
     /// A refused action said plainly; a store failure is a real error.

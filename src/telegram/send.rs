@@ -9,9 +9,12 @@ use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, In
 use teloxide::{ApiError, RequestError};
 
 use crate::reply::{Button, Reply};
+use crate::text::truncate;
 
 /// Telegram's limit on a message's text, in characters.
 const MAX_TEXT_CHARS: usize = 4096;
+/// Telegram's limit on a document's caption, in characters.
+const MAX_CAPTION_CHARS: usize = 1024;
 /// Buttons with labels this short go two to a row.
 const SHORT_LABEL_CHARS: usize = 12;
 /// How often a direct reply is tried before it is given up.
@@ -51,7 +54,7 @@ pub async fn send_once(
 ) -> Result<(), RequestError> {
     if let Some(document) = &reply.document {
         let file = InputFile::memory(document.bytes.clone()).file_name(document.name.clone());
-        bot.send_document(chat, file).caption(truncate(&reply.text, 1024)).await?;
+        bot.send_document(chat, file).caption(truncate(&reply.text, MAX_CAPTION_CHARS)).await?;
         return Ok(());
     }
     let chunks = split(&reply.text);
@@ -135,10 +138,6 @@ fn pieces(mut line: &str, max: usize) -> impl Iterator<Item = &str> {
         line = &line[piece.len()..];
         (!piece.is_empty()).then_some(piece)
     })
-}
-
-fn truncate(text: &str, max_chars: usize) -> &str {
-    crate::text::truncate(text, max_chars)
 }
 
 #[cfg(test)]

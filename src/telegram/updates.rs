@@ -29,7 +29,8 @@ pub async fn handle(bot: &Bot, app: &App, update: Update) {
 async fn on_message(bot: &Bot, app: &App, message: &Message, update_id: i64) {
     let Some(user) = message.from.as_ref().filter(|user| !user.is_bot) else { return };
     let sender = sender_of(user, message.chat.id);
-    if !listened_to(app, &sender) {
+    // Any other group the bot is added to is ignored.
+    if !app.bot.staff().is_private_or_staff_chat(&sender) {
         return;
     }
     let input = match read(bot, app, message).await {
@@ -56,7 +57,8 @@ async fn on_button(bot: &Bot, app: &App, query: &CallbackQuery, update_id: i64) 
     }
     let (Some(data), Some(message)) = (&query.data, &query.message) else { return };
     let sender = sender_of(&query.from, message.chat().id);
-    if !listened_to(app, &sender) {
+    // Any other group the bot is added to is ignored.
+    if !app.bot.staff().is_private_or_staff_chat(&sender) {
         return;
     }
     show_choice(bot, message, data).await;
@@ -72,11 +74,6 @@ async fn reply(bot: &Bot, app: &App, sender: &Sender, input: Input, update_id: i
 fn sender_of(user: &User, chat: ChatId) -> Sender {
     let lang = user.language_code.as_deref().and_then(Lang::from_code);
     Sender::in_group(PUSH_CHANNEL, chat.0.to_string(), user.id.0.to_string(), lang)
-}
-
-/// Private chats, and the staff chat; the bot ignores any other group it is added to.
-fn listened_to(app: &App, sender: &Sender) -> bool {
-    sender.is_private() || app.bot.staff().is_staff_chat(&sender.channel, &sender.chat)
 }
 
 /// The message as the core sees it; files are downloaded into the files directory first.
