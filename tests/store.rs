@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use policybot::store::applications::{self, Filter, NewApplication};
 use policybot::store::attachments::{self, NewAttachment};
 use policybot::store::events::NewEvent;
+use policybot::store::inbox::{self, Stored};
 use policybot::store::prompts::Prompt;
 use policybot::store::{Backend, Store, StoreError, audit, events, outbox, prompts, sessions, updates, users};
 
@@ -104,6 +105,8 @@ on_both_backends!(
     a_restarted_sender_takes_back_only_its_own_claims,
     concurrent_senders_never_claim_the_same_message,
     updates_are_recorded_once_and_pruned,
+    stored_updates_come_back_in_order_until_forgotten,
+    readers_do_not_wait_for_a_write_transaction,
     a_staff_prompt_is_taken_once,
     staff_actions_are_audited,
 );
@@ -112,10 +115,11 @@ on_both_backends!(
 #[tokio::test]
 async fn sqlite_connections_use_wal_normal_sync_and_a_busy_timeout() {
     on_sqlite(async |db: Db| {
-        // Held together, so that the second is a connection the pool opened later.
-        let mut first = db.store.acquire().await.unwrap();
-        let mut second = db.store.acquire().await.unwrap();
-        for conn in [&mut *first, &mut *second] {
+        // Held together: the writer, and readers the pool opened before and after it.
+        let mut reader = db.store.read().await.unwrap();
+        let mut writer = db.store.acquire().await.unwrap();
+        let mut later = db.store.read().await.unwrap();
+        for conn in [&mut *reader, &mut *writer, &mut *later] {
             let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
             let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap();
             let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
@@ -661,6 +665,37 @@ async fn updates_are_recorded_once_and_pruned(db: Db) {
     assert!(updates::seen(&mut conn, "telegram", 7).await.unwrap());
     assert_eq!(updates::prune(&mut conn, T0 + 1).await.unwrap(), 2);
     assert!(!updates::seen(&mut conn, "telegram", 7).await.unwrap());
+}
+
+async fn stored_updates_come_back_in_order_until_forgotten(db: Db) {
+    let stored = |update_id: i64| Stored { update_id, body: format!("{{\"update_id\":{update_id}}}") };
+    let mut conn = db.store.acquire().await.unwrap();
+    inbox::keep(&mut conn, "telegram", &[stored(12), stored(10), stored(11)], T0).await.unwrap();
+    // A batch fetched again after a crash overlaps what was stored.
+    inbox::keep(&mut conn, "telegram", &[stored(11), stored(13)], T0 + 1).await.unwrap();
+    inbox::keep(&mut conn, "other", &[stored(10)], T0).await.unwrap();
+    inbox::keep(&mut conn, "telegram", &[], T0).await.unwrap();
+    let ids = |rows: Vec<Stored>| rows.into_iter().map(|row| row.update_id).collect::<Vec<_>>();
+    let all = inbox::stored(&mut conn, "telegram").await.unwrap();
+    assert_eq!(all[0], stored(10));
+    assert_eq!(ids(all), [10, 11, 12, 13]);
+    assert_eq!(inbox::forget_below(&mut conn, "telegram", 12).await.unwrap(), 2);
+    assert_eq!(ids(inbox::stored(&mut conn, "telegram").await.unwrap()), [12, 13]);
+    assert_eq!(ids(inbox::stored(&mut conn, "other").await.unwrap()), [10], "ids are per channel");
+}
+
+async fn readers_do_not_wait_for_a_write_transaction(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let mut tx = db.store.begin().await.unwrap();
+    users::set_lang(&mut tx, alice.id, "en").await.unwrap();
+    // On SQLite the transaction holds the one writing connection; a reader must not need it.
+    let read = async {
+        let mut conn = db.store.read().await.unwrap();
+        users::by_id(&mut conn, alice.id).await.unwrap().expect("alice").lang
+    };
+    let lang = tokio::time::timeout(std::time::Duration::from_secs(10), read).await.expect("a reader is not blocked");
+    assert_eq!(lang, alice.lang, "the open transaction is not visible");
+    tx.commit().await.unwrap();
 }
 
 async fn a_staff_prompt_is_taken_once(db: Db) {

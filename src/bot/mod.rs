@@ -235,10 +235,11 @@ impl Bot {
         let (user, session) = match inner.cache.get(key) {
             Some((user, session)) => (user, Some(session)),
             None => {
-                let mut conn = inner.store.acquire().await?;
-                match users::with_session(&mut conn, &sender.channel, &sender.id).await? {
+                let found = users::with_session(&mut *inner.store.read().await?, &sender.channel, &sender.id).await?;
+                match found {
                     Some(found) => found,
                     None => {
+                        let mut conn = inner.store.acquire().await?;
                         (users::get_or_create(&mut conn, &sender.channel, &sender.id, lang.code(), now).await?, None)
                     }
                 }
@@ -635,7 +636,7 @@ impl<'a> Turn<'a> {
 
     /// Opens the correction form of an application staff sent back.
     async fn start_amendment(&mut self, reference: &str) -> Result<Vec<Reply>, BotError> {
-        let mut conn = self.inner.store.acquire().await?;
+        let mut conn = self.inner.store.read().await?;
         let Some(application) = self.own_application(&mut conn, reference, Status::NeedInfo).await? else {
             return Ok(self.say(texts::nothing_to_correct()));
         };
@@ -662,7 +663,7 @@ impl<'a> Turn<'a> {
 
     /// The user's applications with their status, and what staff asked to correct.
     async fn status(&self) -> Result<Vec<Reply>, BotError> {
-        let mut conn = self.inner.store.acquire().await?;
+        let mut conn = self.inner.store.read().await?;
         let applications = applications::of_user(&mut conn, self.user.id).await?;
         if applications.is_empty() {
             return Ok(self.say_with_menu(texts::no_applications()));
@@ -704,7 +705,7 @@ impl<'a> Turn<'a> {
 
     /// Everything kept about the user, as JSON.
     async fn my_data(&self) -> Result<Vec<Reply>, BotError> {
-        let mut conn = self.inner.store.acquire().await?;
+        let mut conn = self.inner.store.read().await?;
         let mut applications_json = Vec::new();
         for application in applications::of_user(&mut conn, self.user.id).await? {
             let history = events::of_application(&mut conn, application.id).await?;

@@ -94,8 +94,7 @@ impl Turn<'_> {
                     action: action.to_owned(),
                     created_at: self.now,
                 };
-                let mut conn = self.inner.store.acquire().await?;
-                prompts::open(&mut conn, &prompt).await?;
+                prompts::open(&mut *self.inner.store.acquire().await?, &prompt).await?;
                 let question =
                     if action == "reject" { ask_reason(reference) } else { self.ask_fields(reference).await? };
                 Ok(vec![Reply::question(self.render(&question))])
@@ -163,7 +162,7 @@ impl Turn<'_> {
     }
 
     async fn flow_of(&self, reference: &str) -> Result<Option<&crate::dialog::Flow>, BotError> {
-        let mut conn = self.inner.store.acquire().await?;
+        let mut conn = self.inner.store.read().await?;
         let application = crate::store::applications::by_reference(&mut conn, reference).await?;
         Ok(application.and_then(|application| self.inner.flows.get(&application.flow)))
     }

@@ -98,7 +98,7 @@ impl Review {
 
     /// Applications matching `filter`, newest first, with their answers.
     pub async fn list(&self, filter: &Filter) -> Result<Vec<(Application, Filing)>, ReviewError> {
-        let mut conn = self.store.acquire().await?;
+        let mut conn = self.store.read().await?;
         let applications = applications::list(&mut conn, filter).await?;
         applications
             .into_iter()

@@ -6,18 +6,29 @@
 //! use portable SQL (`$n` placeholders, `RETURNING`, `ON CONFLICT`) and the types `Any` decodes:
 //! `i64`, `String` and their `Option`s. Times are epoch milliseconds passed in by the caller as
 //! `now`; JSON is stored as text. Each query is a function taking `&mut AnyConnection`, so a caller
-//! composes several in one transaction from [`Store::begin`] or runs one on [`Store::acquire`]:
+//! composes several in one transaction from [`Store::begin`], runs one that may write on
+//! [`Store::acquire`], or only reads on [`Store::read`]:
 //!
 //! ```ignore
 //! let mut tx = store.begin().await?;
 //! store::sessions::save(&mut tx, user_id, "apartment", &state, Some(version), now).await?;
 //! tx.commit().await?;
 //! ```
+//!
+//! SQLite lets one connection write at a time. A second writer waits in SQLite's busy handler,
+//! which sleeps for 1, 2, 5, 10… ms between tries, so writers contending inside one process
+//! leave the CPU idle and halve the bot's throughput. This process therefore writes through one
+//! connection, and its writers queue for it in the pool, waking as soon as it is free; readers
+//! have connections of their own (WAL lets them read while the writer writes). The busy timeout
+//! still covers other processes (`policybot staff`, a second bot) writing to the same file.
+//! The price is a rule: a task holding a connection from [`Store::acquire`] or [`Store::begin`]
+//! must not ask for another one of those, as on SQLite it would wait for itself.
 
 pub mod applications;
 pub mod attachments;
 pub mod audit;
 pub mod events;
+pub mod inbox;
 pub mod outbox;
 pub mod prompts;
 pub mod sessions;
@@ -49,11 +60,11 @@ impl Backend {
         }
     }
 
-    /// SQLite has one writer at a time whatever the pool size, so a few connections suffice for
-    /// concurrent readers; a server serves more.
-    fn max_connections(self) -> u32 {
+    /// How many connections may write at once: SQLite has one writer at a time whatever the
+    /// pool size (see the module docs); a server serves more.
+    fn writers(self) -> u32 {
         match self {
-            Backend::Sqlite => 8,
+            Backend::Sqlite => 1,
             Backend::Postgres => 16,
         }
     }
@@ -84,12 +95,18 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// The database: a connection pool and the backend it talks to.
+/// The database: connection pools and the backend they talk to.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Connections that may write (on SQLite, the one).
     pool: AnyPool,
+    /// Connections for reads only: on PostgreSQL the same pool.
+    readers: AnyPool,
     backend: Backend,
 }
+
+/// Read-only connections to a SQLite file: readers do not wait for each other or the writer.
+const SQLITE_READERS: u32 = 4;
 
 /// Settings SQLite keeps per connection (except `journal_mode`, which the file remembers):
 /// - `busy_timeout` first, so that the others, and every later statement, wait up to 5 s for a
@@ -121,22 +138,7 @@ impl Store {
             Backend::Sqlite => create_if_missing(url),
             Backend::Postgres => Cow::Borrowed(url),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(backend.max_connections())
-            // A pooled SQLite connection is a file handle that cannot go stale, and the ping
-            // before each use is a round trip to the connection's worker thread: two per message.
-            .test_before_acquire(backend == Backend::Postgres)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        sqlx::raw_sql(SQLITE_PRAGMAS).execute(conn).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await
-            .map_err(connect_error)?;
+        let pool = open_pool(&url, backend, backend.writers()).await.map_err(connect_error)?;
         // On PostgreSQL the migrator holds an advisory lock, so instances starting together
         // migrate one after the other.
         let migrator = match backend {
@@ -144,8 +146,12 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("migrations/postgres"),
         };
         migrator.run(&pool).await.map_err(StoreError::Migrate)?;
+        let readers = match backend {
+            Backend::Sqlite => open_pool(&url, backend, SQLITE_READERS).await.map_err(connect_error)?,
+            Backend::Postgres => pool.clone(),
+        };
         tracing::info!(url = %url_redacted, ?backend, "database ready");
-        Ok(Store { pool, backend })
+        Ok(Store { pool, readers, backend })
     }
 
     /// The backend this store talks to.
@@ -170,15 +176,40 @@ impl Store {
         })
     }
 
-    /// A connection from the pool, for queries that need no transaction.
+    /// A connection for statements that may write and need no transaction.
     pub async fn acquire(&self) -> Result<PoolConnection<Any>, StoreError> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// A connection for statements that only read; it never waits for a writer.
+    pub async fn read(&self) -> Result<PoolConnection<Any>, StoreError> {
+        Ok(self.readers.acquire().await?)
     }
 
     /// Waits for the connections in use to come back, then closes them all.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.readers.close().await;
     }
+}
+
+/// A pool of up to `size` connections to `url`, set up for `backend`.
+async fn open_pool(url: &str, backend: Backend, size: u32) -> Result<AnyPool, sqlx::Error> {
+    AnyPoolOptions::new()
+        .max_connections(size)
+        // A pooled SQLite connection is a file handle that cannot go stale, and the ping before
+        // each use is a round trip to the connection's worker thread: two per message.
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    sqlx::raw_sql(SQLITE_PRAGMAS).execute(conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
 }
 
 /// SQLite opens only an existing file unless told `mode=rwc`, and the default database is a file

@@ -1,9 +1,11 @@
 //! The Telegram channel: `policybot serve`. A thin adapter over the bot core — updates are
 //! translated into inputs and replies into messages — plus the outbox sender for notifications.
-//! Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set. Both
-//! acknowledge an update only after it was handled, so a crash loses none (teloxide's own
-//! listeners acknowledge on receipt; its client and types are used throughout).
+//! Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set. Neither
+//! acknowledges an update before it is safe: polling stores a batch before confirming it, the
+//! webhook answers once the update is handled, so a crash loses none (teloxide's own listeners
+//! acknowledge on receipt; its client and types are used throughout).
 
+mod lanes;
 mod outbox;
 mod polling;
 mod send;

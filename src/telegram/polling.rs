@@ -1,20 +1,25 @@
-//! Long polling that confirms updates only once they are handled. Telegram forgets every update
-//! below the offset of the next getUpdates, so that call waits until the whole batch is handled
-//! (and committed): a crash mid-batch makes Telegram hand the batch out again, and updates already
-//! handled are recognised by their recorded ids. A batch's chats are handled in parallel, each
-//! chat's updates in order.
+//! Long polling that loses no update. Telegram forgets every update below the offset of the next
+//! getUpdates, so a batch is first stored in the inbox, and only then does the next call confirm
+//! it; fetching thus runs ahead of handling while a crash cannot lose what was confirmed. At
+//! start the updates left in the inbox are handled first: those handled before the crash are
+//! recognised by their recorded ids. Each chat's updates are handled in order, chats in parallel
+//! (see [`Lanes`]).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
-use tokio::task::JoinSet;
 
-use super::{TelegramError, updates};
+use super::TelegramError;
+use super::lanes::Lanes;
 use crate::app::App;
+use crate::bot::error_chain;
+use crate::clock::Clock;
+use crate::notify::PUSH_CHANNEL;
+use crate::store::inbox::{self, Stored};
+use crate::store::{Store, StoreError};
 
 /// How long one getUpdates waits for news.
 const POLL_SECS: u32 = 10;
@@ -28,55 +33,118 @@ pub fn wanted() -> [AllowedUpdate; 2] {
     [AllowedUpdate::Message, AllowedUpdate::CallbackQuery]
 }
 
-/// Polls until `shutdown`; a batch being handled is finished first.
+/// Polls until `shutdown`; the updates fetched by then are handled before it returns.
 pub async fn run(bot: Bot, app: Arc<App>, shutdown: impl Future<Output = ()>) -> Result<(), TelegramError> {
     // A webhook left from an earlier deployment would make getUpdates fail.
     bot.delete_webhook().await.map_err(|source| TelegramError::Setup { what: "deleteWebhook", source })?;
+    let mut inbox = Inbox { store: app.bot.store().clone(), clock: app.clock(), forgotten_below: 0 };
+    let lanes = Lanes::new(bot.clone(), Arc::clone(&app));
     tokio::pin!(shutdown);
-    let mut offset = 0;
+    let mut offset = tokio::select! {
+        () = &mut shutdown => return Ok(()),
+        offset = inbox.replay(&lanes) => offset,
+    };
     let mut failures = 0;
     loop {
         let request = bot.get_updates().offset(offset).limit(BATCH).timeout(POLL_SECS).allowed_updates(wanted());
-        let batch = tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            batch = request.send() => batch,
+        let fetched = tokio::select! {
+            () = &mut shutdown => break,
+            fetched = request.send() => fetched,
         };
-        match batch {
-            Ok(batch) => {
-                failures = 0;
-                if let Some(last) = batch.last() {
-                    offset = i32::try_from(last.id.0).unwrap_or(i32::MAX).saturating_add(1);
+        let failure = match fetched {
+            Ok(batch) => match inbox.keep(&batch).await {
+                Ok(()) => {
+                    failures = 0;
+                    if let Some(last) = batch.last() {
+                        offset = i32::try_from(last.id.0).unwrap_or(i32::MAX).saturating_add(1);
+                    }
+                    for update in batch {
+                        lanes.push(update).await;
+                    }
+                    inbox.forget_handled(&lanes, offset).await;
+                    continue;
                 }
-                handle(&bot, &app, batch).await;
+                // Not confirmed: the next call fetches the same batch again.
+                Err(error) => format!("cannot store the updates: {}", error_chain(&error)),
+            },
+            Err(error) => format!("getUpdates failed: {}", error_chain(&error)),
+        };
+        failures += 1;
+        let wait = (Duration::from_millis(250) * 2u32.pow(failures.min(7))).min(MAX_BACKOFF);
+        tracing::warn!(error = failure, ?wait, "fetching updates failed");
+        tokio::time::sleep(wait).await;
+    }
+    lanes.drain().await;
+    Ok(())
+}
+
+/// The inbox of this channel.
+struct Inbox {
+    store: Store,
+    clock: Clock,
+    /// Everything below this id is deleted already.
+    forgotten_below: i64,
+}
+
+impl Inbox {
+    /// Hands the updates left from the last run to `lanes`; returns the offset to fetch from.
+    async fn replay(&mut self, lanes: &Lanes) -> i32 {
+        let left = match self.store.read().await {
+            Ok(mut conn) => inbox::stored(&mut conn, PUSH_CHANNEL).await,
+            Err(error) => Err(error),
+        };
+        let left = left.unwrap_or_else(|error| {
+            // Telegram still holds whatever was not confirmed; only the rest waits for a restart.
+            tracing::error!(error = %error, "the stored updates could not be read");
+            Vec::new()
+        });
+        let mut offset = 0;
+        if !left.is_empty() {
+            tracing::info!(count = left.len(), "handling the updates stored before the last stop");
+        }
+        for stored in left {
+            offset = i32::try_from(stored.update_id).unwrap_or(i32::MAX).saturating_add(1);
+            match serde_json::from_str::<Update>(&stored.body) {
+                Ok(update) => lanes.push(update).await,
+                Err(error) => tracing::error!(id = stored.update_id, error = %error, "a stored update is unreadable"),
             }
-            Err(error) => {
-                failures += 1;
-                let wait = (Duration::from_millis(250) * 2u32.pow(failures.min(7))).min(MAX_BACKOFF);
-                tracing::warn!(error = %error, ?wait, "getUpdates failed");
-                tokio::time::sleep(wait).await;
-            }
+        }
+        offset
+    }
+
+    /// Stores `batch` before the next getUpdates confirms it.
+    async fn keep(&self, batch: &[Update]) -> Result<(), InboxError> {
+        let rows = batch
+            .iter()
+            .map(|update| Ok(Stored { update_id: i64::from(update.id.0), body: serde_json::to_string(update)? }))
+            .collect::<Result<Vec<_>, serde_json::Error>>()?;
+        let mut conn = self.store.acquire().await?;
+        Ok(inbox::keep(&mut conn, PUSH_CHANNEL, &rows, self.clock.now_ms()).await?)
+    }
+
+    /// Deletes the stored updates that are handled: all below the oldest in flight, or below
+    /// `offset` when none is. A failure only leaves them for the next time.
+    async fn forget_handled(&mut self, lanes: &Lanes, offset: i32) {
+        let below = lanes.oldest().unwrap_or(i64::from(offset));
+        if below <= self.forgotten_below {
+            return;
+        }
+        let forgotten = match self.store.acquire().await {
+            Ok(mut conn) => inbox::forget_below(&mut conn, PUSH_CHANNEL, below).await,
+            Err(error) => Err(error),
+        };
+        match forgotten {
+            Ok(_) => self.forgotten_below = below,
+            Err(error) => tracing::warn!(error = %error, "handled updates could not be deleted from the inbox"),
         }
     }
 }
 
-/// Handles a batch: chats in parallel, each chat's updates in order.
-async fn handle(bot: &Bot, app: &Arc<App>, batch: Vec<Update>) {
-    let mut chats: HashMap<Option<i64>, Vec<Update>> = HashMap::new();
-    for update in batch {
-        chats.entry(update.chat().map(|chat| chat.id.0)).or_default().push(update);
-    }
-    let mut tasks = JoinSet::new();
-    for (_, updates) in chats {
-        let (bot, app) = (bot.clone(), Arc::clone(app));
-        tasks.spawn(async move {
-            for update in updates {
-                updates::handle(&bot, &app, update).await;
-            }
-        });
-    }
-    while let Some(finished) = tasks.join_next().await {
-        if let Err(error) = finished {
-            tracing::error!(error = %error, "handling a chat's updates failed");
-        }
-    }
+/// Why a batch could not be stored.
+#[derive(Debug, thiserror::Error)]
+enum InboxError {
+    #[error("the database failed")]
+    Store(#[from] StoreError),
+    #[error("an update could not be encoded")]
+    Json(#[from] serde_json::Error),
 }

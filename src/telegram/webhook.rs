@@ -77,7 +77,7 @@ async fn receive(State(listener): State<Arc<Listener>>, headers: HeaderMap, body
 /// it does not.
 async fn healthz(store: Store) -> (StatusCode, String) {
     let unsent = async {
-        let mut conn = store.acquire().await?;
+        let mut conn = store.read().await?;
         outbox::unsent(&mut conn).await
     };
     match unsent.await {

@@ -2250,7 +2250,7 @@ impl World {
 
     /// The user's form in progress as stored, whether they consented, and their id (0 if unknown).
     async fn stored(&self, user: usize) -> (Option<DialogState>, bool, i64) {
-        let mut conn = self.app.app.bot.store().acquire().await.expect("a connection");
+        let mut conn = self.app.app.bot.store().read().await.expect("a connection");
         match users::with_session(&mut conn, "test", USERS[user].0).await.expect("the user") {
             Some((user, session)) => {
                 let consented = user.consent_version.as_deref() == Some(flows().consent().version.as_str());
@@ -2401,7 +2401,7 @@ impl World {
                 prop_assert!(!replies.is_empty(), "{command} says nothing to user {user}");
             }
             let (_, _, id) = self.stored(user).await;
-            let mut conn = self.app.app.bot.store().acquire().await.expect("a connection");
+            let mut conn = self.app.app.bot.store().read().await.expect("a connection");
             for application in applications::of_user(&mut conn, id).await.expect("applications") {
                 let flow = flows().get(&application.flow).expect("a filed form exists");
                 let filing: Filing = serde_json::from_str(&application.answers)

@@ -144,7 +144,7 @@ impl Live {
     }
 
     async fn status_of(&self, reference: &str) -> String {
-        let mut conn = self.test.app.bot.store().acquire().await.unwrap();
+        let mut conn = self.test.app.bot.store().read().await.unwrap();
         applications::by_reference(&mut conn, reference).await.unwrap().expect("filed").status
     }
 
@@ -268,7 +268,7 @@ async fn a_talent_apartment_application_is_filed_with_buttons_and_a_certificate_
     let labels: Vec<_> = notice.buttons.iter().flatten().map(|(label, _)| label.as_str()).collect();
     assert_eq!(labels, ["通过", "补正", "驳回"]);
 
-    let mut conn = live.test.app.bot.store().acquire().await.unwrap();
+    let mut conn = live.test.app.bot.store().read().await.unwrap();
     let application = applications::by_reference(&mut conn, &reference).await.unwrap().unwrap();
     let files = attachments::of_application(&mut conn, application.id).await.unwrap();
     assert_eq!(files.len(), 1);
@@ -326,7 +326,7 @@ async fn staff_approve_reject_with_reason_and_need_info_round_trip_reach_the_app
     let (name, bytes) = export.last().unwrap().document.clone().expect("a document");
     assert!(name.ends_with(".csv") && String::from_utf8_lossy(&bytes).contains(&approved), "{name}");
 
-    let mut conn = live.test.app.bot.store().acquire().await.unwrap();
+    let mut conn = live.test.app.bot.store().read().await.unwrap();
     let actions: Vec<String> = audit::latest(&mut conn, 100)
         .await
         .unwrap()
@@ -406,7 +406,7 @@ async fn the_same_update_delivered_twice_files_one_application() {
     assert!(status.contains(&reference), "{status}");
     live.fake.redeliver(again);
     tokio::time::sleep(QUIET * 3).await;
-    let mut conn = live.test.app.bot.store().acquire().await.unwrap();
+    let mut conn = live.test.app.bot.store().read().await.unwrap();
     assert_eq!(applications::count(&mut conn).await.unwrap(), 1);
     assert_eq!(live.delivered(61, "申请编号"), 1, "one receipt");
     assert_eq!(live.fake.sent(61).len(), live.seen.lock().unwrap()[&61], "a redelivery is not answered");
