@@ -854,17 +854,36 @@ async fn check(
     }
 
     // Updates an instance took (2xx) and never handled: lost with a killed instance, made up for
-    // by the applicant sending again.
-    let handled: HashSet<i64> = sqlx::query_scalar::<_, i64>("SELECT update_id FROM processed_updates")
+    // by the applicant sending again. Handled are those recorded one by one (group chats) and, as
+    // a private chat's updates are handled in order, those at or below its last one handled.
+    let recorded: HashSet<i64> = sqlx::query_scalar::<_, i64>("SELECT update_id FROM processed_updates")
         .fetch_all(&mut *conn)
         .await
         .expect("read processed updates")
         .into_iter()
         .collect();
+    let last_handled: HashMap<i64, i64> = sqlx::query_as::<_, (String, Option<i64>, Option<i64>)>(
+        "SELECT u.external_id, u.last_update, s.last_update FROM users u \
+         LEFT JOIN dialog_sessions s ON s.user_id = u.id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("read the last updates handled")
+    .into_iter()
+    .filter_map(|(user, on_user, on_form)| Some((user.parse().ok()?, on_user.max(on_form)?)))
+    .collect();
+    let handled = |update_id: i64| {
+        let update = fake.update(update_id);
+        let chat = ["/message/chat/id", "/callback_query/message/chat/id"]
+            .iter()
+            .find_map(|path| update.as_ref()?.pointer(path)?.as_i64());
+        recorded.contains(&update_id)
+            || chat.and_then(|chat| last_handled.get(&chat)).is_some_and(|&last| update_id <= last)
+    };
     // Per kill: how many, and how long before the SIGKILL the first and last were taken.
     let mut per_kill: Vec<(usize, f64, f64)> = vec![(0, f64::MAX, 0.0); killed.len()];
     for attempt in fake.webhook_attempts().iter().filter(|attempt| attempt.accepted()) {
-        if handled.contains(&attempt.update_id) {
+        if handled(attempt.update_id) {
             continue;
         }
         report.accepted_never_handled += 1;

@@ -105,6 +105,7 @@ on_both_backends!(
     a_restarted_sender_takes_back_only_its_own_claims,
     concurrent_senders_never_claim_the_same_message,
     updates_are_recorded_once_and_pruned,
+    a_private_chats_last_update_is_kept_on_the_form_or_the_user,
     stored_updates_come_back_in_order_until_forgotten,
     readers_do_not_wait_for_a_write_transaction,
     a_staff_prompt_is_taken_once,
@@ -226,7 +227,7 @@ async fn users_keep_language_and_consent(db: Db) {
 
 async fn foreign_keys_are_enforced(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
-    let orphan = sessions::save(&mut conn, 999, "apartment", "{}", None, T0).await;
+    let orphan = sessions::save(&mut conn, 999, "apartment", "{}", None, None, T0).await;
     assert!(matches!(orphan, Err(StoreError::Query(_))), "{orphan:?}");
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 0);
 }
@@ -235,9 +236,9 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
     let alice = user(&db.store, "alice").await;
     let mut conn = db.store.acquire().await.unwrap();
     assert_eq!(sessions::get(&mut conn, alice.id).await.unwrap(), None);
-    let first = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, T0).await;
+    let first = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, None, T0).await;
     assert_eq!(first.unwrap(), 1);
-    let again = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, T0).await;
+    let again = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, None, T0).await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");
     drop(conn);
 
@@ -248,7 +249,7 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
             tokio::spawn(async move {
                 let mut conn = store.acquire().await.unwrap();
                 let state = format!(r#"{{"step":2,"by":"{who}"}}"#);
-                (state.clone(), sessions::save(&mut conn, alice.id, "apartment", &state, Some(1), T0 + 1).await)
+                (state.clone(), sessions::save(&mut conn, alice.id, "apartment", &state, Some(1), None, T0 + 1).await)
             })
         })
         .collect();
@@ -268,7 +269,14 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
     let saved = sessions::get(&mut conn, alice.id).await.unwrap().unwrap();
     assert_eq!(
         saved,
-        sessions::Session { user_id: alice.id, flow: "apartment".into(), state, version: 2, updated_at: T0 + 1 }
+        sessions::Session {
+            user_id: alice.id,
+            flow: "apartment".into(),
+            state,
+            version: 2,
+            updated_at: T0 + 1,
+            last_update: None,
+        }
     );
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 1);
 }
@@ -276,8 +284,8 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
 async fn a_stale_delete_is_a_conflict(db: Db) {
     let alice = user(&db.store, "alice").await;
     let mut conn = db.store.acquire().await.unwrap();
-    sessions::save(&mut conn, alice.id, "apartment", "{}", None, T0).await.unwrap();
-    sessions::save(&mut conn, alice.id, "apartment", "{}", Some(1), T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, "apartment", "{}", None, None, T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, "apartment", "{}", Some(1), None, T0).await.unwrap();
 
     let stale = sessions::delete(&mut conn, alice.id, Some(1)).await;
     assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{stale:?}");
@@ -289,7 +297,7 @@ async fn a_stale_delete_is_a_conflict(db: Db) {
     let gone = sessions::delete(&mut conn, alice.id, Some(2)).await;
     assert!(matches!(gone, Err(StoreError::Conflict { .. })), "{gone:?}");
 
-    sessions::save(&mut conn, alice.id, "talent", "{}", None, T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, "talent", "{}", None, None, T0).await.unwrap();
     sessions::delete(&mut conn, alice.id, None).await.unwrap();
     assert_eq!(sessions::get(&mut conn, alice.id).await.unwrap(), None);
 }
@@ -300,7 +308,7 @@ async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
     let alice = user(&db.store, "alice").await;
     {
         let mut conn = db.store.acquire().await.unwrap();
-        sessions::save(&mut conn, alice.id, "apartment", "0", None, T0).await.unwrap();
+        sessions::save(&mut conn, alice.id, "apartment", "0", None, None, T0).await.unwrap();
     }
     let steps: Vec<_> = (0..10)
         .map(|_| {
@@ -309,7 +317,7 @@ async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
                 let mut tx = store.begin().await?;
                 let session = sessions::get(&mut tx, alice.id).await?.expect("a session");
                 let state = (session.state.parse::<i64>().unwrap() + 1).to_string();
-                sessions::save(&mut tx, alice.id, "apartment", &state, Some(session.version), T0).await?;
+                sessions::save(&mut tx, alice.id, "apartment", &state, Some(session.version), None, T0).await?;
                 tx.commit().await?;
                 Ok::<(), StoreError>(())
             })
@@ -522,7 +530,7 @@ async fn deleting_drafts_returns_them_and_keeps_linked_files(db: Db) {
 async fn a_rolled_back_transaction_leaves_nothing(db: Db) {
     let mut tx = db.store.begin().await.unwrap();
     let alice = users::get_or_create(&mut tx, "telegram", "alice", "zh", T0).await.unwrap();
-    sessions::save(&mut tx, alice.id, "apartment", "{}", None, T0).await.unwrap();
+    sessions::save(&mut tx, alice.id, "apartment", "{}", None, None, T0).await.unwrap();
     let sequence = applications::next_sequence(&mut tx, "APARTMENT-2026").await.unwrap();
     let reference = format!("ZJ-APARTMENT-2026-{sequence:06}");
     let new = NewApplication {
@@ -553,7 +561,7 @@ async fn a_user_and_their_form_are_read_together(db: Db) {
     let alice = users::get_or_create(&mut conn, "test", "alice", "en", T0).await.unwrap();
     let (user, session) = users::with_session(&mut conn, "test", "alice").await.unwrap().unwrap();
     assert_eq!((user, session), (alice.clone(), None));
-    sessions::save(&mut conn, alice.id, "tax", "{}", None, T0 + 1).await.unwrap();
+    sessions::save(&mut conn, alice.id, "tax", "{}", None, None, T0 + 1).await.unwrap();
     let (_, session) = users::with_session(&mut conn, "test", "alice").await.unwrap().unwrap();
     let session = session.expect("the form in progress");
     assert_eq!(
@@ -665,6 +673,26 @@ async fn updates_are_recorded_once_and_pruned(db: Db) {
     assert!(updates::seen(&mut conn, "telegram", 7).await.unwrap());
     assert_eq!(updates::prune(&mut conn, T0 + 1).await.unwrap(), 2);
     assert!(!updates::seen(&mut conn, "telegram", 7).await.unwrap());
+}
+
+async fn a_private_chats_last_update_is_kept_on_the_form_or_the_user(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let mut conn = db.store.acquire().await.unwrap();
+    assert!(users::mark_update(&mut conn, alice.id, 5).await.unwrap());
+    assert!(!users::mark_update(&mut conn, alice.id, 5).await.unwrap(), "the same update again");
+    assert!(!users::mark_update(&mut conn, alice.id, 4).await.unwrap(), "an earlier update");
+    // A form step keeps its update on the form; a save without one keeps the last.
+    sessions::save(&mut conn, alice.id, "tax", "{}", None, Some(8), T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, "tax", "{}", Some(1), None, T0).await.unwrap();
+    let session = sessions::get(&mut conn, alice.id).await.unwrap().expect("a form");
+    assert_eq!((session.version, session.last_update), (2, Some(8)));
+    sessions::save(&mut conn, alice.id, "tax", "{}", Some(2), Some(9), T0).await.unwrap();
+    let (user, session) = users::with_session(&mut conn, "telegram", "alice").await.unwrap().expect("alice");
+    assert_eq!((user.last_update, session.and_then(|s| s.last_update)), (Some(5), Some(9)));
+    assert!(!users::mark_update(&mut conn, alice.id, 7).await.unwrap(), "below the form's last update");
+    assert!(users::mark_update(&mut conn, alice.id, 10).await.unwrap());
+    sessions::delete(&mut conn, alice.id, None).await.unwrap();
+    assert_eq!(users::by_id(&mut conn, alice.id).await.unwrap().expect("alice").last_update, Some(10));
 }
 
 async fn stored_updates_come_back_in_order_until_forgotten(db: Db) {

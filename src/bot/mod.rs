@@ -169,11 +169,14 @@ impl Bot {
 
     /// Handles a messenger update once: an update id handled before (a redelivery) gets no
     /// replies and changes nothing. The id is recorded in the transaction of the update's changes.
+    /// The messenger must hand out a private chat's updates in increasing ids and the caller
+    /// handle them in that order, as Telegram and both of its listeners do.
     pub async fn handle_update(&self, sender: &Sender, input: Input, update_id: i64) -> Vec<Reply> {
-        self.handle_once(sender, input, Some(update_id)).await
+        let update = UpdateId { id: update_id, in_order: sender.is_private() };
+        self.handle_once(sender, input, Some(update)).await
     }
 
-    async fn handle_once(&self, sender: &Sender, input: Input, update: Option<i64>) -> Vec<Reply> {
+    async fn handle_once(&self, sender: &Sender, input: Input, update: Option<UpdateId>) -> Vec<Reply> {
         let key = sender.key();
         // Before the user's lock and the database, so a flood costs neither.
         if let Some(replies) = self.rate_limited(&key, sender, &input) {
@@ -184,6 +187,7 @@ impl Bot {
             match self.try_handle(&key, sender, &input, update).await {
                 Ok(replies) => return replies,
                 Err(BotError::Duplicate) => {
+                    let update = update.map(|update| update.id);
                     tracing::info!(channel = %sender.channel, update, "ignoring an update handled before");
                     return Vec::new();
                 }
@@ -227,7 +231,7 @@ impl Bot {
         key: &str,
         sender: &Sender,
         input: &Input,
-        update: Option<i64>,
+        update: Option<UpdateId>,
     ) -> Result<Vec<Reply>, BotError> {
         let inner = &*self.inner;
         let now = inner.clock.now_ms();
@@ -245,14 +249,20 @@ impl Bot {
                 }
             }
         };
+        if let Some(update) = update
+            && update.in_order
+            && Some(update.id) <= user.last_update.max(session.as_ref().and_then(|session| session.last_update))
+        {
+            return Err(BotError::Duplicate);
+        }
         let lang = Lang::from_code(&user.lang).unwrap_or(lang);
         let mut turn = Turn { inner, sender, user, lang, session, now, update, recorded: false };
         let mut outcome = turn.run(input).await;
-        if let (Ok(_), Some(update_id), false) = (&outcome, update, turn.recorded) {
+        if outcome.is_ok() && update.is_some() && !turn.recorded {
             // A turn that wrote nothing records its update on its own.
             let mut conn = inner.store.acquire().await?;
-            if !updates::record(&mut conn, &sender.channel, update_id, now).await? {
-                outcome = Err(BotError::Duplicate);
+            if let Err(error) = turn.record_update(&mut conn, false).await {
+                outcome = Err(error);
             }
         }
         match &outcome {
@@ -271,10 +281,20 @@ struct Turn<'a> {
     lang: Lang,
     session: Option<Session>,
     now: i64,
-    /// The messenger's id of the update being handled, if it has one.
-    update: Option<i64>,
-    /// Whether the update id is recorded in this turn's transaction.
+    /// The messenger's update being handled, if it came from one.
+    update: Option<UpdateId>,
+    /// Whether the update is recorded in this turn's transaction.
     recorded: bool,
+}
+
+/// A messenger update, and how a redelivery of it is recognised.
+#[derive(Debug, Clone, Copy)]
+struct UpdateId {
+    id: i64,
+    /// From the user's private chat, whose updates are handled in order: the last one handled is
+    /// kept on the form's row (in a form step's one statement) or the user's. Updates of a group
+    /// are not ordered with the private chat's, and are recorded one by one.
+    in_order: bool,
 }
 
 impl<'a> Turn<'a> {
@@ -469,18 +489,23 @@ impl<'a> Turn<'a> {
     async fn apply(&mut self, flow: &Flow, outcome: Outcome, input: Option<&Input>) -> Result<Vec<Reply>, BotError> {
         let Outcome { state, mut replies, effects } = outcome;
         let expected = self.session.as_ref().map(|session| session.version);
-        let plain = effects.is_empty() && self.update.is_none() && !matches!(input, Some(Input::File(_)));
+        let plain = effects.is_empty()
+            && self.update.is_none_or(|update| update.in_order)
+            && !matches!(input, Some(Input::File(_)));
         if let (Some(state), true) = (&state, plain) {
-            // Only the form state changes: one versioned statement is atomic by itself, and
-            // skipping BEGIN and COMMIT saves two round trips on most messages.
+            // Only the form state changes, with the update's id if any: one versioned statement
+            // is atomic by itself, and skipping BEGIN and COMMIT saves two round trips on most
+            // messages.
             let mut conn = self.inner.store.acquire().await?;
             let json = serde_json::to_string(state)?;
-            let version = sessions::save(&mut conn, self.user.id, &flow.id, &json, expected, self.now).await?;
+            let update = self.ordered_update();
+            let version = sessions::save(&mut conn, self.user.id, &flow.id, &json, expected, update, self.now).await?;
+            self.recorded = true;
             self.saved(flow, json, version);
             return Ok(replies);
         }
         let mut tx = self.inner.store.begin().await?;
-        self.record_update(&mut tx).await?;
+        self.record_update(&mut tx, state.is_some()).await?;
         let mut discarded: Vec<String> = Vec::new();
         if let Some(Input::File(file)) = input {
             match field_of(file, state.as_ref(), &effects) {
@@ -518,7 +543,9 @@ impl<'a> Turn<'a> {
         let saved = match &state {
             Some(state) => {
                 let json = serde_json::to_string(state)?;
-                let version = sessions::save(&mut tx, self.user.id, &flow.id, &json, expected, self.now).await?;
+                let update = self.ordered_update();
+                let version =
+                    sessions::save(&mut tx, self.user.id, &flow.id, &json, expected, update, self.now).await?;
                 Some((json, version))
             }
             None if expected.is_some() => {
@@ -536,15 +563,28 @@ impl<'a> Turn<'a> {
         Ok(replies)
     }
 
-    /// Records the update being handled in `tx`; a redelivered update ends the turn unapplied.
-    async fn record_update(&mut self, tx: &mut sqlx::AnyConnection) -> Result<(), BotError> {
-        if let Some(update_id) = self.update {
-            if !updates::record(tx, &self.sender.channel, update_id, self.now).await? {
-                return Err(BotError::Duplicate);
-            }
-            self.recorded = true;
+    /// Records the update being handled in `tx`, unless the form saved in it carries the update
+    /// (`form_saved`); a redelivered update ends the turn unapplied.
+    async fn record_update(&mut self, tx: &mut sqlx::AnyConnection, form_saved: bool) -> Result<(), BotError> {
+        let Some(update) = self.update.filter(|_| !self.recorded) else { return Ok(()) };
+        let fresh = match (update.in_order, form_saved) {
+            (true, true) => true,
+            (true, false) => users::mark_update(tx, self.user.id, update.id).await?,
+            (false, _) => updates::record(tx, &self.sender.channel, update.id, self.now).await?,
+        };
+        if !fresh {
+            return Err(BotError::Duplicate);
         }
+        if update.in_order && !form_saved {
+            self.user.last_update = Some(update.id);
+        }
+        self.recorded = true;
         Ok(())
+    }
+
+    /// The id of the private chat's update being handled, which a saved form keeps.
+    fn ordered_update(&self) -> Option<i64> {
+        self.update.filter(|update| update.in_order).map(|update| update.id)
     }
 
     /// Staff review over the bot's store and forms.
@@ -555,8 +595,9 @@ impl<'a> Turn<'a> {
 
     /// Records the form state just saved, for the rest of the turn and the cache.
     fn saved(&mut self, flow: &Flow, state: String, version: i64) {
-        self.session =
-            Some(Session { user_id: self.user.id, flow: flow.id.clone(), state, version, updated_at: self.now });
+        let last_update = self.ordered_update().or(self.session.as_ref().and_then(|session| session.last_update));
+        let (user_id, flow, updated_at) = (self.user.id, flow.id.clone(), self.now);
+        self.session = Some(Session { user_id, flow, state, version, updated_at, last_update });
     }
 
     /// Files an application under the next reference number of its form and year.
@@ -747,7 +788,7 @@ impl<'a> Turn<'a> {
     /// official records and stay.
     async fn forget(&mut self) -> Result<Vec<Reply>, BotError> {
         let mut tx = self.inner.store.begin().await?;
-        self.record_update(&mut tx).await?;
+        self.record_update(&mut tx, false).await?;
         sessions::delete(&mut tx, self.user.id, None).await?;
         let drafts = attachments::delete_drafts_of_user(&mut tx, self.user.id).await?;
         users::clear_consent(&mut tx, self.user.id).await?;

@@ -22,41 +22,49 @@ pub struct Session {
     pub version: i64,
     /// When it was last saved (epoch ms).
     pub updated_at: i64,
+    /// The last update of the user's private chat this form handled, if it came from a messenger.
+    pub last_update: Option<i64>,
 }
 
 /// The user's session, if any.
 pub async fn get(conn: &mut AnyConnection, user_id: i64) -> Result<Option<Session>, StoreError> {
-    let row = sqlx::query("SELECT user_id, flow, state, version, updated_at FROM dialog_sessions WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT user_id, flow, state, version, updated_at, last_update FROM dialog_sessions WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     decode_optional(row)
 }
 
 /// `expected` = the version the caller read (None = it saw no session). Inserts (version 1) or
 /// updates where version = expected, returning the new version; Conflict if the row changed
-/// meanwhile (or already exists when expected is None).
+/// meanwhile (or already exists when expected is None). `update` is the id of the private chat's
+/// update being handled, kept as the form's last one (None keeps the last one as it is).
 pub async fn save(
     conn: &mut AnyConnection,
     user_id: i64,
     flow: &str,
     state: &str,
     expected: Option<i64>,
+    update: Option<i64>,
     now: i64,
 ) -> Result<i64, StoreError> {
     // Both statements return no row when someone else got there first; DO NOTHING rather than a
     // failing INSERT keeps the caller's PostgreSQL transaction usable.
     let query = match expected {
         None => sqlx::query_scalar(
-            "INSERT INTO dialog_sessions (user_id, flow, state, version, updated_at) \
-             VALUES ($1, $2, $3, 1, $4) ON CONFLICT (user_id) DO NOTHING RETURNING version",
+            "INSERT INTO dialog_sessions (user_id, flow, state, version, updated_at, last_update) \
+             VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (user_id) DO NOTHING RETURNING version",
         ),
+        // The CAST gives PostgreSQL a type for a parameter that may be NULL.
         Some(_) => sqlx::query_scalar(
-            "UPDATE dialog_sessions SET flow = $2, state = $3, version = version + 1, \
-             updated_at = $4 WHERE user_id = $1 AND version = $5 RETURNING version",
+            "UPDATE dialog_sessions SET flow = $2, state = $3, version = version + 1, updated_at = $4, \
+             last_update = COALESCE(CAST($5 AS BIGINT), last_update) \
+             WHERE user_id = $1 AND version = $6 RETURNING version",
         ),
     };
-    let query = query.bind(user_id).bind(flow).bind(state).bind(now);
+    let query = query.bind(user_id).bind(flow).bind(state).bind(now).bind(update);
     let query = match expected {
         None => query,
         Some(version) => query.bind(version),

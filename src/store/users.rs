@@ -12,7 +12,7 @@ use super::{StoreError, decode, decode_optional, one_row};
 /// The columns of [`User`], in one place for every query that returns users.
 macro_rules! columns {
     () => {
-        "id, channel, external_id, lang, consent_version, consent_at, created_at"
+        "id, channel, external_id, lang, consent_version, consent_at, created_at, last_update"
     };
 }
 
@@ -34,6 +34,9 @@ pub struct User {
     pub consent_at: Option<i64>,
     /// When the user was first seen (epoch ms).
     pub created_at: i64,
+    /// The last update of the user's private chat handled while no form was open, or the one that
+    /// closed a form (see [`mark_update`]).
+    pub last_update: Option<i64>,
 }
 
 /// The user with this channel and id, created with `lang` when first seen (an existing user keeps
@@ -88,8 +91,8 @@ pub async fn with_session(
 ) -> Result<Option<(User, Option<Session>)>, StoreError> {
     let row = sqlx::query(
         "SELECT u.id, u.channel, u.external_id, u.lang, u.consent_version, u.consent_at, u.created_at, \
-         s.flow AS session_flow, s.state AS session_state, s.version AS session_version, \
-         s.updated_at AS session_updated_at \
+         u.last_update, s.flow AS session_flow, s.state AS session_state, s.version AS session_version, \
+         s.updated_at AS session_updated_at, s.last_update AS session_last_update \
          FROM users u LEFT JOIN dialog_sessions s ON s.user_id = u.id \
          WHERE u.channel = $1 AND u.external_id = $2",
     )
@@ -112,6 +115,7 @@ fn session_of(row: &AnyRow, user_id: i64) -> Result<Option<Session>, sqlx::Error
         state: row.try_get("session_state")?,
         version,
         updated_at: row.try_get("session_updated_at")?,
+        last_update: row.try_get("session_last_update")?,
     }))
 }
 
@@ -149,4 +153,21 @@ pub async fn clear_consent(conn: &mut AnyConnection, id: i64) -> Result<(), Stor
         .execute(&mut *conn)
         .await?;
     one_row(result)
+}
+
+/// Records that update `update_id` of the user's private chat is handled; `false` if it or a later
+/// one already was, on the user's row or their form's. A private chat's updates are handled in
+/// order, so this marks every earlier one handled too; run it in the transaction of the update's
+/// changes.
+pub async fn mark_update(conn: &mut AnyConnection, id: i64, update_id: i64) -> Result<bool, StoreError> {
+    let result = sqlx::query(
+        "UPDATE users SET last_update = $2 \
+         WHERE id = $1 AND (last_update IS NULL OR last_update < $2) \
+         AND NOT EXISTS (SELECT 1 FROM dialog_sessions WHERE user_id = $1 AND last_update >= $2)",
+    )
+    .bind(id)
+    .bind(update_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
 }

@@ -152,6 +152,11 @@ impl FakeTelegram {
         })
     }
 
+    /// The update with this id as it was handed out (JSON), if there is one.
+    pub fn update(&self, update_id: i64) -> Option<serde_json::Value> {
+        self.shared.lock().update(update_id).cloned()
+    }
+
     /// Hands out the update `update_id` once more, ahead of the queue, whatever offset the bot has
     /// confirmed (Telegram redelivers after a crash or a lost acknowledgement).
     ///

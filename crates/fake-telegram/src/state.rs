@@ -171,6 +171,11 @@ impl State {
         id
     }
 
+    /// The update with this id, as it was handed out.
+    pub(crate) fn update(&self, update_id: i64) -> Option<&Value> {
+        self.history.get(&update_id)
+    }
+
     pub(crate) fn redeliver(&mut self, update_id: i64) {
         let update = self
             .history

@@ -9,3 +9,11 @@ CREATE TABLE inbox (
     received_at INTEGER NOT NULL,
     PRIMARY KEY (channel, update_id)
 ) STRICT;
+
+-- The id of the last update of the user's private chat that was handled. A private chat's updates
+-- are handled in order, so an update at or below it is a redelivery. A form step records it on the
+-- session row in the step's one statement; turns without a form, and the one closing a form,
+-- record it on the user's row. Updates of group chats (the staff chat) are not ordered with the
+-- private chat's and go to processed_updates.
+ALTER TABLE users ADD COLUMN last_update INTEGER;
+ALTER TABLE dialog_sessions ADD COLUMN last_update INTEGER;
