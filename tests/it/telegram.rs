@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use fake_telegram::{FakeTelegram, Sent};
 use policybot::clock::Clock;
-use policybot::store::{applications, attachments, audit};
+use policybot::store::inbox::{self, Stored};
+use policybot::store::{applications, attachments, audit, users};
 use policybot::telegram::{self, Config, TelegramError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -47,9 +48,18 @@ impl Live {
     }
 
     async fn start_with(configure: impl FnOnce(&mut Config)) -> Live {
+        Self::start_after(async |_, _| {}, configure).await
+    }
+
+    /// Runs `prepare` on the fake and the app before `serve` starts.
+    async fn start_after(
+        prepare: impl AsyncFnOnce(&FakeTelegram, &TestApp),
+        configure: impl FnOnce(&mut Config),
+    ) -> Live {
         let fake = FakeTelegram::start(TOKEN).await;
         // A running clock, so retries fall due; the day is fixed so form dates stay valid.
         let test = spawn_app_at(Clock::starting_at(2026, 11, 23, 10)).await;
+        prepare(&fake, &test).await;
         let mut config = Config {
             token: TOKEN.to_owned(),
             api_url: Some(fake.url().parse().unwrap()),
@@ -394,6 +404,34 @@ async fn rate_limits_and_server_errors_are_retried_and_messages_arrive_once() {
 }
 
 #[tokio::test]
+async fn updates_stored_before_a_crash_are_handled_once_at_start() {
+    // As if the last run stored a batch and died: it had handled 71's update, not 72's, and
+    // Telegram still holds both (the batch was not confirmed yet).
+    let live = Live::start_after(
+        async |fake, test| {
+            let (handled, unhandled) = (fake.send_text(71, "/start", None), fake.send_text(72, "/start", None));
+            let mut conn = test.app.bot.store().acquire().await.unwrap();
+            let user = users::get_or_create(&mut conn, "telegram", "71", "zh", 0).await.unwrap();
+            assert!(users::mark_update(&mut conn, user.id, handled).await.unwrap());
+            let stored = [handled, unhandled]
+                .map(|update_id| Stored { update_id, body: fake.update(update_id).unwrap().to_string() });
+            inbox::keep(&mut conn, "telegram", &stored, 0).await.unwrap();
+        },
+        |_| {},
+    )
+    .await;
+    assert_eq!(live.next(72).await.len(), 1, "the welcome");
+    // The next batch lets the inbox forget what is handled.
+    live.say(73, "/start").await;
+    tokio::time::sleep(QUIET * 3).await;
+    assert_eq!(live.fake.sent(72).len(), 1, "handled once, though Telegram still held it");
+    assert!(live.fake.sent(71).is_empty(), "what was handled before the crash is not answered again");
+    let mut conn = live.test.app.bot.store().read().await.unwrap();
+    let left = inbox::stored(&mut conn, "telegram").await.unwrap();
+    assert!(left.iter().all(|stored| stored.update_id > 2), "handled updates are forgotten: {left:?}");
+}
+
+#[tokio::test]
 async fn the_same_update_delivered_twice_files_one_application() {
     let live = Live::start().await;
     live.tax_form_to_summary(61).await;
@@ -405,11 +443,22 @@ async fn the_same_update_delivered_twice_files_one_application() {
     let status = text(&live.next(61).await);
     assert!(status.contains(&reference), "{status}");
     live.fake.redeliver(again);
+    // A form step (kept with the form) and a staff command in the staff chat (recorded apart, as
+    // a group's updates are not ordered with the private chats').
+    let step = live.fake.send_text(61, "预约个税汇算辅导", None);
+    let first = text(&live.next(61).await);
+    assert!(first.contains("(1/6)"), "the form asks its first question: {first}");
+    live.fake.redeliver(step);
+    let pending = live.fake.send_group_text(staff_chat(), staff_member(), "/pending");
+    assert!(text(&live.next(staff_chat()).await).contains(&reference), "the staff list");
+    live.fake.redeliver(pending);
     tokio::time::sleep(QUIET * 3).await;
     let mut conn = live.test.app.bot.store().read().await.unwrap();
     assert_eq!(applications::count(&mut conn).await.unwrap(), 1);
     assert_eq!(live.delivered(61, "申请编号"), 1, "one receipt");
     assert_eq!(live.fake.sent(61).len(), live.seen.lock().unwrap()[&61], "a redelivery is not answered");
+    let staff_seen = live.seen.lock().unwrap()[&staff_chat()];
+    assert_eq!(live.fake.sent(staff_chat()).len(), staff_seen, "nor in the staff chat");
 }
 
 #[tokio::test]
