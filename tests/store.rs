@@ -716,7 +716,7 @@ async fn readers_do_not_wait_for_a_write_transaction(db: Db) {
     let alice = user(&db.store, "alice").await;
     let mut tx = db.store.begin().await.unwrap();
     users::set_lang(&mut tx, alice.id, "en").await.unwrap();
-    // On SQLite the transaction holds the one writing connection; a reader must not need it.
+    // The transaction holds the write lock (SQLite) or the row (PostgreSQL); a reader must not wait.
     let read = async {
         let mut conn = db.store.read().await.unwrap();
         users::by_id(&mut conn, alice.id).await.unwrap().expect("alice").lang
