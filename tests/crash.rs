@@ -997,20 +997,20 @@ fn report_failure(failures: &mut Vec<String>, problem: String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_one_instance_killed_mid_load() {
-    let _serial = SERIAL.lock().await;
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let database_url = format!("sqlite://{}", dir.path().join("policybot.db").display());
-    let (listener, dir) = (Listener::Webhooks, dir.path().to_owned());
-    run(Run { backend: "sqlite", database_url, dir, listener, instances: 1, victim: 0 }).await;
+    run_on_sqlite("sqlite", Listener::Webhooks).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_polling_instance_killed_mid_load() {
+    run_on_sqlite("sqlite polling", Listener::Polling).await;
+}
+
+/// One instance on a SQLite file in a temporary directory.
+async fn run_on_sqlite(backend: &'static str, listener: Listener) {
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let database_url = format!("sqlite://{}", dir.path().join("policybot.db").display());
-    let (listener, dir) = (Listener::Polling, dir.path().to_owned());
-    run(Run { backend: "sqlite polling", database_url, dir, listener, instances: 1, victim: 0 }).await;
+    run(Run { backend, database_url, dir: dir.path().to_owned(), listener, instances: 1, victim: 0 }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

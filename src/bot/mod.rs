@@ -496,10 +496,8 @@ impl<'a> Turn<'a> {
             // Only the form state changes, with the update's id if any: one versioned statement
             // is atomic by itself, and skipping BEGIN and COMMIT saves two round trips on most
             // messages.
-            let mut conn = self.inner.store.acquire().await?;
-            let json = serde_json::to_string(state)?;
-            let update = self.ordered_update();
-            let version = sessions::save(&mut conn, self.user.id, &flow.id, &json, expected, update, self.now).await?;
+            let (json, version) =
+                self.save_form(&mut *self.inner.store.acquire().await?, flow, state, expected).await?;
             self.recorded = true;
             self.saved(flow, json, version);
             return Ok(replies);
@@ -541,13 +539,7 @@ impl<'a> Turn<'a> {
             }
         }
         let saved = match &state {
-            Some(state) => {
-                let json = serde_json::to_string(state)?;
-                let update = self.ordered_update();
-                let version =
-                    sessions::save(&mut tx, self.user.id, &flow.id, &json, expected, update, self.now).await?;
-                Some((json, version))
-            }
+            Some(state) => Some(self.save_form(&mut tx, flow, state, expected).await?),
             None if expected.is_some() => {
                 sessions::delete(&mut tx, self.user.id, expected).await?;
                 None
@@ -580,6 +572,21 @@ impl<'a> Turn<'a> {
         }
         self.recorded = true;
         Ok(())
+    }
+
+    /// Saves the form's new `state` over version `expected`, with the private chat's update being
+    /// handled; the state as saved and its new version.
+    async fn save_form(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        flow: &Flow,
+        state: &DialogState,
+        expected: Option<i64>,
+    ) -> Result<(String, i64), BotError> {
+        let json = serde_json::to_string(state)?;
+        let update = self.ordered_update();
+        let version = sessions::save(conn, self.user.id, &flow.id, &json, expected, update, self.now).await?;
+        Ok((json, version))
     }
 
     /// The id of the private chat's update being handled, which a saved form keeps.

@@ -4,7 +4,7 @@
 //! be forgotten.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use teloxide::prelude::*;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
@@ -71,9 +71,14 @@ impl Lanes {
         drop(all);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
     }
+}
+
+/// The state, also after a task panicked holding it: every change to it is complete.
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// An update's place in flight, given back when its task ends, even by a panic.
@@ -88,7 +93,7 @@ struct Ticket {
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = lock(&self.state);
         state.in_flight.remove(&self.id);
         if state.latest.get(&self.chat).is_some_and(|(latest, _)| *latest == self.id) {
             state.latest.remove(&self.chat);

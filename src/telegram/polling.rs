@@ -56,7 +56,7 @@ pub async fn run(bot: Bot, app: Arc<App>, shutdown: impl Future<Output = ()>) ->
                 Ok(()) => {
                     failures = 0;
                     if let Some(last) = batch.last() {
-                        offset = i32::try_from(last.id.0).unwrap_or(i32::MAX).saturating_add(1);
+                        offset = offset_after(last.id.0.into());
                     }
                     for update in batch {
                         lanes.push(update).await;
@@ -88,11 +88,8 @@ struct Inbox {
 
 impl Inbox {
     /// Hands the updates left from the last run to `lanes`; returns the offset to fetch from.
-    async fn replay(&mut self, lanes: &Lanes) -> i32 {
-        let left = match self.store.read().await {
-            Ok(mut conn) => inbox::stored(&mut conn, PUSH_CHANNEL).await,
-            Err(error) => Err(error),
-        };
+    async fn replay(&self, lanes: &Lanes) -> i32 {
+        let left = async { inbox::stored(&mut *self.store.read().await?, PUSH_CHANNEL).await }.await;
         let left = left.unwrap_or_else(|error| {
             // Telegram still holds whatever was not confirmed; only the rest waits for a restart.
             tracing::error!(error = %error, "the stored updates could not be read");
@@ -103,7 +100,7 @@ impl Inbox {
             tracing::info!(count = left.len(), "handling the updates stored before the last stop");
         }
         for stored in left {
-            offset = i32::try_from(stored.update_id).unwrap_or(i32::MAX).saturating_add(1);
+            offset = offset_after(stored.update_id);
             match serde_json::from_str::<Update>(&stored.body) {
                 Ok(update) => lanes.push(update).await,
                 Err(error) => tracing::error!(id = stored.update_id, error = %error, "a stored update is unreadable"),
@@ -129,15 +126,16 @@ impl Inbox {
         if below <= self.forgotten_below {
             return;
         }
-        let forgotten = match self.store.acquire().await {
-            Ok(mut conn) => inbox::forget_below(&mut conn, PUSH_CHANNEL, below).await,
-            Err(error) => Err(error),
-        };
-        match forgotten {
+        match async { inbox::forget_below(&mut *self.store.acquire().await?, PUSH_CHANNEL, below).await }.await {
             Ok(_) => self.forgotten_below = below,
             Err(error) => tracing::warn!(error = %error, "handled updates could not be deleted from the inbox"),
         }
     }
+}
+
+/// The getUpdates offset that confirms `update_id` and every update before it.
+fn offset_after(update_id: i64) -> i32 {
+    i32::try_from(update_id).unwrap_or(i32::MAX).saturating_add(1)
 }
 
 /// Why a batch could not be stored.
