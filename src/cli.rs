@@ -75,6 +75,18 @@ pub enum Command {
         /// The question file.
         file: PathBuf,
     },
+    /// Fit the answer-or-refuse decision to question files and print it (or write it with --out).
+    Calibrate {
+        /// Write the fitted model here (the corpus's decision.toml).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also print every question's features and whether it should be answered (TSV).
+        #[arg(long)]
+        samples: bool,
+        /// The tuning question files (JSON lines, as for eval).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Talk to the bot in the terminal (interactive, or one message per stdin line).
     Chat {
         /// Your user id.
@@ -253,6 +265,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", eval::evaluate(&policy, items)?);
             Ok(())
         }
+        Command::Calibrate { out, samples, files } => calibrate(&load_policy(&settings)?, out, samples, &files),
         Command::Chat { user, lang } => {
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
             let sender = Sender::new("cli", user, lang);
@@ -325,6 +338,48 @@ fn ask(policy: &Policy, json: bool, lang: Lang, questions: Vec<String>) -> anyho
         }
     } else {
         questions.iter().try_for_each(|question| answer(question))?;
+    }
+    Ok(())
+}
+
+fn calibrate(policy: &Policy, out: Option<PathBuf>, show: bool, files: &[PathBuf]) -> anyhow::Result<()> {
+    use crate::policy::decision::{self, Decision, Feature};
+    let mut samples = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let items = eval::parse_items(&text).with_context(|| format!("{}", file.display()))?;
+        samples.extend(eval::samples(policy, &items)?);
+    }
+    let names: Vec<String> = files.iter().filter_map(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned()).collect();
+    let only: Vec<_> = samples.iter().map(|(_, sample)| sample.clone()).collect();
+    let raw = decision::fit(&only, &format!("{} questions of {}", only.len(), names.join(", ")));
+    let model = Decision::from_raw(&raw)?;
+    if show {
+        let header: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
+        println!("id\tanswer\tconfidence\t{}", header.join("\t"));
+        for (id, sample) in &samples {
+            let values: Vec<String> = sample.features.iter().map(|v| format!("{v:.3}")).collect();
+            println!("{id}\t{}\t{:.3}\t{}", sample.answer, model.confidence(&sample.features), values.join("\t"));
+        }
+    }
+    let decided = |answer: bool| only.iter().filter(move |s| s.answer == answer);
+    let right = decided(true).filter(|s| model.answers(&s.features)).count();
+    let wrong = decided(false).filter(|s| model.answers(&s.features)).count();
+    eprintln!(
+        "{} samples: answers {right} of {} that should be answered, and {wrong} of {} that should not",
+        only.len(),
+        decided(true).count(),
+        decided(false).count()
+    );
+    let toml = toml::to_string(&raw)?;
+    match out {
+        Some(path) => {
+            let header = std::fs::read_to_string(&path).unwrap_or_default();
+            let comments: String = header.lines().take_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+            std::fs::write(&path, format!("{comments}{toml}")).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("written to {}", path.display());
+        }
+        None => print!("{toml}"),
     }
     Ok(())
 }

@@ -6,7 +6,8 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::lang::Lang;
-use crate::policy::{Answer, Policy, PolicyError};
+use crate::policy::decision::Sample;
+use crate::policy::{Answer, Considered, Policy, PolicyError};
 
 /// A question file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +110,19 @@ pub fn evaluate(policy: &Policy, items: Vec<EvalItem>) -> Result<Report, EvalErr
         results.push(EvalResult { item, answer, failure });
     }
     Ok(Report { results })
+}
+
+/// The calibration samples of `items`: for every question the decision is asked about, the
+/// features of its best passage and whether answering with it would be right.
+pub fn samples(policy: &Policy, items: &[EvalItem]) -> Result<Vec<(String, Sample)>, EvalError> {
+    let mut samples = Vec::with_capacity(items.len());
+    for item in items {
+        if let Considered::Candidate { answer, features, .. } = policy.consider(&item.question, Lang::Zh)? {
+            let right = item.found && judge(item, &answer).is_none();
+            samples.push((item.id.clone(), Sample { features, answer: right }));
+        }
+    }
+    Ok(samples)
 }
 
 fn judge(item: &EvalItem, answer: &Answer) -> Option<String> {

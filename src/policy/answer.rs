@@ -4,10 +4,11 @@
 
 use serde::Serialize;
 
-use super::index::Hit;
+use super::decision::{self, Decision, Features};
 use super::numeral;
-use super::query::{Concept, QueryAnalyzer};
-use super::segmenter::english_analyzer;
+use super::query::Concept;
+use super::question::Question;
+use super::ranking;
 use super::{Policy, PolicyError, Tier, TierItem, TierMatch};
 use crate::lang::Lang;
 use crate::messages::Message;
@@ -15,14 +16,6 @@ use crate::text;
 
 /// Longest question the bot reads, in characters.
 pub const MAX_QUESTION_CHARS: usize = 500;
-/// How many passages BM25 proposes for re-ranking.
-const CANDIDATES: usize = 20;
-/// Share of the question's weight the best passage must cover to count as an answer. Tuned on
-/// the development questions' out-of-scope items: unrelated questions stay well below it.
-const MIN_COVERAGE: f32 = 0.5;
-/// How much BM25 adds to coverage when ranking (it breaks ties between passages that cover the
-/// same concepts, preferring the one that says more about them).
-const BM25_SHARE: f32 = 0.25;
 /// An answer quotes at most this many passages.
 const MAX_PASSAGES: usize = 3;
 /// A passage shorter than this (in characters) is a fragment that needs its neighbour.
@@ -54,6 +47,34 @@ pub struct Source {
     pub text: String,
 }
 
+/// A question considered, before the answer-or-refuse decision.
+#[derive(Debug, Clone)]
+pub enum Considered {
+    /// Nothing to decide: a tier answer, or a message that cannot be a question.
+    Settled(Answer),
+    /// The best passages found, with what the decision looks at.
+    Candidate {
+        /// The answer quoting them.
+        answer: Answer,
+        /// The features of the match.
+        features: Features,
+        /// What the bot says if it does not answer.
+        refusal: Answer,
+    },
+}
+
+impl Considered {
+    /// The answer, or the refusal if `decision` does not trust the match.
+    pub fn decide(self, decision: &Decision) -> Answer {
+        match self {
+            Self::Settled(answer) => answer,
+            Self::Candidate { answer, features, refusal } => {
+                if decision.answers(&features) { answer } else { refusal }
+            }
+        }
+    }
+}
+
 /// What a tier question asks.
 enum TierQuestion<'a> {
     /// The tier of these honours and qualifications.
@@ -62,17 +83,16 @@ enum TierQuestion<'a> {
     Tiers(Vec<&'a Tier>),
 }
 
-/// A passage with how well it answers the question.
-#[derive(Debug, Clone, Copy)]
-struct Ranked {
-    passage: usize,
-    coverage: f32,
-}
-
 impl Policy {
     /// Answers a question. `preferred` is the user's language, used when the question itself
     /// does not tell (emoji, script-neutral Chinese).
     pub fn answer(&self, question: &str, preferred: Lang) -> Result<Answer, PolicyError> {
+        Ok(self.consider(question, preferred)?.decide(&self.decision))
+    }
+
+    /// Finds what would answer a question and how good a match it is, without deciding whether
+    /// it is good enough (the calibration of that decision needs both).
+    pub fn consider(&self, question: &str, preferred: Lang) -> Result<Considered, PolicyError> {
         let cleaned = text::clean(question);
         let lang = self.scripts.detect(&cleaned, preferred);
         let refusal = |message: Message| Answer {
@@ -83,23 +103,25 @@ impl Policy {
             sources: Vec::new(),
         };
         if cleaned.is_empty() {
-            return Ok(refusal(Message::Empty));
+            return Ok(Considered::Settled(refusal(Message::Empty)));
         }
         if cleaned.chars().count() > MAX_QUESTION_CHARS {
-            return Ok(refusal(Message::TooLong { max: MAX_QUESTION_CHARS }));
+            return Ok(Considered::Settled(refusal(Message::TooLong { max: MAX_QUESTION_CHARS })));
         }
         if !cleaned.chars().any(|c| c.is_alphanumeric()) {
-            return Ok(refusal(Message::NoWords));
+            return Ok(Considered::Settled(refusal(Message::NoWords)));
         }
-        let query = self.scripts.simplify(&text::fold_width(&cleaned)).to_lowercase();
-        if let Some(tier_question) = self.tier_question(&query) {
-            return Ok(self.tier_answer(question, lang, &tier_question));
+        let read = self.read(question);
+        if let Some(tier_question) = self.tier_question(&read.text) {
+            return Ok(Considered::Settled(self.tier_answer(question, lang, &tier_question)));
         }
-        let passages = self.find_passages(&query)?;
-        if passages.is_empty() {
-            return Ok(refusal(Message::NotCovered));
-        }
-        Ok(self.quote(question, lang, &passages))
+        let refusal = refusal(Message::NotCovered);
+        Ok(match self.find_passages(&read)? {
+            Some((passages, features)) => {
+                Considered::Candidate { answer: self.quote(question, lang, &passages), features, refusal }
+            }
+            None => Considered::Settled(refusal),
+        })
     }
 
     /// What a tier question asks about: the tier of named honours, or the contents of tiers
@@ -113,58 +135,46 @@ impl Policy {
         (!tiers.is_empty()).then_some(TierQuestion::Tiers(tiers))
     }
 
-    /// The passages that answer the question, in document order; empty when none covers it.
-    fn find_passages(&self, query: &str) -> Result<Vec<usize>, PolicyError> {
-        let concepts =
-            QueryAnalyzer::new(&self.lexicon, &self.segmenter, self.segmenter.chinese_analyzer(), english_analyzer())
-                .concepts(query);
-        let importance: Vec<f32> = concepts.iter().map(|c| c.importance(&self.index)).collect();
-        let total: f32 = importance.iter().sum();
-        if total <= 0.0 {
-            return Ok(Vec::new());
-        }
-        let coverage = |passage: usize| {
-            concepts.iter().zip(&importance).map(|(c, &imp)| c.credit(&self.index, passage, imp)).sum::<f32>() / total
+    /// The passages that would answer the question (document order) and the features of the
+    /// match; `None` when no passage shares anything with it.
+    fn find_passages(&self, question: &Question<'_>) -> Result<Option<(Vec<usize>, Features)>, PolicyError> {
+        let importance = question.importance(&self.index);
+        let ranking = ranking::rank(&self.index, question, &importance)?;
+        let Some(features) = decision::features(&self.index, question, &importance, &ranking, &self.document) else {
+            return Ok(None);
         };
-        let hits = self.index.search(concepts.iter().flat_map(Concept::terms), CANDIDATES)?;
-        let best_score = hits.first().map_or(1.0, |hit| hit.score.max(f32::EPSILON));
-        let rank = |hit: &Hit| coverage(hit.passage) + BM25_SHARE * hit.score / best_score;
-        let Some(best) = hits.iter().max_by(|a, b| rank(a).total_cmp(&rank(b))) else {
-            return Ok(Vec::new());
-        };
-        let best = Ranked { passage: best.passage, coverage: coverage(best.passage) };
+        let best = ranking.ranked[0].passage;
         // Users type phone and ID numbers into questions too: never into the log.
         tracing::debug!(
-            query = crate::text::redact_identifiers(query),
-            concepts = ?concepts
+            query = crate::text::redact_identifiers(&question.text),
+            repairs = ?question.repairs.iter().map(|r| format!("{}→{}", r.written, r.word)).collect::<Vec<_>>(),
+            concepts = ?question
+                .concepts
                 .iter()
                 .zip(&importance)
                 .map(|(c, i)| format!("{}:{i:.1}", crate::text::redact_identifiers(&c.label)))
                 .collect::<Vec<_>>(),
-            passage = best.passage,
-            coverage = best.coverage,
+            passage = best,
+            ?features,
+            confidence = self.decision.confidence(&features),
             "ranked"
         );
-        if best.coverage < MIN_COVERAGE {
-            return Ok(Vec::new());
-        }
-        Ok(self.complete(best, &concepts, &importance))
+        Ok(Some((self.complete(best, &question.concepts, &importance), features)))
     }
 
     /// The best passage with the neighbours (same clause) that complete it: a fragment's
     /// neighbour, or a neighbour that answers part of the question the best passage does not.
-    fn complete(&self, best: Ranked, concepts: &[Concept], importance: &[f32]) -> Vec<usize> {
+    fn complete(&self, best: usize, concepts: &[Concept], importance: &[f32]) -> Vec<usize> {
         let passages = &self.document.passages;
         let answers = |passage: usize, concept: usize| {
             concepts[concept].credit(&self.index, passage, importance[concept]) >= 0.5 * importance[concept]
         };
-        let adds_something =
-            |neighbour: usize| (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best.passage, c));
-        let is_fragment = passages[best.passage].text.chars().count() < FRAGMENT_CHARS;
-        let mut chosen = vec![best.passage];
-        let neighbours = [best.passage.checked_sub(1), Some(best.passage + 1)];
+        let adds_something = |neighbour: usize| (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best, c));
+        let is_fragment = passages[best].text.chars().count() < FRAGMENT_CHARS;
+        let mut chosen = vec![best];
+        let neighbours = [best.checked_sub(1), Some(best + 1)];
         for neighbour in neighbours.into_iter().flatten() {
-            let same_clause = passages.get(neighbour).is_some_and(|p| p.clause == passages[best.passage].clause);
+            let same_clause = passages.get(neighbour).is_some_and(|p| p.clause == passages[best].clause);
             if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something(neighbour)) {
                 chosen.push(neighbour);
             }

@@ -1,26 +1,34 @@
 //! The search index over the policy's passages: a tantivy index in RAM (Chinese text segmented
-//! by jieba, English translation stemmed, clause titles), plus each passage's set of terms and
-//! the terms' document frequencies, which the answer ranking uses to judge coverage.
+//! by jieba and cut into character bigrams, English translation stemmed, clause titles), plus each
+//! passage's set of terms and the terms' document frequencies, which the answer ranking uses to
+//! judge coverage.
 
 use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
 
 use super::PolicyError;
 use super::document::Document;
-use super::segmenter::{CHINESE, ENGLISH, Segmenter, english_analyzer, tokens};
+use super::segmenter::{BIGRAMS, CHINESE, ENGLISH, Segmenter, bigram_analyzer, english_analyzer, tokens};
 use super::translation::Translation;
 
-/// Which text a term is looked up in.
+/// Which analysis of the text a term is looked up in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Language {
-    /// The Chinese policy text (jieba tokens).
+    /// The Chinese policy text as words (jieba tokens).
     Chinese,
     /// The English translation (stems).
     English,
+    /// The Chinese policy text as character bigrams.
+    Bigrams,
+}
+
+impl Language {
+    const ALL: [Self; 3] = [Self::Chinese, Self::English, Self::Bigrams];
 }
 
 /// A weighted search term.
@@ -42,17 +50,27 @@ struct Fields {
     passage: Field,
     zh: Field,
     en: Field,
+    bigrams: Field,
     title_zh: Field,
     title_en: Field,
 }
 
-/// The terms of one passage, for coverage checks.
+impl Fields {
+    /// The passage's field and its clause title's (if titles are searched) for `language`.
+    fn of(&self, language: Language) -> (Field, Option<Field>) {
+        match language {
+            Language::Chinese => (self.zh, Some(self.title_zh)),
+            Language::English => (self.en, Some(self.title_en)),
+            Language::Bigrams => (self.bigrams, None),
+        }
+    }
+}
+
+/// The terms of one passage and of its clause title in each analysis, for coverage checks.
 #[derive(Debug, Default)]
 struct PassageTerms {
-    zh: HashSet<String>,
-    en: HashSet<String>,
-    title_zh: HashSet<String>,
-    title_en: HashSet<String>,
+    text: [HashSet<String>; 3],
+    title: [HashSet<String>; 3],
 }
 
 /// The passages of a document, searchable.
@@ -60,7 +78,7 @@ pub struct PassageIndex {
     reader: IndexReader,
     fields: Fields,
     terms: Vec<PassageTerms>,
-    frequencies: [HashMap<String, u32>; 2],
+    frequencies: [HashMap<String, u32>; 3],
 }
 
 impl std::fmt::Debug for PassageIndex {
@@ -91,14 +109,15 @@ impl PassageIndex {
             passage: schema.add_u64_field("passage", FAST),
             zh: schema.add_text_field("zh", text(CHINESE)),
             en: schema.add_text_field("en", text(ENGLISH)),
+            bigrams: schema.add_text_field("bigrams", text(BIGRAMS)),
             title_zh: schema.add_text_field("title_zh", text(CHINESE)),
             title_en: schema.add_text_field("title_en", text(ENGLISH)),
         };
         let index = Index::create_in_ram(schema.build());
-        let mut chinese = segmenter.chinese_analyzer();
-        let mut english = english_analyzer();
-        index.tokenizers().register(CHINESE, chinese.clone());
-        index.tokenizers().register(ENGLISH, english.clone());
+        let mut analyzers = [segmenter.chinese_analyzer(), english_analyzer(), bigram_analyzer()];
+        for (name, analyzer) in [CHINESE, ENGLISH, BIGRAMS].into_iter().zip(&analyzers) {
+            index.tokenizers().register(name, analyzer.clone());
+        }
 
         // One thread, one commit: one segment, documents in passage order.
         let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
@@ -113,22 +132,23 @@ impl PassageIndex {
             doc.add_u64(fields.passage, position as u64);
             doc.add_text(fields.zh, &passage.text);
             doc.add_text(fields.en, en);
+            doc.add_text(fields.bigrams, &passage.text);
             doc.add_text(fields.title_zh, title_zh);
             doc.add_text(fields.title_en, title_en);
             writer.add_document(doc)?;
+            let [words, english, bigrams] = &mut analyzers;
+            let set = |analyzer: &mut TextAnalyzer, text: &str| tokens(analyzer, text).into_iter().collect();
             terms.push(PassageTerms {
-                zh: tokens(&mut chinese, &passage.text).into_iter().collect(),
-                en: tokens(&mut english, en).into_iter().collect(),
-                title_zh: tokens(&mut chinese, title_zh).into_iter().collect(),
-                title_en: tokens(&mut english, title_en).into_iter().collect(),
+                text: [set(words, &passage.text), set(english, en), set(bigrams, &passage.text)],
+                title: [set(words, title_zh), set(english, title_en), HashSet::new()],
             });
         }
         writer.commit()?;
         let reader = index.reader()?;
-        let mut frequencies = [HashMap::new(), HashMap::new()];
+        let mut frequencies = [HashMap::new(), HashMap::new(), HashMap::new()];
         for passage in &terms {
-            for (language, set) in [(Language::Chinese, &passage.zh), (Language::English, &passage.en)] {
-                for term in set {
+            for language in Language::ALL {
+                for term in &passage.text[language as usize] {
                     *frequencies[language as usize].entry(term.clone()).or_insert(0) += 1;
                 }
             }
@@ -169,10 +189,7 @@ impl PassageIndex {
     /// 0 if absent.
     pub fn presence(&self, passage: usize, language: Language, term: &str) -> f32 {
         let terms = &self.terms[passage];
-        let (text, title) = match language {
-            Language::Chinese => (&terms.zh, &terms.title_zh),
-            Language::English => (&terms.en, &terms.title_en),
-        };
+        let (text, title) = (&terms.text[language as usize], &terms.title[language as usize]);
         if text.contains(term) {
             1.0
         } else if title.contains(term) {
@@ -190,11 +207,9 @@ impl PassageIndex {
     ) -> Result<Vec<Hit>, PolicyError> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (language, term) in terms {
-            let (text, title) = match language {
-                Language::Chinese => (self.fields.zh, self.fields.title_zh),
-                Language::English => (self.fields.en, self.fields.title_en),
-            };
-            for (field, boost) in [(text, term.weight), (title, term.weight * TITLE_WEIGHT)] {
+            let (text, title) = self.fields.of(language);
+            let fields = std::iter::once((text, term.weight)).chain(title.map(|title| (title, term.weight * TITLE_WEIGHT)));
+            for (field, boost) in fields {
                 let query = TermQuery::new(Term::from_field_text(field, &term.text), IndexRecordOption::WithFreqs);
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
             }

@@ -2,23 +2,32 @@
 //! tier table) loaded, indexed and asked. Transport-agnostic: no messenger code here.
 
 mod answer;
+pub mod asking;
+pub mod asks;
+pub mod decision;
 pub mod document;
+pub mod homophone;
 pub mod index;
 pub mod lexicon;
 pub mod numeral;
 pub mod query;
+pub mod question;
+pub mod ranking;
 pub mod segmenter;
 pub mod tiers;
 pub mod translation;
 
 use serde::Deserialize;
 
-pub use answer::{Answer, Source};
+pub use answer::{Answer, Considered, Source};
 pub use tiers::{Tier, TierItem, TierMatch, TierTable};
 
 use crate::assets::{AssetError, Assets};
-use crate::lang::{Bilingual, LangError, Scripts};
+use crate::lang::{Bilingual, LangError, Scripts, is_han};
+use asks::{ASKS_FILE, Asks};
+use decision::{DECISION_FILE, Decision};
 use document::Document;
+use homophone::Homophones;
 use index::PassageIndex;
 use lexicon::{GLOSSARY_FILE, Lexicon, SYNONYMS_FILE};
 use segmenter::Segmenter;
@@ -97,7 +106,10 @@ pub struct Policy {
     lexicon: Lexicon,
     tiers: TierTable,
     segmenter: Segmenter,
+    homophones: Homophones,
     index: PassageIndex,
+    asks: Asks,
+    decision: Decision,
     scripts: Scripts,
 }
 
@@ -121,9 +133,12 @@ impl Policy {
             return Err(PolicyError::Lexicon { file: TIERS_FILE, message: problems.join("; ") });
         }
         let segmenter = Segmenter::new(lexicon.dictionary());
+        let homophones = Homophones::new(policy_words(&document, &lexicon, &segmenter).iter().map(String::as_str));
         let index = PassageIndex::build(&document, &translation, &segmenter)?;
+        let asks = Asks::parse(&assets.read(ASKS_FILE)?)?;
+        let decision = Decision::parse(&assets.read(DECISION_FILE)?)?;
         let scripts = Scripts::new()?;
-        Ok(Self { manifest, document, translation, lexicon, tiers, segmenter, index, scripts })
+        Ok(Self { manifest, document, translation, lexicon, tiers, segmenter, homophones, index, asks, decision, scripts })
     }
 
     /// Consistency problems that do not stop the bot but make it worse: synonyms and glossary
@@ -157,6 +172,34 @@ impl Policy {
     pub fn scripts(&self) -> &Scripts {
         &self.scripts
     }
+}
+
+/// A two-character word more common than this in general Chinese is not taken for a slip's
+/// intended word: a slip that sounds like 进行 or 同时 is more likely a different common word.
+const COMMON_WORD: u32 = 3_000;
+
+/// The words a homophone slip is read as: the policy's own words (as jieba cuts its text) and the
+/// lexicon's, longest first so that a long word wins a tie of sound over its parts. Two-character
+/// words must be content words that are not common in general Chinese (我市 and 及时 are no
+/// targets: "我是" and "技市" are not slips for them).
+fn policy_words(document: &Document, lexicon: &Lexicon, segmenter: &Segmenter) -> Vec<String> {
+    let mut analyzer = segmenter.chinese_analyzer();
+    let mut words: Vec<String> = document
+        .passages
+        .iter()
+        .flat_map(|passage| segmenter::tokens(&mut analyzer, &passage.text))
+        .chain(lexicon.dictionary().map(str::to_owned))
+        .filter(|word| word.chars().count() >= 2 && word.chars().all(is_han) && !lexicon.is_filler(word))
+        .collect();
+    words.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
+    words.dedup();
+    let pairs: std::collections::HashSet<&str> =
+        words.iter().filter(|w| w.chars().count() == 2).map(String::as_str).collect();
+    let entries = segmenter::entries(&pairs);
+    let specific = |word: &String| {
+        word.chars().count() > 2 || entries.get(word).is_none_or(|e| e.content && e.frequency <= COMMON_WORD)
+    };
+    words.into_iter().filter(specific).collect()
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ const SINGLE_CHARACTER_WEIGHT: f32 = 0.5;
 /// An unknown word that is not a noun (a verb, an adverb) is more likely how a question is put
 /// than what it is about, so it weighs less against the passages.
 const UNKNOWN_NON_NOUN_WEIGHT: f32 = 0.5;
+/// An unknown word in the context of a message (not in the part that asks) says who asks, not
+/// what: it weighs this much of what it would weigh in the question itself.
+const CONTEXT_WEIGHT: f32 = 0.2;
 
 static LATIN_RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[a-z][a-z0-9'’\-]*(?:[\s,./]+[a-z][a-z0-9'’\-]*)*").expect("valid regex"));
@@ -36,6 +39,8 @@ pub struct Concept {
     /// Whether the concept names a thing (a noun, an English word): if the policy never
     /// mentions it, the question is probably about something else.
     pub salient: bool,
+    /// Whether it stands in a part of the message that asks, rather than in the context.
+    pub asked: bool,
 }
 
 impl Concept {
@@ -52,8 +57,17 @@ impl Concept {
             .filter(|(language, term)| index.knows(*language, &term.text))
             .map(|(language, term)| index.idf(language, &term.text) * term.weight)
             .fold(None, |best: Option<f32>, value| Some(best.map_or(value, |b| b.max(value))));
-        let unknown = || index.unknown_idf() * if self.salient { 1.0 } else { UNKNOWN_NON_NOUN_WEIGHT };
+        let unknown = || {
+            index.unknown_idf()
+                * if self.salient { 1.0 } else { UNKNOWN_NON_NOUN_WEIGHT }
+                * if self.asked { 1.0 } else { CONTEXT_WEIGHT }
+        };
         self.weight * known.unwrap_or_else(unknown)
+    }
+
+    /// Whether the policy uses any of the concept's terms.
+    pub fn is_known(&self, index: &PassageIndex) -> bool {
+        self.terms().any(|(language, term)| index.knows(language, &term.text))
     }
 
     /// How much of the concept passage `passage` answers, from 0 to `importance` (the
@@ -83,8 +97,9 @@ impl<'a> QueryAnalyzer<'a> {
         Self { lexicon, segmenter, chinese, english }
     }
 
-    /// The concepts of `text` (Simplified Chinese and/or English, lowercased).
-    pub fn concepts(&mut self, text: &str) -> Vec<Concept> {
+    /// The concepts of `text` (Simplified Chinese and/or English, lowercased), a part of a message
+    /// that asks (`asked`) or gives context.
+    pub fn concepts(&mut self, text: &str, asked: bool) -> Vec<Concept> {
         let mut concepts = Vec::new();
         for word in self.segmenter.words(text) {
             let (salient, word) = (word.noun, word.text);
@@ -101,7 +116,7 @@ impl<'a> QueryAnalyzer<'a> {
                 self.add_word(&mut terms, broader, PART_WEIGHT);
             }
             let weight = if word.chars().count() == 1 { SINGLE_CHARACTER_WEIGHT } else { 1.0 };
-            concepts.push(Concept { label: word, zh: terms, en: Vec::new(), weight, salient });
+            concepts.push(Concept { label: word, zh: terms, en: Vec::new(), weight, salient, asked });
         }
         for run in LATIN_RUN.find_iter(text) {
             for phrase in self.lexicon.match_english(&mut self.english, run.as_str()) {
@@ -114,7 +129,7 @@ impl<'a> QueryAnalyzer<'a> {
                     phrase.stems.iter().for_each(|stem| add(&mut zh, stem, 1.0));
                 }
                 let en = phrase.stems.iter().map(|stem| WeightedTerm { text: stem.clone(), weight: 1.0 }).collect();
-                concepts.push(Concept { label: phrase.stems.join(" "), zh, en, weight: 1.0, salient: true });
+                concepts.push(Concept { label: phrase.stems.join(" "), zh, en, weight: 1.0, salient: true, asked });
             }
         }
         concepts
@@ -162,7 +177,7 @@ mod tests {
     fn concepts(text: &str) -> Vec<Concept> {
         let lexicon = lexicon();
         let segmenter = Segmenter::new(lexicon.dictionary());
-        QueryAnalyzer::new(&lexicon, &segmenter, segmenter.chinese_analyzer(), english_analyzer()).concepts(text)
+        QueryAnalyzer::new(&lexicon, &segmenter, segmenter.chinese_analyzer(), english_analyzer()).concepts(text, true)
     }
 
     fn terms(concept: &Concept) -> Vec<(String, f32)> {

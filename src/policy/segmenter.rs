@@ -22,6 +22,8 @@ const DICTIONARY: &str = include_str!("jieba-common.dict.txt");
 pub const CHINESE: &str = "policy_zh";
 /// Name of the English analyzer in the index's tokenizer manager.
 pub const ENGLISH: &str = "policy_en";
+/// Name of the character-bigram analyzer in the index's tokenizer manager.
+pub const BIGRAMS: &str = "policy_bigrams";
 
 /// Splits Chinese text into words with the jieba dictionary plus the policy's own terms.
 #[derive(Clone)]
@@ -55,6 +57,11 @@ impl Segmenter {
         TextAnalyzer::builder(tokenizer).filter(LowerCaser).filter(ContentFilter).build()
     }
 
+    /// `text` cut into words (jieba's default mode, dictionary words only), every character kept.
+    pub fn cut<'a>(&self, text: &'a str) -> Vec<&'a str> {
+        self.jieba.cut(text, false).into_iter().map(|token| token.word).collect()
+    }
+
     /// The words of `text` in jieba's default (non-overlapping) mode, lowercased, without
     /// punctuation: the units a question is made of. Only dictionary words are formed (no HMM
     /// guessing), so an unknown run stays in characters rather than gluing 能 to a verb.
@@ -66,6 +73,34 @@ impl Segmenter {
             .map(|tag| Word { text: tag.word.to_lowercase(), noun: tag.tag.starts_with('n') || tag.tag == "vn" })
             .collect()
     }
+}
+
+/// What jieba's dictionary says of a word: how often it occurs in general Chinese text, and its
+/// part of speech.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// Its frequency in jieba's corpus.
+    pub frequency: u32,
+    /// Whether it names something or is a verb of substance (jieba tags n…, v…, j, b, l, i), rather
+    /// than a pronoun, adverb, conjunction or particle.
+    pub content: bool,
+}
+
+/// The dictionary entries of `words` (those the dictionary has).
+pub fn entries(words: &std::collections::HashSet<&str>) -> std::collections::HashMap<String, Entry> {
+    DICTIONARY
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(' ');
+            let word = fields.next()?;
+            if !words.contains(word) {
+                return None;
+            }
+            let frequency = fields.next()?.parse().ok()?;
+            let content = fields.next().is_some_and(|tag| tag.starts_with(['n', 'v', 'j', 'b', 'l', 'i']));
+            Some((word.to_owned(), Entry { frequency, content }))
+        })
+        .collect()
 }
 
 /// A word of a question.
@@ -80,6 +115,73 @@ pub struct Word {
 /// The analyzer for English text: words, lowercased, Snowball-stemmed.
 pub fn english_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(Stemmer::new(Language::English)).build()
+}
+
+/// The analyzer for Chinese character bigrams: every pair of neighbouring Chinese characters (a
+/// lone character stands as itself). The standard CJK analysis of Lucene and Elasticsearch: it
+/// needs no dictionary, so it survives segmentation errors, unknown words and typos.
+pub fn bigram_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(HanBigrams).build()
+}
+
+/// Splits text into overlapping bigrams of Chinese characters.
+#[derive(Clone, Copy)]
+struct HanBigrams;
+
+impl Tokenizer for HanBigrams {
+    type TokenStream<'a> = ListedTokens;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ListedTokens {
+        let mut tokens = Vec::new();
+        let mut run: Vec<(usize, char)> = Vec::new();
+        let mut flush = |run: &mut Vec<(usize, char)>| {
+            let pairs: Vec<&[(usize, char)]> =
+                if run.len() == 1 { vec![&run[..]] } else { run.windows(2).collect() };
+            for pair in pairs {
+                let (from, last) = (pair[0].0, pair[pair.len() - 1]);
+                tokens.push(Token {
+                    offset_from: from,
+                    offset_to: last.0 + last.1.len_utf8(),
+                    position: tokens.len(),
+                    text: pair.iter().map(|&(_, c)| c).collect(),
+                    position_length: 1,
+                });
+            }
+            run.clear();
+        };
+        for (offset, c) in text.char_indices() {
+            if is_han(c) {
+                run.push((offset, c));
+            } else if !run.is_empty() {
+                flush(&mut run);
+            }
+        }
+        if !run.is_empty() {
+            flush(&mut run);
+        }
+        ListedTokens { tokens, next: 0 }
+    }
+}
+
+/// A token stream over tokens made in advance.
+struct ListedTokens {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for ListedTokens {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
 }
 
 /// All token texts `analyzer` produces for `text`.
@@ -168,6 +270,13 @@ mod tests {
         let words = Segmenter::new([]).words("护照过期了");
         assert_eq!(words[0], Word { text: "护照".into(), noun: true });
         assert!(words.iter().skip(1).all(|w| !w.noun), "{words:?}");
+    }
+
+    #[test]
+    fn chinese_runs_become_overlapping_bigrams() {
+        assert_eq!(tokens(&mut bigram_analyzer(), "人才工寓，A类 落户"), ["人才", "才工", "工寓", "落户"]);
+        assert_eq!(tokens(&mut bigram_analyzer(), "税 tax 税收"), ["税", "税收"]);
+        assert!(tokens(&mut bigram_analyzer(), "only english").is_empty());
     }
 
     #[test]

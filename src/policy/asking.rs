@@ -1,0 +1,109 @@
+//! How a message is put together: its sentences and clauses, each either asking something or
+//! giving context ("我在钢厂干了十年电焊，能落户吗" asks only in its second clause). Words of the
+//! context that the policy never uses say who is asking, not what; words of the asking part that
+//! it never uses may be the very thing it does not state.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Deserialize;
+
+/// Where a message breaks into parts: sentence and clause punctuation, and in a dictated message
+/// without punctuation, the particles that end a spoken clause (嘛, 啊) or begin the next (然后).
+static BREAK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[？?！!。．；;：:，,、\n]+|\.(?:\s+|$)|(?:嘛|啊|呀|哈|哦)|(?:然后|另外|还有就是)").expect("valid regex")
+});
+
+/// The words that show a part asks something, as `asks.toml` lists them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Markers {
+    /// Chinese markers (Mandarin and Cantonese), found anywhere in a part.
+    pub zh: Vec<String>,
+    /// English markers: words a part starts with when it asks.
+    pub en: Vec<String>,
+}
+
+/// A part of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part<'a> {
+    /// Its text.
+    pub text: &'a str,
+    /// Whether it asks (rather than gives context).
+    pub asks: bool,
+}
+
+impl Markers {
+    /// The parts of `text` (Simplified, lowercased), in order. A message none of whose parts
+    /// shows a marker is taken as asking in every part.
+    pub fn parts<'a>(&self, text: &'a str) -> Vec<Part<'a>> {
+        let mut parts = Vec::new();
+        let mut start = 0;
+        for found in BREAK.find_iter(text) {
+            let ends_with_question = found.as_str().contains(['?', '？']);
+            self.push(&mut parts, &text[start..found.start()], ends_with_question);
+            start = found.end();
+        }
+        self.push(&mut parts, &text[start..], false);
+        if !parts.iter().any(|part| part.asks) {
+            parts.iter_mut().for_each(|part| part.asks = true);
+        }
+        parts
+    }
+
+    fn push<'a>(&self, parts: &mut Vec<Part<'a>>, text: &'a str, ends_with_question: bool) {
+        let text = text.trim();
+        if !text.is_empty() {
+            parts.push(Part { text, asks: ends_with_question || self.asks(text) });
+        }
+    }
+
+    /// Whether a part shows that it asks.
+    fn asks(&self, text: &str) -> bool {
+        let first_word = text.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
+        self.zh.iter().any(|marker| text.contains(marker.as_str())) || self.en.iter().any(|marker| marker == first_word)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn markers() -> Markers {
+        Markers {
+            zh: ["吗", "什么", "能不能", "多少"].map(String::from).to_vec(),
+            en: ["can", "what", "is"].map(String::from).to_vec(),
+        }
+    }
+
+    fn asking(text: &str) -> Vec<(&str, bool)> {
+        markers().parts(text).into_iter().map(|part| (part.text, part.asks)).collect()
+    }
+
+    #[test]
+    fn context_and_question_are_told_apart() {
+        assert_eq!(asking("我在钢厂干了十年电焊，能落户吗？"), [("我在钢厂干了十年电焊", false), ("能落户吗", true)]);
+        assert_eq!(
+            asking("i'm a german welder. can i get a visa? my wife too"),
+            [("i'm a german welder", false), ("can i get a visa", true), ("my wife too", false)]
+        );
+    }
+
+    #[test]
+    fn a_dictated_message_breaks_at_spoken_particles() {
+        assert_eq!(
+            asking("我爸是老技工嘛然后能不能评个荣誉市民"),
+            [("我爸是老技工", false), ("能不能评个荣誉市民", true)]
+        );
+    }
+
+    #[test]
+    fn a_message_without_a_marker_asks_in_every_part() {
+        assert_eq!(asking("人才公寓，申请"), [("人才公寓", true), ("申请", true)]);
+    }
+
+    #[test]
+    fn a_question_mark_makes_a_part_ask() {
+        assert_eq!(asking("人才公寓?好的"), [("人才公寓", true), ("好的", false)]);
+    }
+}

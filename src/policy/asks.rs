@@ -1,0 +1,124 @@
+//! Kinds of fact a question can ask for that a policy may or may not state (`asks.toml`): an
+//! amount of money, a phone number, a place, a date. "人才公寓租金多少" is about a topic the policy
+//! covers, but it asks for a fact no passage states, so the honest answer is that the policy does
+//! not say. Chinese cues are regular expressions (so that "补贴…多少" is one cue); English cues
+//! are words or phrases matched whole.
+
+use regex::Regex;
+use serde::Deserialize;
+
+use super::PolicyError;
+use super::asking::Markers;
+
+/// File name of the kinds of fact in the corpus directory.
+pub const ASKS_FILE: &str = "asks.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsks {
+    markers: Markers,
+    ask: Vec<RawAsk>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsk {
+    kind: String,
+    zh: Vec<String>,
+    en: Vec<String>,
+    states: String,
+}
+
+/// One kind of fact.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    /// Its name, for logs and tests.
+    pub kind: String,
+    /// Finds a question that asks for it.
+    asked: Regex,
+    /// Finds a passage that states such a fact.
+    states: Regex,
+}
+
+/// Every kind of fact the corpus knows how to ask for.
+#[derive(Debug, Clone, Default)]
+pub struct Asks {
+    /// What shows that a part of a message asks.
+    pub markers: Markers,
+    asks: Vec<Ask>,
+}
+
+impl Asks {
+    /// Reads `asks.toml`.
+    pub fn parse(text: &str) -> Result<Self, PolicyError> {
+        let raw: RawAsks = toml::from_str(text).map_err(|err| PolicyError::toml(ASKS_FILE, &err))?;
+        let invalid = |kind: &str, err: regex::Error| PolicyError::Lexicon {
+            file: ASKS_FILE,
+            message: format!("{kind}: {}", err.to_string().lines().last().unwrap_or_default()),
+        };
+        let mut asks = Vec::with_capacity(raw.ask.len());
+        for ask in raw.ask {
+            if ask.zh.is_empty() && ask.en.is_empty() {
+                return Err(PolicyError::Lexicon { file: ASKS_FILE, message: format!("{}: no cue words", ask.kind) });
+            }
+            let chinese = ask.zh.iter().map(|cue| format!("(?:{cue})"));
+            let english = ask.en.iter().map(|cue| format!(r"\b{}\b", regex::escape(&cue.to_lowercase())));
+            let pattern = chinese.chain(english).collect::<Vec<_>>().join("|");
+            let asked = Regex::new(&pattern).map_err(|err| invalid(&ask.kind, err))?;
+            let states = Regex::new(&ask.states).map_err(|err| invalid(&ask.kind, err))?;
+            asks.push(Ask { kind: ask.kind, asked, states });
+        }
+        Ok(Self { markers: raw.markers, asks })
+    }
+
+    /// The kinds of fact `text` (Simplified, lowercased) asks for.
+    pub fn asked(&self, text: &str) -> Vec<&Ask> {
+        self.asks.iter().filter(|ask| ask.asked.is_match(text)).collect()
+    }
+}
+
+impl Ask {
+    /// Whether the Chinese passage `text` states a fact of this kind.
+    pub fn is_stated_in(&self, text: &str) -> bool {
+        self.states.is_match(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ASKS: &str = r#"
+        [markers]
+        zh = ["吗"]
+        en = ["how"]
+        [[ask]]
+        kind = "amount"
+        zh = ["多少钱", "租金"]
+        en = ["how much", "rent"]
+        states = "[0-9]+元"
+    "#;
+
+    #[test]
+    fn a_question_asking_for_a_kind_of_fact_is_recognised() {
+        let asks = Asks::parse(ASKS).unwrap();
+        assert_eq!(asks.asked("人才公寓租金多少")[0].kind, "amount");
+        assert_eq!(asks.asked("how much is the rent?").len(), 1);
+        assert!(asks.asked("人才公寓怎么申请").is_empty());
+        assert!(asks.asked("can i apply for a talent apartment? i rented before").is_empty());
+    }
+
+    #[test]
+    fn a_passage_states_the_fact_or_not() {
+        let asks = Asks::parse(ASKS).unwrap();
+        let amount = &asks.asked("多少钱")[0];
+        assert!(amount.is_stated_in("每月补贴500元"));
+        assert!(!amount.is_stated_in("提供购房补贴、人才公寓等"));
+    }
+
+    #[test]
+    fn a_bad_pattern_is_named() {
+        let err = Asks::parse(&ASKS.replace("[0-9]+元", "[0-9")).unwrap_err();
+        assert!(err.to_string().starts_with("asks.toml: amount:"), "{err}");
+    }
+}

@@ -1,0 +1,252 @@
+//! Whether to answer with the best passage or to say the policy does not cover the question: a
+//! logistic model over several features of the match (`decision.toml`), fitted on a tuning set of
+//! questions (`policybot-bench calibrate`), instead of one hand-set threshold on one score.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::PolicyError;
+use super::document::Document;
+use super::index::PassageIndex;
+use super::question::Question;
+use super::ranking::Ranking;
+
+/// File name of the decision model in the corpus directory.
+pub const DECISION_FILE: &str = "decision.toml";
+
+/// What the decision looks at, each between 0 and 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Feature {
+    /// Share of the question's weight the passage covers, unknown words weighing most.
+    Coverage,
+    /// Share of the weight of the words the policy knows that the passage covers.
+    KnownCoverage,
+    /// Share of the question's known character bigrams the passage contains, by weight.
+    BigramCoverage,
+    /// Share of the question's weight in words the policy never uses (context words weigh little).
+    UnknownShare,
+    /// Share of the weight of the part that asks in words the policy never uses.
+    AskedUnknownShare,
+    /// Share of the signals that rank the passage among their first three.
+    Agreement,
+    /// How far the passage's fused score is ahead of the next one's.
+    Margin,
+    /// The question asks for a kind of fact (an amount, a phone number) the passage does not state.
+    AskedUnstated,
+    /// How specific the rarest word the passage shares with the question is.
+    Specificity,
+    /// How much the passage shares with the question in all: the specificity of every concept
+    /// it covers, summed (two fully specific concepts count as 1).
+    Evidence,
+}
+
+impl Feature {
+    /// Every feature, in the order of a feature vector.
+    pub const ALL: [Self; 10] = [
+        Self::Coverage,
+        Self::KnownCoverage,
+        Self::BigramCoverage,
+        Self::UnknownShare,
+        Self::AskedUnknownShare,
+        Self::Agreement,
+        Self::Margin,
+        Self::AskedUnstated,
+        Self::Specificity,
+        Self::Evidence,
+    ];
+
+    /// The feature's name in `decision.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Coverage => "coverage",
+            Self::KnownCoverage => "known_coverage",
+            Self::BigramCoverage => "bigram_coverage",
+            Self::UnknownShare => "unknown_share",
+            Self::AskedUnknownShare => "asked_unknown_share",
+            Self::Agreement => "agreement",
+            Self::Margin => "margin",
+            Self::AskedUnstated => "asked_unstated",
+            Self::Specificity => "specificity",
+            Self::Evidence => "evidence",
+        }
+    }
+}
+
+/// The features of one question and its best passage, in [`Feature::ALL`] order.
+pub type Features = [f32; Feature::ALL.len()];
+
+/// The fitted model as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecision {
+    /// How the model was made (a comment for people; kept when it is fitted again).
+    pub fitted_on: String,
+    /// The lowest probability at which the bot answers.
+    pub threshold: f32,
+    /// The intercept.
+    pub bias: f32,
+    /// One weight per feature, by name.
+    pub weights: BTreeMap<String, f32>,
+}
+
+/// The answer-or-refuse decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    threshold: f32,
+    bias: f32,
+    weights: Features,
+}
+
+impl Decision {
+    /// Reads `decision.toml`; every feature needs a weight, and no other name may appear.
+    pub fn parse(text: &str) -> Result<Self, PolicyError> {
+        let raw: RawDecision = toml::from_str(text).map_err(|err| PolicyError::toml(DECISION_FILE, &err))?;
+        Self::from_raw(&raw)
+    }
+
+    /// The decision a stored model describes.
+    pub fn from_raw(raw: &RawDecision) -> Result<Self, PolicyError> {
+        let problem = |message: String| PolicyError::Lexicon { file: DECISION_FILE, message };
+        if let Some(unknown) = raw.weights.keys().find(|name| Feature::ALL.iter().all(|f| f.name() != *name)) {
+            return Err(problem(format!("unknown feature {unknown:?}")));
+        }
+        let mut weights = [0.0; Feature::ALL.len()];
+        for (slot, feature) in weights.iter_mut().zip(Feature::ALL) {
+            *slot = *raw.weights.get(feature.name()).ok_or_else(|| problem(format!("no weight for {}", feature.name())))?;
+        }
+        if !(0.0..1.0).contains(&raw.threshold) {
+            return Err(problem(format!("threshold {} is not between 0 and 1", raw.threshold)));
+        }
+        Ok(Self { threshold: raw.threshold, bias: raw.bias, weights })
+    }
+
+    /// The probability that the passage answers the question.
+    pub fn confidence(&self, features: &Features) -> f32 {
+        let z = self.bias + self.weights.iter().zip(features).map(|(w, f)| w * f).sum::<f32>();
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    /// Whether to answer.
+    pub fn answers(&self, features: &Features) -> bool {
+        self.confidence(features) >= self.threshold
+    }
+}
+
+/// The features of the best passage of `ranking` for `question`; `None` when nothing ranked.
+pub fn features(
+    index: &PassageIndex,
+    question: &Question<'_>,
+    importance: &[f32],
+    ranking: &Ranking,
+    document: &Document,
+) -> Option<Features> {
+    let best = ranking.ranked.first()?;
+    let next = ranking.ranked.get(1).map_or(0.0, |next| next.fused);
+    let text = &document.passages[best.passage].text;
+    let asked_unstated = question.asks.iter().any(|ask| !ask.is_stated_in(text));
+    let specificity = question
+        .concepts
+        .iter()
+        .flat_map(|concept| concept.terms())
+        .filter(|(language, term)| index.presence(best.passage, *language, &term.text) > 0.0)
+        .map(|(language, term)| index.idf(language, &term.text))
+        .fold(0.0, f32::max)
+        / index.unknown_idf();
+    let evidence = question
+        .concepts
+        .iter()
+        .zip(importance)
+        .filter(|(concept, _)| concept.is_known(index))
+        .map(|(concept, &weight)| concept.credit(index, best.passage, weight))
+        .sum::<f32>()
+        / (2.0 * index.unknown_idf());
+    let mut features = [0.0; Feature::ALL.len()];
+    for (slot, feature) in features.iter_mut().zip(Feature::ALL) {
+        *slot = match feature {
+            Feature::Coverage => best.coverage.all,
+            Feature::KnownCoverage => best.coverage.known,
+            Feature::BigramCoverage => best.coverage.bigrams,
+            Feature::UnknownShare => question.unknown_share(index, importance, |_| true),
+            Feature::AskedUnknownShare => question.unknown_share(index, importance, |concept| concept.asked),
+            Feature::Agreement => best.agreement(&ranking.active, 3),
+            Feature::Margin => (best.fused - next) / best.fused,
+            Feature::AskedUnstated => f32::from(u8::from(asked_unstated)),
+            Feature::Specificity => specificity,
+            Feature::Evidence => evidence.min(1.0),
+        };
+    }
+    Some(features)
+}
+
+/// One question of a tuning set: the features of its best passage, and whether answering with
+/// that passage would be right (an out-of-scope question, or a wrong passage, is a `false`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// The features.
+    pub features: Features,
+    /// Whether the bot should answer.
+    pub answer: bool,
+}
+
+/// L2 penalty on the weights: keeps the model smooth on a few hundred questions.
+const PENALTY: f32 = 0.01;
+/// Gradient descent: step size and number of steps (the problem is small and convex).
+const STEP: f32 = 0.5;
+const STEPS: usize = 4_000;
+
+/// Fits the model to `samples` by logistic regression, then puts the threshold where the fewest
+/// samples are decided wrongly (midway between the neighbouring confidences, so that it does not
+/// sit on one question).
+pub fn fit(samples: &[Sample], fitted_on: &str) -> RawDecision {
+    let n = samples.len().max(1) as f32;
+    let mut weights = [0.0_f32; Feature::ALL.len()];
+    let mut bias = 0.0_f32;
+    for _ in 0..STEPS {
+        let mut gradient = [0.0_f32; Feature::ALL.len()];
+        let mut gradient_bias = 0.0;
+        for sample in samples {
+            let z = bias + weights.iter().zip(&sample.features).map(|(w, f)| w * f).sum::<f32>();
+            let error = 1.0 / (1.0 + (-z).exp()) - f32::from(u8::from(sample.answer));
+            gradient_bias += error;
+            for (g, f) in gradient.iter_mut().zip(&sample.features) {
+                *g += error * f;
+            }
+        }
+        bias -= STEP * gradient_bias / n;
+        for (w, g) in weights.iter_mut().zip(gradient) {
+            *w -= STEP * (g / n + PENALTY * *w);
+        }
+    }
+    let model = Decision { threshold: 0.5, bias, weights };
+    let mut scored: Vec<(f32, bool)> = samples.iter().map(|s| (model.confidence(&s.features), s.answer)).collect();
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Answering everyone from index i up: the wrong decisions are the `true`s below and the
+    // `false`s from i on.
+    let mut best = (usize::MAX, 0.5);
+    let mut wrong_below = 0;
+    let falses_total = scored.iter().filter(|(_, answer)| !answer).count();
+    let mut falses_below = 0;
+    for i in 0..=scored.len() {
+        let wrong = wrong_below + (falses_total - falses_below);
+        let threshold = match (i.checked_sub(1).map(|j| scored[j].0), scored.get(i).map(|s| s.0)) {
+            (Some(below), Some(above)) => (below + above) / 2.0,
+            (None, Some(above)) => above / 2.0,
+            (Some(below), None) => (below + 1.0) / 2.0,
+            (None, None) => 0.5,
+        };
+        if wrong < best.0 {
+            best = (wrong, threshold);
+        }
+        if let Some(&(_, answer)) = scored.get(i) {
+            if answer { wrong_below += 1 } else { falses_below += 1 }
+        }
+    }
+    let round = |x: f32| (x * 1000.0).round() / 1000.0;
+    RawDecision {
+        fitted_on: fitted_on.to_owned(),
+        threshold: round(best.1.clamp(0.001, 0.999)),
+        bias: round(bias),
+        weights: Feature::ALL.iter().zip(weights).map(|(f, w)| (f.name().to_owned(), round(w))).collect(),
+    }
+}

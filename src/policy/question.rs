@@ -1,0 +1,124 @@
+//! A question read for searching: folded to Simplified lowercase text, homophone slips repaired,
+//! and cut three ways — concepts (words with their synonyms and glossary terms), character
+//! bigrams, English stems — with what it asks for, if that is a kind of fact.
+
+use super::Policy;
+use super::asks::Ask;
+use super::homophone::Repair;
+use super::index::{Language, PassageIndex, WeightedTerm};
+use super::query::{Concept, QueryAnalyzer};
+use super::segmenter::{bigram_analyzer, english_analyzer, tokens};
+use crate::text;
+
+/// A question, analysed.
+#[derive(Debug, Clone)]
+pub struct Question<'a> {
+    /// The text as searched: Simplified, lowercased, full-width folded, slips repaired.
+    pub text: String,
+    /// The homophone slips read as policy words.
+    pub repairs: Vec<Repair>,
+    /// Its units of meaning.
+    pub concepts: Vec<Concept>,
+    /// Its distinct Chinese character bigrams.
+    pub bigrams: Vec<WeightedTerm>,
+    /// The kinds of fact it asks for (an amount, a phone number…), if any.
+    pub asks: Vec<&'a Ask>,
+}
+
+/// How much of a question a passage answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Coverage {
+    /// Share of the weight of every concept (an unknown word weighs most).
+    pub all: f32,
+    /// Share of the weight of the concepts the policy knows.
+    pub known: f32,
+    /// Share of the question's bigrams the policy knows that the passage contains, by weight.
+    pub bigrams: f32,
+}
+
+impl Policy {
+    /// The question in the form the index is searched with: cleaned, folded to Simplified and
+    /// lowercase, with homophone slips repaired. Intent detection reads the same text.
+    pub fn normalize(&self, question: &str) -> (String, Vec<Repair>) {
+        let folded = self.scripts.simplify(&text::fold_width(&text::clean(question))).to_lowercase();
+        self.homophones.repair(&folded, &self.segmenter.cut(&folded))
+    }
+
+    /// Analyses a question.
+    pub(super) fn read(&self, question: &str) -> Question<'_> {
+        let (text, repairs) = self.normalize(question);
+        let parts = self.asks.markers.parts(&text);
+        let mut analyzer =
+            QueryAnalyzer::new(&self.lexicon, &self.segmenter, self.segmenter.chinese_analyzer(), english_analyzer());
+        let concepts = parts.iter().flat_map(|part| analyzer.concepts(part.text, part.asks)).collect();
+        let mut bigrams: Vec<WeightedTerm> = Vec::new();
+        for bigram in tokens(&mut bigram_analyzer(), &text) {
+            if !bigrams.iter().any(|known| known.text == bigram) {
+                bigrams.push(WeightedTerm { text: bigram, weight: 1.0 });
+            }
+        }
+        let mut asks = Vec::new();
+        for part in parts.iter().filter(|part| part.asks) {
+            for ask in self.asks.asked(part.text) {
+                if !asks.iter().any(|known: &&Ask| std::ptr::eq(*known, ask)) {
+                    asks.push(ask);
+                }
+            }
+        }
+        Question { text, repairs, concepts, bigrams, asks }
+    }
+}
+
+impl Question<'_> {
+    /// The weight of each concept (see [`Concept::importance`]).
+    pub fn importance(&self, index: &PassageIndex) -> Vec<f32> {
+        self.concepts.iter().map(|concept| concept.importance(index)).collect()
+    }
+
+    /// How much of the question passage `passage` answers.
+    pub fn coverage(&self, index: &PassageIndex, importance: &[f32], passage: usize) -> Coverage {
+        let (mut all, mut total, mut known, mut known_total) = (0.0, 0.0, 0.0, 0.0);
+        for (concept, &weight) in self.concepts.iter().zip(importance) {
+            let credit = concept.credit(index, passage, weight);
+            all += credit;
+            total += weight;
+            if concept.is_known(index) {
+                known += credit;
+                known_total += weight;
+            }
+        }
+        let (mut bigrams, mut bigram_total) = (0.0, 0.0);
+        for bigram in self.bigrams.iter().filter(|b| index.knows(Language::Bigrams, &b.text)) {
+            let idf = index.idf(Language::Bigrams, &bigram.text);
+            bigram_total += idf;
+            bigrams += idf * index.presence(passage, Language::Bigrams, &bigram.text);
+        }
+        let share = |part: f32, whole: f32| if whole > 0.0 { part / whole } else { 0.0 };
+        Coverage { all: share(all, total), known: share(known, known_total), bigrams: share(bigrams, bigram_total) }
+    }
+
+    /// The share of the weight of the concepts `within` picks that lies in words the policy never
+    /// uses: the context a person gives ("我在钢厂干了十年电焊") or a thing the policy does not speak
+    /// of.
+    pub fn unknown_share(&self, index: &PassageIndex, importance: &[f32], within: impl Fn(&Concept) -> bool) -> f32 {
+        let picked = || self.concepts.iter().zip(importance).filter(|(c, _)| within(c));
+        let total: f32 = picked().map(|(_, &w)| w).sum();
+        let unknown: f32 = picked().filter(|(c, _)| !c.is_known(index)).map(|(_, &w)| w).sum();
+        if total > 0.0 { unknown / total } else { 0.0 }
+    }
+
+    /// The English stems of the question (empty for a question without Latin letters).
+    pub fn english_terms(&self) -> impl Iterator<Item = (Language, &WeightedTerm)> {
+        self.concepts.iter().flat_map(|concept| concept.en.iter().map(|term| (Language::English, term)))
+    }
+
+    /// The Chinese word terms of the question, with synonyms and glossary terms.
+    pub fn word_terms(&self) -> impl Iterator<Item = (Language, &WeightedTerm)> {
+        self.concepts.iter().flat_map(|concept| concept.zh.iter().map(|term| (Language::Chinese, term)))
+    }
+
+    /// The bigram terms of the question.
+    pub fn bigram_terms(&self) -> impl Iterator<Item = (Language, &WeightedTerm)> {
+        self.bigrams.iter().map(|term| (Language::Bigrams, term))
+    }
+}

@@ -1,0 +1,83 @@
+//! Ranking passages for a question by several signals at once: BM25 over jieba words (synonyms
+//! and glossary terms join as boosts), BM25 over character bigrams (which survive segmentation
+//! errors and typos), BM25 over the English translation, and how much of the question's concepts
+//! a passage covers — fused by reciprocal rank, so that no single signal is the only door.
+
+use std::collections::HashMap;
+
+use super::PolicyError;
+use super::index::{Hit, PassageIndex};
+use super::question::{Coverage, Question};
+
+/// How many signals are fused.
+pub const SIGNALS: usize = 4;
+/// How many passages each BM25 signal proposes.
+const CANDIDATES: usize = 20;
+/// Reciprocal rank fusion's constant: how much the first places count more than the later ones.
+/// Small, because the corpus is small and only the first few places of a list mean anything.
+const FUSION_K: f32 = 10.0;
+
+/// A passage with what each signal thinks of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    /// Index into `Document::passages`.
+    pub passage: usize,
+    /// The fused score: the sum of 1 / (k + place) over the signals that list it.
+    pub fused: f32,
+    /// How much of the question it covers.
+    pub coverage: Coverage,
+    /// Its place (from 0) in each signal's list — words, bigrams, English, coverage — if listed.
+    pub places: [Option<usize>; SIGNALS],
+}
+
+impl Ranked {
+    /// The share of the signals that list it among their first `top`, out of those that list
+    /// anything at all.
+    pub fn agreement(&self, active: &[bool; SIGNALS], top: usize) -> f32 {
+        let voting = active.iter().filter(|&&a| a).count();
+        let agreeing = self.places.iter().zip(active).filter(|(place, a)| **a && place.is_some_and(|p| p < top)).count();
+        if voting == 0 { 0.0 } else { agreeing as f32 / voting as f32 }
+    }
+}
+
+/// The passages for a question, best first, and which signals had anything to say.
+#[derive(Debug, Clone, Default)]
+pub struct Ranking {
+    /// The candidates, by fused score.
+    pub ranked: Vec<Ranked>,
+    /// Whether each signal listed any passage.
+    pub active: [bool; SIGNALS],
+}
+
+/// Ranks the passages for `question`, whose concepts weigh `importance`.
+pub fn rank(index: &PassageIndex, question: &Question<'_>, importance: &[f32]) -> Result<Ranking, PolicyError> {
+    let searched: [Vec<Hit>; 3] = [
+        index.search(question.word_terms(), CANDIDATES)?,
+        index.search(question.bigram_terms(), CANDIDATES)?,
+        index.search(question.english_terms(), CANDIDATES)?,
+    ];
+    let mut coverage: HashMap<usize, Coverage> = HashMap::new();
+    for hit in searched.iter().flatten() {
+        coverage.entry(hit.passage).or_insert_with(|| question.coverage(index, importance, hit.passage));
+    }
+    let mut by_coverage: Vec<(usize, Coverage)> =
+        coverage.iter().filter(|(_, c)| c.all > 0.0).map(|(&p, &c)| (p, c)).collect();
+    by_coverage.sort_by(|(pa, a), (pb, b)| b.all.total_cmp(&a.all).then(b.known.total_cmp(&a.known)).then(pa.cmp(pb)));
+    let lists: [Vec<usize>; SIGNALS] = [
+        searched[0].iter().map(|hit| hit.passage).collect(),
+        searched[1].iter().map(|hit| hit.passage).collect(),
+        searched[2].iter().map(|hit| hit.passage).collect(),
+        by_coverage.iter().map(|(passage, _)| *passage).collect(),
+    ];
+    let active = [0, 1, 2, 3].map(|signal| !lists[signal].is_empty());
+    let mut ranked: Vec<Ranked> = coverage
+        .into_iter()
+        .map(|(passage, coverage)| {
+            let places = [0, 1, 2, 3].map(|signal| lists[signal].iter().position(|&p| p == passage));
+            let fused = places.iter().flatten().map(|&place| 1.0 / (FUSION_K + 1.0 + place as f32)).sum();
+            Ranked { passage, fused, coverage, places }
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.fused.total_cmp(&a.fused).then(a.passage.cmp(&b.passage)));
+    Ok(Ranking { ranked, active })
+}
