@@ -6,9 +6,8 @@ use serde::Serialize;
 
 use super::decision::{self, Decision, Features};
 use super::numeral;
-use super::query::Concept;
 use super::question::Question;
-use super::ranking;
+use super::ranking::{self, Ranking};
 use super::{Policy, PolicyError, Tier, TierItem, TierMatch};
 use crate::lang::Lang;
 use crate::messages::Message;
@@ -20,6 +19,10 @@ pub const MAX_QUESTION_CHARS: usize = 500;
 const MAX_PASSAGES: usize = 3;
 /// A passage shorter than this (in characters) is a fragment that needs its neighbour.
 const FRAGMENT_CHARS: usize = 20;
+/// A question that asks two things gets a second passage from this many of the next best, if
+/// that passage answers at least this share of the question's known weight the first does not.
+const OTHER_CANDIDATES: usize = 5;
+const SECOND_SHARE: f32 = 0.25;
 
 /// The bot's answer to one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -113,7 +116,11 @@ impl Policy {
         }
         let read = self.read(question);
         if let Some(tier_question) = self.tier_question(&read.text) {
-            return Ok(Considered::Settled(self.tier_answer(question, lang, &tier_question)));
+            let answer = self.tier_answer(question, lang, &tier_question);
+            // "A类人才安家费多少" names a tier but asks for an amount the tier clause does not state.
+            if read.asks.iter().all(|ask| answer.sources.iter().any(|source| ask.is_stated_in(&source.text))) {
+                return Ok(Considered::Settled(answer));
+            }
         }
         let refusal = refusal(Message::NotCovered);
         Ok(match self.find_passages(&read)? {
@@ -159,55 +166,77 @@ impl Policy {
             confidence = self.decision.confidence(&features),
             "ranked"
         );
-        Ok(Some((self.complete(best, &question.concepts, &importance), features)))
+        Ok(Some((self.complete(&ranking, question, &importance), features)))
     }
 
-    /// The best passage with the neighbours (same clause) that complete it: a fragment's
-    /// neighbour, or a neighbour that answers part of the question the best passage does not.
-    fn complete(&self, best: usize, concepts: &[Concept], importance: &[f32]) -> Vec<usize> {
-        let passages = &self.document.passages;
+    /// The best passage with what completes it: a fragment's neighbour, a neighbour (same
+    /// clause) that answers part of the question the best passage does not, and for a question
+    /// that asks two things, another good passage that answers the other.
+    fn complete(&self, ranking: &Ranking, question: &Question<'_>, importance: &[f32]) -> Vec<usize> {
+        let (passages, concepts) = (&self.document.passages, &question.concepts);
+        let best = ranking.ranked[0].passage;
         let answers = |passage: usize, concept: usize| {
             concepts[concept].credit(&self.index, passage, importance[concept]) >= 0.5 * importance[concept]
         };
-        let adds_something = |neighbour: usize| (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best, c));
+        let answered = |chosen: &[usize], concept: usize| chosen.iter().any(|&passage| answers(passage, concept));
         let is_fragment = passages[best].text.chars().count() < FRAGMENT_CHARS;
         let mut chosen = vec![best];
         let neighbours = [best.checked_sub(1), Some(best + 1)];
         for neighbour in neighbours.into_iter().flatten() {
             let same_clause = passages.get(neighbour).is_some_and(|p| p.clause == passages[best].clause);
-            if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something(neighbour)) {
+            let adds_something = || (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best, c));
+            if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something()) {
                 chosen.push(neighbour);
+            }
+        }
+        let known = |c: usize| concepts[c].asked && concepts[c].is_known(&self.index);
+        let known_weight: f32 = (0..concepts.len()).filter(|&c| known(c)).map(|c| importance[c]).sum();
+        for candidate in ranking.ranked.iter().skip(1).take(OTHER_CANDIDATES) {
+            if chosen.len() >= MAX_PASSAGES || chosen.contains(&candidate.passage) {
+                continue;
+            }
+            let adds: f32 = (0..concepts.len())
+                .filter(|&c| known(c) && !answered(&chosen, c) && answers(candidate.passage, c))
+                .map(|c| importance[c])
+                .sum();
+            if adds >= SECOND_SHARE * known_weight {
+                chosen.push(candidate.passage);
             }
         }
         chosen.sort_unstable();
         chosen
     }
 
-    /// An answer quoting `passages` (document order, one clause).
+    /// An answer quoting `passages` (document order), clause by clause, each with its citation.
     fn quote(&self, question: &str, lang: Lang, passages: &[usize]) -> Answer {
-        let clause = self.document.passages[passages[0]].clause;
-        let chinese: String = passages.iter().map(|&i| self.document.passages[i].text.as_str()).collect();
-        let answer = match lang {
-            Lang::En => {
-                let english: Vec<&str> = passages
-                    .iter()
-                    .filter_map(|&i| {
-                        let passage = &self.document.passages[i];
-                        self.translation.sentence(passage.clause, passage.ordinal)
-                    })
-                    .collect();
-                format!(
-                    "{}\n— {}\n\n{}",
-                    english.join(" "),
-                    self.citation(clause, Lang::En),
-                    self.original(&chinese, clause)
-                )
-            }
-            Lang::Zh | Lang::ZhHant => {
-                self.scripts.localize(lang, &format!("{chinese}\n——{}", self.citation(clause, Lang::Zh)))
-            }
-        };
-        Answer { question: question.to_owned(), lang, found: true, answer, sources: vec![self.source(clause, chinese)] }
+        let mut sections = Vec::new();
+        let mut sources = Vec::new();
+        for group in passages.chunk_by(|&a, &b| self.document.passages[a].clause == self.document.passages[b].clause) {
+            let clause = self.document.passages[group[0]].clause;
+            let chinese: String = group.iter().map(|&i| self.document.passages[i].text.as_str()).collect();
+            sections.push(match lang {
+                Lang::En => {
+                    let english: Vec<&str> = group
+                        .iter()
+                        .filter_map(|&i| {
+                            let passage = &self.document.passages[i];
+                            self.translation.sentence(passage.clause, passage.ordinal)
+                        })
+                        .collect();
+                    format!(
+                        "{}\n— {}\n\n{}",
+                        english.join(" "),
+                        self.citation(clause, Lang::En),
+                        self.original(&chinese, clause)
+                    )
+                }
+                Lang::Zh | Lang::ZhHant => {
+                    self.scripts.localize(lang, &format!("{chinese}\n——{}", self.citation(clause, Lang::Zh)))
+                }
+            });
+            sources.push(self.source(clause, chinese));
+        }
+        Answer { question: question.to_owned(), lang, found: true, answer: sections.join("\n\n"), sources }
     }
 
     /// An answer from the tier table: each item's tier, or each tier's items, then what

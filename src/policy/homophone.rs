@@ -74,8 +74,8 @@ impl Homophones {
         let run = |start: usize, end: usize| chars[start..end].iter().collect::<String>();
         let written = self.written_words(&chars);
         let mut found: Vec<(usize, usize, &String)> = Vec::new();
-        for length in (2..=LONGEST).rev() {
-            for start in 0..=chars.len().saturating_sub(length) {
+        for length in (2..=LONGEST.min(chars.len())).rev() {
+            for start in 0..=chars.len() - length {
                 let end = start + length;
                 let overlaps = |&(s, e): &(usize, usize)| s < end && start < e;
                 let cuts_through = |span: &(usize, usize)| overlaps(span) && !(start <= span.0 && span.1 <= end);

@@ -1,6 +1,8 @@
 //! The talent tier table (`tiers.toml`): which honours and qualifications put a person in tier
 //! A, B or C, what recognition brings, and how a question names them.
 
+use std::collections::BTreeMap;
+
 use regex::Regex;
 use serde::Deserialize;
 
@@ -10,12 +12,40 @@ use crate::lang::Bilingual;
 
 /// File name of the tier table in the corpus directory.
 pub const TIERS_FILE: &str = "tiers.toml";
+/// A denial covers a level cue that starts at most this many bytes after it (不是全国的: 0).
+const DENIAL_REACH: usize = 4;
 
-#[derive(Debug, Clone, Deserialize)]
+/// Cue words in Chinese and English.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Cues {
     zh: Vec<String>,
     en: Vec<String>,
+}
+
+impl Cues {
+    fn all(&self) -> impl Iterator<Item = &String> {
+        self.zh.iter().chain(&self.en)
+    }
+
+    /// Where the cues occur in `text`, as byte spans; where cues overlap the longest wins.
+    fn spans(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for cue in self.all() {
+            for (start, _) in text.match_indices(cue.as_str()) {
+                found.push((start, start + cue.len()));
+            }
+        }
+        found.sort_by_key(|&(start, end)| (std::cmp::Reverse(end - start), start));
+        let mut kept: Vec<(usize, usize)> = Vec::new();
+        for span in found {
+            if !kept.iter().any(|k| k.0 < span.1 && span.0 < k.1) {
+                kept.push(span);
+            }
+        }
+        kept.sort_unstable();
+        kept
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -25,6 +55,9 @@ struct RawTable {
     scheme: Bilingual,
     benefits: Bilingual,
     cues: Cues,
+    levels: BTreeMap<String, Cues>,
+    kinds: BTreeMap<String, Cues>,
+    denials: Cues,
     tier: Vec<Tier>,
 }
 
@@ -38,6 +71,9 @@ pub struct TierTable {
     /// What recognition brings, as the policy says it.
     pub benefits: Bilingual,
     cues: Cues,
+    levels: BTreeMap<String, Cues>,
+    kinds: BTreeMap<String, Cues>,
+    denials: Cues,
     /// Tiers from the highest down.
     pub tiers: Vec<Tier>,
     /// Finds a tier named by its letter: A类, category B.
@@ -65,9 +101,11 @@ pub struct TierItem {
     pub zh: String,
     /// English wording.
     pub en: String,
-    /// Other ways people name it (Simplified Chinese or lowercase English substrings).
+    /// The level of the honour (a key of `[levels]`), if the kind has levels.
     #[serde(default)]
-    pub aliases: Vec<String>,
+    pub level: Option<String>,
+    /// The kind of honour or qualification (a key of `[kinds]`).
+    pub kind: String,
 }
 
 /// An item found in a question, with its tier.
@@ -79,10 +117,12 @@ pub struct TierMatch<'a> {
     pub item: &'a TierItem,
 }
 
-impl TierItem {
-    fn names(&self) -> impl Iterator<Item = String> + '_ {
-        [self.zh.clone(), self.en.to_lowercase()].into_iter().chain(self.aliases.iter().map(|a| a.to_lowercase()))
-    }
+/// A kind or level named in a question, where.
+#[derive(Debug, Clone, PartialEq)]
+struct Mention<'a> {
+    key: &'a str,
+    start: usize,
+    end: usize,
 }
 
 impl TierTable {
@@ -99,6 +139,9 @@ impl TierTable {
             scheme: raw.scheme,
             benefits: raw.benefits,
             cues: raw.cues,
+            levels: raw.levels,
+            kinds: raw.kinds,
+            denials: raw.denials,
             tiers: raw.tier,
             letters,
         })
@@ -116,34 +159,61 @@ impl TierTable {
         self.tiers.iter().filter(|tier| named.contains(&tier.id.to_lowercase())).collect()
     }
 
-    /// The items a question names (`text` is Simplified and lowercased). Where names overlap
-    /// (技能大师工作室 inside 国家级技能大师工作室) the longest one wins.
+    /// The items a question names (`text` is Simplified and lowercased), in the order it names
+    /// them. An item is named by its kind and, where the kind has levels, by the level nearest to
+    /// it that the question does not deny; a kind named without a level stands for each of its
+    /// items (能手 → the national and the provincial award).
     pub fn find(&self, text: &str) -> Vec<TierMatch<'_>> {
-        let mut found: Vec<(usize, usize, TierMatch<'_>)> = Vec::new();
-        for tier in &self.tiers {
-            for item in &tier.items {
-                let best = item
-                    .names()
-                    .filter_map(|name| text.find(&name).map(|start| (start, start + name.len())))
-                    .max_by_key(|(start, end)| (end - start, std::cmp::Reverse(*start)));
-                if let Some((start, end)) = best {
-                    found.push((start, end, TierMatch { tier, item }));
+        let levels = self.mentions(&self.levels, text);
+        let denied: Vec<(usize, usize)> = self.denials.spans(text);
+        let levels: Vec<&Mention<'_>> = levels
+            .iter()
+            .filter(|level| !denied.iter().any(|&(_, end)| end <= level.start && level.start - end <= DENIAL_REACH))
+            .collect();
+        let mut found: Vec<TierMatch<'_>> = Vec::new();
+        for kind in self.mentions(&self.kinds, text) {
+            let items = || self.items().filter(|m| m.item.kind == kind.key);
+            let leveled = items().any(|m| m.item.level.is_some());
+            let level = leveled.then(|| nearest(&levels, &kind)).flatten();
+            for candidate in items() {
+                let fits = match (&candidate.item.level, level) {
+                    (Some(wanted), Some(level)) => wanted == level.key,
+                    _ => true,
+                };
+                if fits && !found.iter().any(|known| known.item.id == candidate.item.id) {
+                    found.push(candidate);
                 }
             }
         }
-        let spans: Vec<(usize, usize)> = found.iter().map(|(s, e, _)| (*s, *e)).collect();
-        let mut matches: Vec<(usize, TierMatch<'_>)> = found
-            .into_iter()
-            .filter(|(s, e, _)| !spans.iter().any(|(os, oe)| os <= s && e <= oe && (oe - os) > (e - s)))
-            .map(|(s, _, m)| (s, m))
+        found
+    }
+
+    /// Every item with its tier, from the highest tier down.
+    fn items(&self) -> impl Iterator<Item = TierMatch<'_>> {
+        self.tiers.iter().flat_map(|tier| tier.items.iter().map(move |item| TierMatch { tier, item }))
+    }
+
+    /// Where the cues of `table` occur in `text`, in order; a cue inside a longer one of another
+    /// key is not a mention of its own.
+    fn mentions<'a>(&self, table: &'a BTreeMap<String, Cues>, text: &str) -> Vec<Mention<'a>> {
+        let mut found: Vec<Mention<'a>> = table
+            .iter()
+            .flat_map(|(key, cues)| cues.spans(text).into_iter().map(move |(start, end)| Mention { key, start, end }))
             .collect();
-        matches.sort_by_key(|(start, _)| *start);
-        matches.into_iter().map(|(_, m)| m).collect()
+        found.sort_by_key(|m| (std::cmp::Reverse(m.end - m.start), m.start));
+        let mut kept: Vec<Mention<'a>> = Vec::new();
+        for mention in found {
+            if !kept.iter().any(|k| k.start < mention.end && mention.start < k.end) {
+                kept.push(mention);
+            }
+        }
+        kept.sort_by_key(|m| m.start);
+        kept
     }
 
     /// Whether the question asks about a tier or what it brings (`text` Simplified, lowercased).
     pub fn asks_about_tier(&self, text: &str) -> bool {
-        self.cues.zh.iter().chain(&self.cues.en).any(|cue| text.contains(cue.as_str()))
+        self.cues.all().any(|cue| text.contains(cue.as_str()))
     }
 
     /// The item with the given id and its tier.
@@ -173,6 +243,12 @@ impl TierTable {
         }
         let mut ids = std::collections::HashSet::new();
         for item in self.tiers.iter().flat_map(|tier| &tier.items) {
+            if !self.kinds.contains_key(&item.kind) {
+                problems.push(format!("{TIERS_FILE}: item {} has kind {:?}, which [kinds] lacks", item.id, item.kind));
+            }
+            if let Some(level) = item.level.as_ref().filter(|level| !self.levels.contains_key(*level)) {
+                problems.push(format!("{TIERS_FILE}: item {} has level {level:?}, which [levels] lacks", item.id));
+            }
             if !clause_text.contains(&item.zh) {
                 problems
                     .push(format!("{TIERS_FILE}: item {} ({:?}) is not in clause {}", item.id, item.zh, self.clause));
@@ -183,6 +259,20 @@ impl TierTable {
         }
         problems
     }
+}
+
+/// The level mention nearest to `kind`: before it (省级技能大师工作室) counts as nearer than after
+/// it at the same distance (技能大师工作室，省级的).
+fn nearest<'a, 'b>(levels: &[&'b Mention<'a>], kind: &Mention<'_>) -> Option<&'b Mention<'a>> {
+    levels.iter().copied().min_by_key(|level| {
+        if level.end <= kind.start {
+            2 * (kind.start - level.end)
+        } else if level.start >= kind.end {
+            2 * (level.start - kind.end) + 1
+        } else {
+            0
+        }
+    })
 }
 
 #[cfg(test)]
@@ -220,6 +310,35 @@ mod tests {
     fn several_items_are_found_in_order() {
         let found = tiers_of("我是高级技师，也是世赛获奖者");
         assert_eq!(found, [("C".into(), "senior-technician".into()), ("A".into(), "worldskills-winner".into())]);
+    }
+
+    #[test]
+    fn a_kind_takes_the_nearest_level_the_question_does_not_deny() {
+        assert_eq!(
+            tiers_of("我拿的是省里的能手奖，不是全国的，算几类人才？"),
+            [("B".into(), "provincial-expert-award".into())]
+        );
+        assert_eq!(
+            tiers_of("国家级的技能大师工作室带头人算哪个类"),
+            [("A".into(), "national-master-studio-leader".into())]
+        );
+        assert_eq!(
+            tiers_of("my colleague won the national technical expert title, not a provincial one"),
+            [("A".into(), "national-technical-expert".into())]
+        );
+    }
+
+    #[test]
+    fn a_kind_without_a_level_stands_for_each_of_its_items() {
+        assert_eq!(
+            tiers_of("技术能手算几类"),
+            [("A".into(), "national-technical-expert".into()), ("B".into(), "provincial-expert-award".into())]
+        );
+    }
+
+    #[test]
+    fn a_level_the_kind_does_not_have_names_no_item() {
+        assert!(tiers_of("省级技能大赛获奖算几类").is_empty());
     }
 
     #[test]
@@ -261,9 +380,13 @@ mod tests {
         assert_eq!(table().problems(&document), Vec::<String>::new());
         let mut broken = table();
         broken.tiers[0].items[0].zh = "奥运会冠军".into();
+        broken.tiers[0].items[1].kind = "medal".into();
         assert_eq!(
             broken.problems(&document),
-            ["tiers.toml: item worldskills-winner (\"奥运会冠军\") is not in clause 17"]
+            [
+                "tiers.toml: item worldskills-winner (\"奥运会冠军\") is not in clause 17",
+                "tiers.toml: item china-skills-award has kind \"medal\", which [kinds] lacks"
+            ]
         );
     }
 }
