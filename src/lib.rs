@@ -18,6 +18,7 @@ pub mod messages;
 pub mod notify;
 pub mod policy;
 pub mod reply;
+pub mod smalltalk;
 pub mod staff;
 pub mod store;
 pub mod telegram;

@@ -3,6 +3,7 @@
 
 use crate::lang::Lang;
 use crate::policy::Policy;
+use crate::smalltalk::SmallTalk;
 
 /// A message of the bot's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub enum Message {
     Internal,
     /// A file the user sent could not be fetched from the messenger.
     FileNotReceived,
+    /// The reply to small talk.
+    SmallTalk(SmallTalk),
 }
 
 impl Message {
@@ -50,6 +53,24 @@ impl Message {
             Self::NoWords => format!("我只能读懂文字哦。请用文字描述您的问题，例如“{example}”"),
             Self::Internal => format!("抱歉，系统暂时出了点问题，请稍后再试。如情况紧急，请联系{contact}。"),
             Self::FileNotReceived => "抱歉，您发送的文件没有收到，请重新发送一次。".to_owned(),
+            Self::SmallTalk(kind) => match kind {
+                SmallTalk::Greeting => Self::Welcome.zh(policy),
+                SmallTalk::Thanks => "不客气！还有其他问题，随时问我。".to_owned(),
+                SmallTalk::Acknowledgement => "好的。还有其他问题，随时问我。".to_owned(),
+                SmallTalk::Goodbye => "再见！祝您在{city}工作生活顺利，有问题随时回来问我。".replace("{city}", &manifest.city.zh),
+                SmallTalk::Identity => format!(
+                    "我是{}人才政策咨询助手（自动回复的机器人），根据《{title}》回答问题并注明出处条款，\n\
+                     也可以帮您办理人才认定、人才公寓、落户等申请。如需人工咨询，请联系{contact}。",
+                    manifest.city.zh
+                ),
+                SmallTalk::Capabilities => format!(
+                    "我可以：\n· 回答{topics}政策问题，并注明出处条款；\n· 告诉您属于哪类人才（A/B/C类）及待遇；\n\
+                     · 引导您办理申请并查询进度。\n直接输入问题即可，例如“{example}”"
+                ),
+                SmallTalk::Handover => format!(
+                    "好的，需要人工帮助请联系{contact}。\n我已把您的问题记录下来，供工作人员改进服务。"
+                ),
+            },
         }
     }
 
@@ -79,6 +100,29 @@ impl Message {
                 format!("Sorry, something went wrong on our side. Please try again later, or contact {contact}.")
             }
             Self::FileNotReceived => "Sorry, the file you sent did not reach me. Please send it again.".to_owned(),
+            Self::SmallTalk(kind) => match kind {
+                SmallTalk::Greeting => Self::Welcome.en(policy),
+                SmallTalk::Thanks => "You're welcome! Ask me anything else at any time.".to_owned(),
+                SmallTalk::Acknowledgement => "All right. Ask me anything else at any time.".to_owned(),
+                SmallTalk::Goodbye => {
+                    format!("Goodbye! All the best in {}; come back whenever you have a question.", manifest.city.en)
+                }
+                SmallTalk::Identity => format!(
+                    "I am {}'s talent-policy assistant, an automated bot: I answer from the \"{title}\", quoting the \
+                     clause, and help you apply for talent recognition, a talent apartment, household registration and more. \
+                     To talk to a person, please contact {contact}.",
+                    manifest.city.en
+                ),
+                SmallTalk::Capabilities => format!(
+                    "I can:\n· answer questions on {topics}, quoting the clause;\n· tell you which talent tier (A/B/C) you \
+                     are in and what it brings;\n· guide you through an application and show its progress.\nJust type \
+                     your question, e.g. \"{example}\""
+                ),
+                SmallTalk::Handover => format!(
+                    "To talk to a person, please contact {contact}.\nI have noted your \
+                     question so that staff can improve this service."
+                ),
+            },
         }
     }
 

@@ -114,6 +114,9 @@ impl Policy {
         if !cleaned.chars().any(|c| c.is_alphanumeric()) {
             return Ok(Considered::Settled(refusal(Message::NoWords)));
         }
+        if let Some(kind) = self.small_talk(&cleaned) {
+            return Ok(Considered::Settled(refusal(Message::SmallTalk(kind))));
+        }
         let read = self.read(question);
         if let Some(tier_question) = self.tier_question(&read.text) {
             let answer = self.tier_answer(question, lang, &tier_question);

@@ -24,6 +24,7 @@ pub use tiers::{Tier, TierItem, TierMatch, TierTable};
 
 use crate::assets::{AssetError, Assets};
 use crate::lang::{Bilingual, LangError, Scripts, is_han};
+use crate::smalltalk::{Phrases, SMALLTALK_FILE, SmallTalk, SmallTalkError};
 use asks::{ASKS_FILE, Asks};
 use decision::{DECISION_FILE, Decision};
 use document::Document;
@@ -61,6 +62,9 @@ pub enum PolicyError {
     /// The Chinese script converter failed to load.
     #[error(transparent)]
     Lang(#[from] LangError),
+    /// The small-talk phrases are unusable.
+    #[error(transparent)]
+    SmallTalk(#[from] SmallTalkError),
 }
 
 impl PolicyError {
@@ -110,6 +114,7 @@ pub struct Policy {
     index: PassageIndex,
     asks: Asks,
     decision: Decision,
+    smalltalk: Phrases,
     scripts: Scripts,
 }
 
@@ -137,8 +142,22 @@ impl Policy {
         let index = PassageIndex::build(&document, &translation, &segmenter)?;
         let asks = Asks::parse(&assets.read(ASKS_FILE)?)?;
         let decision = Decision::parse(&assets.read(DECISION_FILE)?)?;
+        let smalltalk = Phrases::parse(&assets.read(SMALLTALK_FILE)?)?;
         let scripts = Scripts::new()?;
-        Ok(Self { manifest, document, translation, lexicon, tiers, segmenter, homophones, index, asks, decision, scripts })
+        Ok(Self {
+            manifest,
+            document,
+            translation,
+            lexicon,
+            tiers,
+            segmenter,
+            homophones,
+            index,
+            asks,
+            decision,
+            smalltalk,
+            scripts,
+        })
     }
 
     /// Consistency problems that do not stop the bot but make it worse: synonyms and glossary
@@ -146,6 +165,12 @@ impl Policy {
     pub fn problems(&self) -> Vec<String> {
         let text: String = self.document.passages.iter().map(|p| p.text.as_str()).collect();
         self.lexicon.unknown_terms(&text)
+    }
+
+    /// The small talk a message is, if it is no question about the policy (a greeting, thanks,
+    /// asking for a person).
+    pub fn small_talk(&self, message: &str) -> Option<SmallTalk> {
+        self.smalltalk.detect(&self.scripts.simplify(&crate::text::fold_width(message)).to_lowercase())
     }
 
     /// The corpus manifest.

@@ -21,6 +21,8 @@ const UNKNOWN_NON_NOUN_WEIGHT: f32 = 0.5;
 /// An unknown word in the context of a message (not in the part that asks) says who asks, not
 /// what: it weighs this much of what it would weigh in the question itself.
 const CONTEXT_WEIGHT: f32 = 0.2;
+/// A known word of the context says what the question is about, but less than the part that asks.
+const KNOWN_CONTEXT_WEIGHT: f32 = 0.75;
 
 static LATIN_RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[a-z][a-z0-9'’\-]*(?:[\s,./]+[a-z][a-z0-9'’\-]*)*").expect("valid regex"));
@@ -62,6 +64,7 @@ impl Concept {
                 * if self.salient { 1.0 } else { UNKNOWN_NON_NOUN_WEIGHT }
                 * if self.asked { 1.0 } else { CONTEXT_WEIGHT }
         };
+        let known = known.map(|idf| if self.asked { idf } else { idf * KNOWN_CONTEXT_WEIGHT });
         self.weight * known.unwrap_or_else(unknown)
     }
 

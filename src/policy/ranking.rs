@@ -79,5 +79,8 @@ pub fn rank(index: &PassageIndex, question: &Question<'_>, importance: &[f32]) -
         })
         .collect();
     ranked.sort_by(|a, b| b.fused.total_cmp(&a.fused).then(a.passage.cmp(&b.passage)));
+    for candidate in ranked.iter().take(5) {
+        tracing::trace!(passage = candidate.passage, fused = candidate.fused, places = ?candidate.places, coverage = ?candidate.coverage, "candidate");
+    }
     Ok(Ranking { ranked, active })
 }
