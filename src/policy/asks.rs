@@ -26,7 +26,8 @@ struct RawAsk {
     kind: String,
     zh: Vec<String>,
     en: Vec<String>,
-    states: String,
+    #[serde(default)]
+    states: Option<String>,
 }
 
 /// One kind of fact.
@@ -36,8 +37,8 @@ pub struct Ask {
     pub kind: String,
     /// Finds a question that asks for it.
     asked: Regex,
-    /// Finds a passage that states such a fact.
-    states: Regex,
+    /// Finds a passage that states such a fact; `None` where the policy states none.
+    states: Option<Regex>,
 }
 
 /// Every kind of fact the corpus knows how to ask for.
@@ -65,7 +66,7 @@ impl Asks {
             let english = ask.en.iter().map(|cue| format!(r"\b{}\b", regex::escape(&cue.to_lowercase())));
             let pattern = chinese.chain(english).collect::<Vec<_>>().join("|");
             let asked = Regex::new(&pattern).map_err(|err| invalid(&ask.kind, err))?;
-            let states = Regex::new(&ask.states).map_err(|err| invalid(&ask.kind, err))?;
+            let states = ask.states.as_deref().map(Regex::new).transpose().map_err(|err| invalid(&ask.kind, err))?;
             asks.push(Ask { kind: ask.kind, asked, states });
         }
         Ok(Self { markers: raw.markers, asks })
@@ -80,7 +81,7 @@ impl Asks {
 impl Ask {
     /// Whether the Chinese passage `text` states a fact of this kind.
     pub fn is_stated_in(&self, text: &str) -> bool {
-        self.states.is_match(text)
+        self.states.as_ref().is_some_and(|states| states.is_match(text))
     }
 }
 
@@ -114,6 +115,8 @@ mod tests {
         let amount = &asks.asked("多少钱")[0];
         assert!(amount.is_stated_in("每月补贴500元"));
         assert!(!amount.is_stated_in("提供购房补贴、人才公寓等"));
+        let never = Asks::parse("[markers]\nzh = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
+        assert!(!never.asked("能叠加吗")[0].is_stated_in("任何文字"));
     }
 
     #[test]
