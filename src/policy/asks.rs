@@ -1,8 +1,8 @@
 //! Kinds of fact a question can ask for that a policy may or may not state (`asks.toml`): an
 //! amount of money, a phone number, a place, a date. "人才公寓租金多少" is about a topic the policy
 //! covers, but it asks for a fact no passage states, so the honest answer is that the policy does
-//! not say. Chinese cues are regular expressions (so that "补贴…多少" is one cue); English cues
-//! are words or phrases matched whole.
+//! not say. Cues are regular expressions (so that "补贴…多少" is one cue); English ones match
+//! whole words.
 
 use regex::Regex;
 use serde::Deserialize;
@@ -63,7 +63,7 @@ impl Asks {
                 return Err(PolicyError::Lexicon { file: ASKS_FILE, message: format!("{}: no cue words", ask.kind) });
             }
             let chinese = ask.zh.iter().map(|cue| format!("(?:{cue})"));
-            let english = ask.en.iter().map(|cue| format!(r"\b{}\b", regex::escape(&cue.to_lowercase())));
+            let english = ask.en.iter().map(|cue| format!(r"\b(?:{cue})\b"));
             let pattern = chinese.chain(english).collect::<Vec<_>>().join("|");
             let asked = Regex::new(&pattern).map_err(|err| invalid(&ask.kind, err))?;
             let states = ask.states.as_deref().map(Regex::new).transpose().map_err(|err| invalid(&ask.kind, err))?;

@@ -39,11 +39,16 @@ pub enum Feature {
     /// How much the passage shares with the question in all: the specificity of every concept
     /// it covers, summed (two fully specific concepts count as 1).
     Evidence,
+    /// Share of the weight of the part that asks that the passage covers.
+    AskedCoverage,
+    /// The weight of the heaviest word of the part that asks that the passage does not cover
+    /// (the thing asked for, when the passage is only about its topic), against an unknown word's.
+    AskedGap,
 }
 
 impl Feature {
     /// Every feature, in the order of a feature vector.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Coverage,
         Self::KnownCoverage,
         Self::BigramCoverage,
@@ -54,6 +59,8 @@ impl Feature {
         Self::AskedUnstated,
         Self::Specificity,
         Self::Evidence,
+        Self::AskedCoverage,
+        Self::AskedGap,
     ];
 
     /// The feature's name in `decision.toml`.
@@ -69,6 +76,8 @@ impl Feature {
             Self::AskedUnstated => "asked_unstated",
             Self::Specificity => "specificity",
             Self::Evidence => "evidence",
+            Self::AskedCoverage => "asked_coverage",
+            Self::AskedGap => "asked_gap",
         }
     }
 }
@@ -161,6 +170,13 @@ pub fn features(
         .map(|(concept, &weight)| concept.credit(index, best.passage, weight))
         .sum::<f32>()
         / (2.0 * index.unknown_idf());
+    let (mut asked_credit, mut asked_weight, mut asked_gap) = (0.0_f32, 0.0_f32, 0.0_f32);
+    for (concept, &weight) in question.concepts.iter().zip(importance).filter(|(c, _)| c.asked) {
+        let credit = concept.credit(index, best.passage, weight);
+        asked_credit += credit;
+        asked_weight += weight;
+        asked_gap = asked_gap.max(weight - credit);
+    }
     let mut features = [0.0; Feature::ALL.len()];
     for (slot, feature) in features.iter_mut().zip(Feature::ALL) {
         *slot = match feature {
@@ -174,6 +190,8 @@ pub fn features(
             Feature::AskedUnstated => f32::from(u8::from(asked_unstated)),
             Feature::Specificity => specificity,
             Feature::Evidence => evidence.min(1.0),
+            Feature::AskedCoverage => if asked_weight > 0.0 { asked_credit / asked_weight } else { 0.0 },
+            Feature::AskedGap => asked_gap / index.unknown_idf(),
         };
     }
     Some(features)
