@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::PolicyError;
 use super::asking::Markers;
+use super::query::FocusWords;
 
 /// File name of the kinds of fact in the corpus directory.
 pub const ASKS_FILE: &str = "asks.toml";
@@ -17,6 +18,7 @@ pub const ASKS_FILE: &str = "asks.toml";
 #[serde(deny_unknown_fields)]
 struct RawAsks {
     markers: Markers,
+    focus: FocusWords,
     ask: Vec<RawAsk>,
 }
 
@@ -46,6 +48,8 @@ pub struct Ask {
 pub struct Asks {
     /// What shows that a part of a message asks.
     pub markers: Markers,
+    /// The question words whose object is what a question asks about.
+    pub focus: FocusWords,
     asks: Vec<Ask>,
 }
 
@@ -69,7 +73,7 @@ impl Asks {
             let states = ask.states.as_deref().map(Regex::new).transpose().map_err(|err| invalid(&ask.kind, err))?;
             asks.push(Ask { kind: ask.kind, asked, states });
         }
-        Ok(Self { markers: raw.markers, asks })
+        Ok(Self { markers: raw.markers, focus: raw.focus, asks })
     }
 
     /// The kinds of fact `text` (Simplified, lowercased) asks for.
@@ -93,6 +97,10 @@ mod tests {
         [markers]
         zh = ["吗"]
         en = ["how"]
+        [focus]
+        before = ["多少"]
+        after = ["什么"]
+        en = ["what"]
         [[ask]]
         kind = "amount"
         zh = ["多少钱", "租金"]
@@ -115,7 +123,7 @@ mod tests {
         let amount = &asks.asked("多少钱")[0];
         assert!(amount.is_stated_in("每月补贴500元"));
         assert!(!amount.is_stated_in("提供购房补贴、人才公寓等"));
-        let never = Asks::parse("[markers]\nzh = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
+        let never = Asks::parse("[markers]\nzh = []\nen = []\n[focus]\nbefore = []\nafter = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
         assert!(!never.asked("能叠加吗")[0].is_stated_in("任何文字"));
     }
 

@@ -44,11 +44,14 @@ pub enum Feature {
     /// The weight of the heaviest word of the part that asks that the passage does not cover
     /// (the thing asked for, when the passage is only about its topic), against an unknown word's.
     AskedGap,
+    /// The weight of the heaviest focus word (what a question word asks about: 租金 in 租金多少)
+    /// the passage does not cover, against an unknown word's.
+    FocusGap,
 }
 
 impl Feature {
     /// Every feature, in the order of a feature vector.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Coverage,
         Self::KnownCoverage,
         Self::BigramCoverage,
@@ -61,6 +64,7 @@ impl Feature {
         Self::Evidence,
         Self::AskedCoverage,
         Self::AskedGap,
+        Self::FocusGap,
     ];
 
     /// The feature's name in `decision.toml`.
@@ -78,6 +82,7 @@ impl Feature {
             Self::Evidence => "evidence",
             Self::AskedCoverage => "asked_coverage",
             Self::AskedGap => "asked_gap",
+            Self::FocusGap => "focus_gap",
         }
     }
 }
@@ -170,12 +175,15 @@ pub fn features(
         .map(|(concept, &weight)| concept.credit(index, best.passage, weight))
         .sum::<f32>()
         / (2.0 * index.unknown_idf());
-    let (mut asked_credit, mut asked_weight, mut asked_gap) = (0.0_f32, 0.0_f32, 0.0_f32);
+    let (mut asked_credit, mut asked_weight, mut asked_gap, mut focus_gap) = (0.0_f32, 0.0_f32, 0.0_f32, 0.0_f32);
     for (concept, &weight) in question.concepts.iter().zip(importance).filter(|(c, _)| c.asked) {
         let credit = concept.credit(index, best.passage, weight);
         asked_credit += credit;
         asked_weight += weight;
         asked_gap = asked_gap.max(weight - credit);
+        if concept.focus {
+            focus_gap = focus_gap.max(weight - credit);
+        }
     }
     let mut features = [0.0; Feature::ALL.len()];
     for (slot, feature) in features.iter_mut().zip(Feature::ALL) {
@@ -192,6 +200,7 @@ pub fn features(
             Feature::Evidence => evidence.min(1.0),
             Feature::AskedCoverage => if asked_weight > 0.0 { asked_credit / asked_weight } else { 0.0 },
             Feature::AskedGap => asked_gap / index.unknown_idf(),
+            Feature::FocusGap => focus_gap / index.unknown_idf(),
         };
     }
     Some(features)

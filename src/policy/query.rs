@@ -43,6 +43,8 @@ pub struct Concept {
     pub salient: bool,
     /// Whether it stands in a part of the message that asks, rather than in the context.
     pub asked: bool,
+    /// Whether it is what a question word asks about (租金 in 租金多少, 条件 in 什么条件).
+    pub focus: bool,
 }
 
 impl Concept {
@@ -86,30 +88,70 @@ impl Concept {
     }
 }
 
+/// The question words whose object is the focus of a question, as `asks.toml` lists them.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FocusWords {
+    /// Chinese question words that ask about the word before them (租金多少).
+    pub before: Vec<String>,
+    /// Chinese question words that ask about the word after them (什么条件, 几个工作日).
+    pub after: Vec<String>,
+    /// English question words that ask about the words after them ("what documents").
+    pub en: Vec<String>,
+}
+
 /// Turns question text into concepts.
 pub struct QueryAnalyzer<'a> {
     lexicon: &'a Lexicon,
     segmenter: &'a Segmenter,
+    focus: &'a FocusWords,
     chinese: TextAnalyzer,
     english: TextAnalyzer,
 }
 
+/// How many words away from its question word a focus may stand.
+const FOCUS_REACH: usize = 2;
+
 impl<'a> QueryAnalyzer<'a> {
     /// An analyzer over the policy's vocabulary.
-    pub fn new(lexicon: &'a Lexicon, segmenter: &'a Segmenter, chinese: TextAnalyzer, english: TextAnalyzer) -> Self {
-        Self { lexicon, segmenter, chinese, english }
+    pub fn new(
+        lexicon: &'a Lexicon,
+        segmenter: &'a Segmenter,
+        focus: &'a FocusWords,
+        chinese: TextAnalyzer,
+        english: TextAnalyzer,
+    ) -> Self {
+        Self { lexicon, segmenter, focus, chinese, english }
     }
 
     /// The concepts of `text` (Simplified Chinese and/or English, lowercased), a part of a message
     /// that asks (`asked`) or gives context.
     pub fn concepts(&mut self, text: &str, asked: bool) -> Vec<Concept> {
-        let mut concepts = Vec::new();
+        let mut concepts: Vec<Concept> = Vec::new();
+        // Words since the last concept, and since a question word that asks about what follows.
+        let (mut since_concept, mut awaiting) = (usize::MAX, None::<usize>);
         for word in self.segmenter.words(text) {
             let (salient, word) = (word.noun, word.text);
+            if asked && self.focus.before.iter().any(|q| word == *q) && since_concept <= FOCUS_REACH {
+                if let Some(last) = concepts.last_mut() {
+                    last.focus = true;
+                }
+            }
+            let question_word = asked && self.focus.after.iter().any(|q| word.starts_with(q.as_str()));
+            since_concept = since_concept.saturating_add(1);
+            awaiting = awaiting.map(|n| n + 1).filter(|&n| n <= FOCUS_REACH);
+            let focus = !question_word && awaiting.is_some();
+            if question_word {
+                awaiting = Some(0);
+            }
             // Latin words are read as English below, where phrases can be seen.
             if word.chars().any(|c| c.is_ascii_alphabetic()) || self.lexicon.is_filler(&word) {
                 continue;
             }
+            if focus {
+                awaiting = None;
+            }
+            since_concept = 0;
             let mut terms = Vec::new();
             self.add_word(&mut terms, &word, 1.0);
             for synonym in self.lexicon.synonyms(&word) {
@@ -119,9 +161,11 @@ impl<'a> QueryAnalyzer<'a> {
                 self.add_word(&mut terms, broader, PART_WEIGHT);
             }
             let weight = if word.chars().count() == 1 { SINGLE_CHARACTER_WEIGHT } else { 1.0 };
-            concepts.push(Concept { label: word, zh: terms, en: Vec::new(), weight, salient, asked });
+            concepts.push(Concept { label: word, zh: terms, en: Vec::new(), weight, salient, asked, focus });
         }
         for run in LATIN_RUN.find_iter(text) {
+            let focus_stems = if asked { self.english_focus(run.as_str()) } else { Vec::new() };
+            let mut focus_found = false;
             for phrase in self.lexicon.match_english(&mut self.english, run.as_str()) {
                 let mut zh = Vec::new();
                 for term in &phrase.terms {
@@ -132,10 +176,29 @@ impl<'a> QueryAnalyzer<'a> {
                     phrase.stems.iter().for_each(|stem| add(&mut zh, stem, 1.0));
                 }
                 let en = phrase.stems.iter().map(|stem| WeightedTerm { text: stem.clone(), weight: 1.0 }).collect();
-                concepts.push(Concept { label: phrase.stems.join(" "), zh, en, weight: 1.0, salient: true, asked });
+                let focus = !focus_found && phrase.stems.iter().any(|stem| focus_stems.contains(stem));
+                focus_found |= focus;
+                concepts.push(Concept { label: phrase.stems.join(" "), zh, en, weight: 1.0, salient: true, asked, focus });
             }
         }
         concepts
+    }
+
+    /// The stems of the few words after an English question word that asks about them ("what
+    /// documents" → document).
+    fn english_focus(&mut self, run: &str) -> Vec<String> {
+        let words: Vec<&str> = run.split(|c: char| !c.is_ascii_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).collect();
+        let mut stems = Vec::new();
+        for question in &self.focus.en {
+            let asked: Vec<&str> = question.split(' ').collect();
+            for start in 0..words.len().saturating_sub(asked.len() - 1) {
+                if words[start..start + asked.len()] == asked[..] {
+                    let after = words[start + asked.len()..].iter().take(FOCUS_REACH + 1);
+                    stems.extend(after.flat_map(|word| tokens(&mut self.english, word)));
+                }
+            }
+        }
+        stems
     }
 
     /// Adds a word and its dictionary parts (人才公寓 → 人才, 公寓) as Chinese terms.
@@ -180,7 +243,13 @@ mod tests {
     fn concepts(text: &str) -> Vec<Concept> {
         let lexicon = lexicon();
         let segmenter = Segmenter::new(lexicon.dictionary());
-        QueryAnalyzer::new(&lexicon, &segmenter, segmenter.chinese_analyzer(), english_analyzer()).concepts(text, true)
+        let focus = FocusWords {
+            before: vec!["多少".into()],
+            after: vec!["什么".into()],
+            en: vec!["what".into()],
+        };
+        QueryAnalyzer::new(&lexicon, &segmenter, &focus, segmenter.chinese_analyzer(), english_analyzer())
+            .concepts(text, true)
     }
 
     fn terms(concept: &Concept) -> Vec<(String, f32)> {
@@ -216,6 +285,15 @@ mod tests {
     fn latin_letters_in_chinese_questions_are_kept() {
         let found = concepts("c类人才");
         assert!(found.iter().any(|c| c.label == "c" && terms(c).contains(&("c".into(), 1.0))), "{found:?}");
+    }
+
+    #[test]
+    fn the_word_a_question_word_asks_about_is_the_focus() {
+        let focus = |text: &str| concepts(text).into_iter().filter(|c| c.focus).map(|c| c.label).collect::<Vec<_>>();
+        assert_eq!(focus("人才公寓租金多少"), ["租金"]);
+        assert_eq!(focus("申请人才公寓要什么材料"), ["材料"]);
+        assert_eq!(focus("what documents do i need for a talent apartment?"), ["document"]);
+        assert!(focus("人才公寓怎么申请").is_empty());
     }
 
     #[test]

@@ -49,7 +49,13 @@ impl Policy {
         let (text, repairs) = self.normalize(question);
         let parts = self.asks.markers.parts(&text);
         let mut analyzer =
-            QueryAnalyzer::new(&self.lexicon, &self.segmenter, self.segmenter.chinese_analyzer(), english_analyzer());
+            QueryAnalyzer::new(
+                &self.lexicon,
+                &self.segmenter,
+                &self.asks.focus,
+                self.segmenter.chinese_analyzer(),
+                english_analyzer(),
+            );
         let concepts = parts.iter().flat_map(|part| analyzer.concepts(part.text, part.asks)).collect();
         let mut bigrams: Vec<WeightedTerm> = Vec::new();
         for bigram in tokens(&mut bigram_analyzer(), &text) {
