@@ -19,15 +19,36 @@ pub const ASKS_FILE: &str = "asks.toml";
 struct RawAsks {
     markers: Markers,
     focus: FocusWords,
+    details: RawCues,
     ask: Vec<RawAsk>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCues {
+    zh: Vec<String>,
+    en: Vec<String>,
+}
+
+impl RawCues {
+    /// One regular expression finding any of the cues (Chinese anywhere, English as whole words).
+    fn regex(&self, what: &str) -> Result<Regex, PolicyError> {
+        let chinese = self.zh.iter().map(|cue| format!("(?:{cue})"));
+        let english = self.en.iter().map(|cue| format!(r"\b(?:{cue})\b"));
+        let pattern = chinese.chain(english).collect::<Vec<_>>().join("|");
+        Regex::new(&pattern).map_err(|err| PolicyError::Lexicon {
+            file: ASKS_FILE,
+            message: format!("{what}: {}", err.to_string().lines().last().unwrap_or_default()),
+        })
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAsk {
     kind: String,
-    zh: Vec<String>,
-    en: Vec<String>,
+    #[serde(flatten)]
+    cues: RawCues,
     #[serde(default)]
     states: Option<String>,
 }
@@ -44,12 +65,13 @@ pub struct Ask {
 }
 
 /// Every kind of fact the corpus knows how to ask for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Asks {
     /// What shows that a part of a message asks.
     pub markers: Markers,
     /// The question words whose object is what a question asks about.
     pub focus: FocusWords,
+    details: Regex,
     asks: Vec<Ask>,
 }
 
@@ -57,23 +79,26 @@ impl Asks {
     /// Reads `asks.toml`.
     pub fn parse(text: &str) -> Result<Self, PolicyError> {
         let raw: RawAsks = toml::from_str(text).map_err(|err| PolicyError::toml(ASKS_FILE, &err))?;
-        let invalid = |kind: &str, err: regex::Error| PolicyError::Lexicon {
-            file: ASKS_FILE,
-            message: format!("{kind}: {}", err.to_string().lines().last().unwrap_or_default()),
-        };
         let mut asks = Vec::with_capacity(raw.ask.len());
         for ask in raw.ask {
-            if ask.zh.is_empty() && ask.en.is_empty() {
+            if ask.cues.zh.is_empty() && ask.cues.en.is_empty() {
                 return Err(PolicyError::Lexicon { file: ASKS_FILE, message: format!("{}: no cue words", ask.kind) });
             }
-            let chinese = ask.zh.iter().map(|cue| format!("(?:{cue})"));
-            let english = ask.en.iter().map(|cue| format!(r"\b(?:{cue})\b"));
-            let pattern = chinese.chain(english).collect::<Vec<_>>().join("|");
-            let asked = Regex::new(&pattern).map_err(|err| invalid(&ask.kind, err))?;
-            let states = ask.states.as_deref().map(Regex::new).transpose().map_err(|err| invalid(&ask.kind, err))?;
+            let asked = ask.cues.regex(&ask.kind)?;
+            let states = ask.states.as_deref().map(Regex::new).transpose().map_err(|err| PolicyError::Lexicon {
+                file: ASKS_FILE,
+                message: format!("{}: {}", ask.kind, err.to_string().lines().last().unwrap_or_default()),
+            })?;
             asks.push(Ask { kind: ask.kind, asked, states });
         }
-        Ok(Self { markers: raw.markers, focus: raw.focus, asks })
+        let details = raw.details.regex("details")?;
+        Ok(Self { markers: raw.markers, focus: raw.focus, details, asks })
+    }
+
+    /// Whether `text` (Simplified, lowercased) asks for a detail (a number, a time, a place, a
+    /// name) rather than whether something exists or what the policy says about it.
+    pub fn asks_detail(&self, text: &str) -> bool {
+        self.details.is_match(text)
     }
 
     /// The kinds of fact `text` (Simplified, lowercased) asks for.
@@ -101,6 +126,9 @@ mod tests {
         before = ["多少"]
         after = ["什么"]
         en = ["what"]
+        [details]
+        zh = ["多少"]
+        en = ["how much"]
         [[ask]]
         kind = "amount"
         zh = ["多少钱", "租金"]
@@ -123,7 +151,7 @@ mod tests {
         let amount = &asks.asked("多少钱")[0];
         assert!(amount.is_stated_in("每月补贴500元"));
         assert!(!amount.is_stated_in("提供购房补贴、人才公寓等"));
-        let never = Asks::parse("[markers]\nzh = []\nen = []\n[focus]\nbefore = []\nafter = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
+        let never = Asks::parse("[markers]\nzh = []\nen = []\n[focus]\nbefore = []\nafter = []\nen = []\n[details]\nzh = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
         assert!(!never.asked("能叠加吗")[0].is_stated_in("任何文字"));
     }
 

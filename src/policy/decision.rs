@@ -47,11 +47,13 @@ pub enum Feature {
     /// The weight of the heaviest focus word (what a question word asks about: 租金 in 租金多少)
     /// the passage does not cover, against an unknown word's.
     FocusGap,
+    /// The question asks for a detail (多少, 什么时候, where), not whether or what.
+    Detail,
 }
 
 impl Feature {
     /// Every feature, in the order of a feature vector.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Coverage,
         Self::KnownCoverage,
         Self::BigramCoverage,
@@ -65,6 +67,7 @@ impl Feature {
         Self::AskedCoverage,
         Self::AskedGap,
         Self::FocusGap,
+        Self::Detail,
     ];
 
     /// The feature's name in `decision.toml`.
@@ -83,6 +86,7 @@ impl Feature {
             Self::AskedCoverage => "asked_coverage",
             Self::AskedGap => "asked_gap",
             Self::FocusGap => "focus_gap",
+            Self::Detail => "detail",
         }
     }
 }
@@ -201,6 +205,7 @@ pub fn features(
             Feature::AskedCoverage => if asked_weight > 0.0 { asked_credit / asked_weight } else { 0.0 },
             Feature::AskedGap => asked_gap / index.unknown_idf(),
             Feature::FocusGap => focus_gap / index.unknown_idf(),
+            Feature::Detail => f32::from(u8::from(question.detail)),
         };
     }
     Some(features)
@@ -218,6 +223,9 @@ pub struct Sample {
 
 /// L2 penalty on the weights: keeps the model smooth on a few hundred questions.
 const PENALTY: f32 = 0.01;
+/// A wrong answer costs this many refusals of a question the policy answers: a citizen told "the
+/// policy does not say" asks staff, one quoted a clause that does not answer is misled.
+const WRONG_ANSWER_COST: usize = 2;
 /// Gradient descent: step size and number of steps (the problem is small and convex).
 const STEP: f32 = 0.5;
 const STEPS: usize = 4_000;
@@ -255,7 +263,7 @@ pub fn fit(samples: &[Sample], fitted_on: &str) -> RawDecision {
     let falses_total = scored.iter().filter(|(_, answer)| !answer).count();
     let mut falses_below = 0;
     for i in 0..=scored.len() {
-        let wrong = wrong_below + (falses_total - falses_below);
+        let wrong = wrong_below + WRONG_ANSWER_COST * (falses_total - falses_below);
         let threshold = match (i.checked_sub(1).map(|j| scored[j].0), scored.get(i).map(|s| s.0)) {
             (Some(below), Some(above)) => (below + above) / 2.0,
             (None, Some(above)) => above / 2.0,

@@ -20,6 +20,7 @@ pub struct Homophones {
     words: HashSet<String>,
     exact: HashMap<String, Vec<String>>,
     fuzzy: HashMap<String, Vec<String>>,
+    function: HashSet<char>,
 }
 
 /// A run of a question read as a policy word.
@@ -34,9 +35,11 @@ pub struct Repair {
 impl Homophones {
     /// The sound table of `words` (the policy's words of two or more characters; others are
     /// ignored). Where two words sound alike, a slip is read as the one that shares most
-    /// characters with it (技市 as 技师, not 及时), then as the first one given.
-    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut table = Self::default();
+    /// characters with it (技市 as 技师, not 及时), then as the first one given. `function` are
+    /// common function characters (才, 等, 不): a two-character run with one of them is a phrase
+    /// (才够, 等几个月), not a slip.
+    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>, function: HashSet<char>) -> Self {
+        let mut table = Self { function, ..Self::default() };
         for word in words {
             let length = word.chars().count();
             if !(2..=LONGEST).contains(&length) || !word.chars().all(is_han) || !table.words.insert(word.to_owned()) {
@@ -81,6 +84,7 @@ impl Homophones {
                 let cuts_through = |span: &(usize, usize)| overlaps(span) && !(start <= span.0 && span.1 <= end);
                 if !(starts[start] && starts[end])
                     || whole_words.contains(&(start, end))
+                    || (length < FUZZY_FROM && chars[start..end].iter().any(|c| self.function.contains(c)))
                     || readings[start..end].iter().any(|r| r.is_empty())
                     || found.iter().any(|&(s, e, _)| overlaps(&(s, e)))
                     || written.iter().any(|span| cuts_through(span) || *span == (start, end))
@@ -125,9 +129,7 @@ impl Homophones {
         written
     }
 
-    /// The policy word that the run `chars`, read `readings`, sounds like. A two-character run
-    /// must share a character with it: two characters that both differ are more likely another
-    /// phrase (我是) than a slip for a policy word (我市).
+    /// The policy word that the run `chars`, read `readings`, sounds like.
     fn sounding_like(&self, chars: &[char], readings: &[&'static str]) -> Option<&String> {
         let key = readings.join(" ");
         let alike = self
@@ -135,8 +137,7 @@ impl Homophones {
             .get(&key)
             .or_else(|| (chars.len() >= FUZZY_FROM).then(|| self.fuzzy.get(&fuzzy(&key))).flatten())?;
         let shared = |word: &String| word.chars().filter(|c| chars.contains(c)).count();
-        let best = alike.iter().rev().max_by_key(|word| shared(word))?;
-        (chars.len() >= FUZZY_FROM || shared(best) > 0).then_some(best)
+        alike.iter().rev().max_by_key(|word| shared(word))
     }
 }
 
@@ -175,7 +176,10 @@ mod tests {
     use super::*;
 
     fn table() -> Homophones {
-        Homophones::new(["人才公寓", "落户", "获奖", "技师", "带头人", "企业年金", "实践", "税前扣除", "季度"])
+        Homophones::new(
+            ["人才公寓", "落户", "获奖", "技师", "带头人", "企业年金", "实践", "税前扣除", "季度", "等级", "薪酬"],
+            HashSet::from(['等', '不']),
+        )
     }
 
     /// `text` cut into the given words ("/"-separated) and repaired.
@@ -203,6 +207,12 @@ mod tests {
         assert_eq!(repair("我们/什么/时间/能/办"), "我们什么时间能办");
         assert_eq!(repair("人才公寓/和/落户"), "人才公寓和落户");
         assert_eq!(repair("apply/ /人才公寓/ /now"), "apply 人才公寓 now");
+    }
+
+    #[test]
+    fn two_characters_need_not_share_one_but_a_function_character_is_no_slip() {
+        assert_eq!(repair("心/愁/分配"), "薪酬分配");
+        assert_eq!(repair("要/等/几/个月"), "要等几个月");
     }
 
     #[test]

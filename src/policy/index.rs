@@ -38,6 +38,16 @@ pub struct WeightedTerm {
     pub text: String,
     /// How much it counts (1 for the word asked, less for its parts and broader terms).
     pub weight: f32,
+    /// Whether it is a dictionary part of a longer word of the question (人才 of 人才公寓): a
+    /// way to find the word where the policy does not use it whole.
+    pub part: bool,
+}
+
+impl WeightedTerm {
+    /// A term that is not a part of a longer word.
+    pub fn new(text: impl Into<String>, weight: f32) -> Self {
+        Self { text: text.into(), weight, part: false }
+    }
 }
 
 /// Clause titles count for less than the passage itself when matching.

@@ -138,7 +138,10 @@ impl Policy {
             return Err(PolicyError::Lexicon { file: TIERS_FILE, message: problems.join("; ") });
         }
         let segmenter = Segmenter::new(lexicon.dictionary());
-        let homophones = Homophones::new(policy_words(&document, &lexicon, &segmenter).iter().map(String::as_str));
+        let homophones = Homophones::new(
+            policy_words(&document, &lexicon, &segmenter).iter().map(String::as_str),
+            segmenter::function_characters(),
+        );
         let index = PassageIndex::build(&document, &translation, &segmenter)?;
         let asks = Asks::parse(&assets.read(ASKS_FILE)?)?;
         let decision = Decision::parse(&assets.read(DECISION_FILE)?)?;

@@ -173,9 +173,11 @@ impl<'a> QueryAnalyzer<'a> {
                 }
                 if phrase.terms.is_empty() {
                     // Latin letters inside Chinese text (A类, C类) are indexed as themselves.
-                    phrase.stems.iter().for_each(|stem| add(&mut zh, stem, 1.0));
+                    phrase.stems.iter().for_each(|stem| add(&mut zh, stem, 1.0, false));
                 }
-                let en = phrase.stems.iter().map(|stem| WeightedTerm { text: stem.clone(), weight: 1.0 }).collect();
+                // A phrase counts once, however many words it has ("senior technician" against "hukou").
+                let share = 1.0 / phrase.stems.len().max(1) as f32;
+                let en = phrase.stems.iter().map(|stem| WeightedTerm::new(stem.clone(), share)).collect();
                 let focus = !focus_found && phrase.stems.iter().any(|stem| focus_stems.contains(stem));
                 focus_found |= focus;
                 concepts.push(Concept { label: phrase.stems.join(" "), zh, en, weight: 1.0, salient: true, asked, focus });
@@ -206,17 +208,21 @@ impl<'a> QueryAnalyzer<'a> {
         let parts = tokens(&mut self.chinese, word);
         let whole = parts.iter().any(|part| part == word);
         for part in &parts {
-            let part_weight = if !whole || part == word { weight } else { weight * PART_WEIGHT };
-            add(terms, part, part_weight);
+            let is_part = whole && part != word;
+            add(terms, part, if is_part { weight * PART_WEIGHT } else { weight }, is_part);
         }
     }
 }
 
-/// Adds a term, keeping the highest weight when it is already there.
-fn add(terms: &mut Vec<WeightedTerm>, text: &str, weight: f32) {
+/// Adds a term, keeping the highest weight when it is already there (a term that is also more
+/// than a part is no part).
+fn add(terms: &mut Vec<WeightedTerm>, text: &str, weight: f32, part: bool) {
     match terms.iter_mut().find(|term| term.text == text) {
-        Some(term) => term.weight = term.weight.max(weight),
-        None => terms.push(WeightedTerm { text: text.to_owned(), weight }),
+        Some(term) => {
+            term.weight = term.weight.max(weight);
+            term.part &= part;
+        }
+        None => terms.push(WeightedTerm { text: text.to_owned(), weight, part }),
     }
 }
 

@@ -19,10 +19,12 @@ pub struct Question<'a> {
     pub repairs: Vec<Repair>,
     /// Its units of meaning.
     pub concepts: Vec<Concept>,
-    /// Its distinct Chinese character bigrams.
+    /// The Chinese character bigrams of its concepts, each concept's weighing 1 in all.
     pub bigrams: Vec<WeightedTerm>,
     /// The kinds of fact it asks for (an amount, a phone number…), if any.
     pub asks: Vec<&'a Ask>,
+    /// Whether it asks for a detail (多少, 什么时候, where) rather than whether or what.
+    pub detail: bool,
 }
 
 /// How much of a question a passage answers.
@@ -56,11 +58,19 @@ impl Policy {
                 self.segmenter.chinese_analyzer(),
                 english_analyzer(),
             );
-        let concepts = parts.iter().flat_map(|part| analyzer.concepts(part.text, part.asks)).collect();
+        let concepts: Vec<Concept> = parts.iter().flat_map(|part| analyzer.concepts(part.text, part.asks)).collect();
+        // Each word counts once, however many bigrams it has: otherwise 高级技师 (three bigrams)
+        // would outweigh 落户 (one) in "高级技师能落户吗".
         let mut bigrams: Vec<WeightedTerm> = Vec::new();
-        for bigram in tokens(&mut bigram_analyzer(), &text) {
-            if !bigrams.iter().any(|known| known.text == bigram) {
-                bigrams.push(WeightedTerm { text: bigram, weight: 1.0 });
+        let mut analyzer = bigram_analyzer();
+        for concept in &concepts {
+            let pairs = tokens(&mut analyzer, &concept.label);
+            let weight = 1.0 / pairs.len().max(1) as f32;
+            for pair in pairs {
+                match bigrams.iter_mut().find(|known| known.text == pair) {
+                    Some(known) => known.weight = known.weight.max(weight),
+                    None => bigrams.push(WeightedTerm::new(pair, weight)),
+                }
             }
         }
         let mut asks = Vec::new();
@@ -71,7 +81,8 @@ impl Policy {
                 }
             }
         }
-        Question { text, repairs, concepts, bigrams, asks }
+        let detail = parts.iter().any(|part| part.asks && self.asks.asks_detail(part.text));
+        Question { text, repairs, concepts, bigrams, asks, detail }
     }
 }
 
@@ -95,7 +106,7 @@ impl Question<'_> {
         }
         let (mut bigrams, mut bigram_total) = (0.0, 0.0);
         for bigram in self.bigrams.iter().filter(|b| index.knows(Language::Bigrams, &b.text)) {
-            let idf = index.idf(Language::Bigrams, &bigram.text);
+            let idf = index.idf(Language::Bigrams, &bigram.text) * bigram.weight;
             bigram_total += idf;
             bigrams += idf * index.presence(passage, Language::Bigrams, &bigram.text);
         }
@@ -118,9 +129,14 @@ impl Question<'_> {
         self.concepts.iter().flat_map(|concept| concept.en.iter().map(|term| (Language::English, term)))
     }
 
-    /// The Chinese word terms of the question, with synonyms and glossary terms.
-    pub fn word_terms(&self) -> impl Iterator<Item = (Language, &WeightedTerm)> {
-        self.concepts.iter().flat_map(|concept| concept.zh.iter().map(|term| (Language::Chinese, term)))
+    /// The Chinese word terms of the question, with synonyms and glossary terms, for `index`. A
+    /// word's parts join only where the policy does not use the word whole: otherwise a passage
+    /// naming 技师 four times would outrank one about what was asked.
+    pub fn word_terms<'i>(&'i self, index: &'i PassageIndex) -> impl Iterator<Item = (Language, &'i WeightedTerm)> {
+        self.concepts.iter().flat_map(move |concept| {
+            let whole_known = concept.zh.iter().any(|term| !term.part && index.knows(Language::Chinese, &term.text));
+            concept.zh.iter().filter(move |term| !(whole_known && term.part)).map(|term| (Language::Chinese, term))
+        })
     }
 
     /// The bigram terms of the question.

@@ -52,7 +52,7 @@ pub struct Ranking {
 /// Ranks the passages for `question`, whose concepts weigh `importance`.
 pub fn rank(index: &PassageIndex, question: &Question<'_>, importance: &[f32]) -> Result<Ranking, PolicyError> {
     let searched: [Vec<Hit>; 3] = [
-        index.search(question.word_terms(), CANDIDATES)?,
+        index.search(question.word_terms(index), CANDIDATES)?,
         index.search(question.bigram_terms(), CANDIDATES)?,
         index.search(question.english_terms(), CANDIDATES)?,
     ];

@@ -86,6 +86,25 @@ pub struct Entry {
     pub content: bool,
 }
 
+/// A single character more common than this, used as an adverb, particle, preposition, pronoun,
+/// numeral, conjunction or interjection, is a function character.
+const FUNCTION_FREQUENCY: u32 = 5_000;
+
+/// The common function characters of the dictionary (才, 等, 不, 我, 几).
+pub fn function_characters() -> std::collections::HashSet<char> {
+    DICTIONARY
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(' ');
+            let mut chars = fields.next()?.chars();
+            let (c, None) = (chars.next()?, chars.next()) else { return None };
+            let frequency: u32 = fields.next()?.parse().ok()?;
+            let tag = fields.next()?;
+            (frequency >= FUNCTION_FREQUENCY && tag.starts_with(['d', 'u', 'p', 'r', 'm', 'c', 'y', 'e'])).then_some(c)
+        })
+        .collect()
+}
+
 /// The dictionary entries of `words` (those the dictionary has).
 pub fn entries(words: &std::collections::HashSet<&str>) -> std::collections::HashMap<String, Entry> {
     DICTIONARY
