@@ -20,6 +20,8 @@ pub const MAX_TEXT_CHARS: usize = 2_000;
 pub const OTHER: &str = "other";
 /// The option value meaning "none of these" in a multi-choice.
 pub const NONE: &str = "none";
+/// The longest flow id (button data `start:<id>:<tier item>` must fit in 64 bytes).
+pub const MAX_FLOW_ID: usize = 24;
 
 /// A validated form.
 #[derive(Debug, Clone)]
@@ -262,6 +264,21 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// Checks a flow id: lowercase letters, digits and dashes, short enough that button data
+    /// naming it and a tier item (`start:<id>:<item>`) fits Telegram's 64 bytes.
+    fn flow_id(&self, what: &str, id: &str) -> Result<(), DialogError> {
+        let valid = !id.is_empty()
+            && id.len() <= MAX_FLOW_ID
+            && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if valid {
+            Ok(())
+        } else {
+            Err(self.error(format!(
+                "{what} {id:?} must be 1 to {MAX_FLOW_ID} lowercase letters, digits and dashes"
+            )))
+        }
+    }
+
     fn error(&self, message: impl Into<String>) -> DialogError {
         DialogError::Flow { file: self.file.to_owned(), step: self.step.clone(), message: message.into() }
     }
@@ -292,8 +309,9 @@ impl Flow {
     pub fn parse(file: &str, text: &str, tiers: &TierTable) -> Result<Self, DialogError> {
         let mut checker = Checker { file, step: None };
         let raw: RawFlow = toml::from_str(text).map_err(|err| checker.error(err.to_string().trim_end().to_owned()))?;
-        if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-            return Err(checker.error(format!("id {:?} must be lowercase letters, digits and dashes", raw.id)));
+        checker.flow_id("id", &raw.id)?;
+        if let Some(next) = &raw.next {
+            checker.flow_id("next", next)?;
         }
         if raw.code.is_empty() || !raw.code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
             return Err(checker.error(format!("code {:?} must be uppercase letters and digits", raw.code)));

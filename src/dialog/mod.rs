@@ -160,6 +160,18 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_next_form_too_long_for_button_data_is_refused() {
+        let text = format!(
+            "next = \"{}\"\n{HEADER}[[step]]\nkey = \"name\"\nkind = \"text\"\nprompt = {{ zh = \"姓名\", en = \"Name\" }}\n",
+            "x".repeat(25)
+        );
+        assert_eq!(
+            load_with("demo.toml", &text).to_string(),
+            format!("demo.toml: next \"{}\" must be 1 to 24 lowercase letters, digits and dashes", "x".repeat(25))
+        );
+    }
+
+    #[test]
     fn a_bad_regex_names_the_file_and_step() {
         let text = format!(
             "{HEADER}[[step]]\nkey = \"code\"\nkind = \"text\"\npattern = \"[a-\"\npattern_hint = {{ zh = \"格式\", en = \"Format\" }}\n\

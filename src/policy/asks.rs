@@ -19,7 +19,6 @@ pub const ASKS_FILE: &str = "asks.toml";
 struct RawAsks {
     markers: Markers,
     focus: FocusWords,
-    details: RawCues,
     ask: Vec<RawAsk>,
 }
 
@@ -71,7 +70,6 @@ pub struct Asks {
     pub markers: Markers,
     /// The question words whose object is what a question asks about.
     pub focus: FocusWords,
-    details: Regex,
     asks: Vec<Ask>,
 }
 
@@ -91,14 +89,7 @@ impl Asks {
             })?;
             asks.push(Ask { kind: ask.kind, asked, states });
         }
-        let details = raw.details.regex("details")?;
-        Ok(Self { markers: raw.markers, focus: raw.focus, details, asks })
-    }
-
-    /// Whether `text` (Simplified, lowercased) asks for a detail (a number, a time, a place, a
-    /// name) rather than whether something exists or what the policy says about it.
-    pub fn asks_detail(&self, text: &str) -> bool {
-        self.details.is_match(text)
+        Ok(Self { markers: raw.markers, focus: raw.focus, asks })
     }
 
     /// The kinds of fact `text` (Simplified, lowercased) asks for.
@@ -126,9 +117,6 @@ mod tests {
         before = ["多少"]
         after = ["什么"]
         en = ["what"]
-        [details]
-        zh = ["多少"]
-        en = ["how much"]
         [[ask]]
         kind = "amount"
         zh = ["多少钱", "租金"]
@@ -151,7 +139,7 @@ mod tests {
         let amount = &asks.asked("多少钱")[0];
         assert!(amount.is_stated_in("每月补贴500元"));
         assert!(!amount.is_stated_in("提供购房补贴、人才公寓等"));
-        let never = Asks::parse("[markers]\nzh = []\nen = []\n[focus]\nbefore = []\nafter = []\nen = []\n[details]\nzh = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
+        let never = Asks::parse("[markers]\nzh = []\nen = []\n[focus]\nbefore = []\nafter = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
         assert!(!never.asked("能叠加吗")[0].is_stated_in("任何文字"));
     }
 

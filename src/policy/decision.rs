@@ -22,52 +22,36 @@ pub enum Feature {
     Coverage,
     /// Share of the weight of the words the policy knows that the passage covers.
     KnownCoverage,
-    /// Share of the question's known character bigrams the passage contains, by weight.
-    BigramCoverage,
     /// Share of the question's weight in words the policy never uses (context words weigh little).
     UnknownShare,
     /// Share of the weight of the part that asks in words the policy never uses.
     AskedUnknownShare,
-    /// Share of the signals that rank the passage among their first three.
-    Agreement,
     /// How far the passage's fused score is ahead of the next one's.
     Margin,
     /// The question asks for a kind of fact (an amount, a phone number) the passage does not state.
     AskedUnstated,
-    /// How specific the rarest word the passage shares with the question is.
-    Specificity,
     /// How much the passage shares with the question in all: the specificity of every concept
     /// it covers, summed (two fully specific concepts count as 1).
     Evidence,
     /// Share of the weight of the part that asks that the passage covers.
     AskedCoverage,
-    /// The weight of the heaviest word of the part that asks that the passage does not cover
-    /// (the thing asked for, when the passage is only about its topic), against an unknown word's.
-    AskedGap,
     /// The weight of the heaviest focus word (what a question word asks about: 租金 in 租金多少)
     /// the passage does not cover, against an unknown word's.
     FocusGap,
-    /// The question asks for a detail (多少, 什么时候, where), not whether or what.
-    Detail,
 }
 
 impl Feature {
     /// Every feature, in the order of a feature vector.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 9] = [
         Self::Coverage,
         Self::KnownCoverage,
-        Self::BigramCoverage,
         Self::UnknownShare,
         Self::AskedUnknownShare,
-        Self::Agreement,
         Self::Margin,
         Self::AskedUnstated,
-        Self::Specificity,
         Self::Evidence,
         Self::AskedCoverage,
-        Self::AskedGap,
         Self::FocusGap,
-        Self::Detail,
     ];
 
     /// The feature's name in `decision.toml`.
@@ -75,18 +59,13 @@ impl Feature {
         match self {
             Self::Coverage => "coverage",
             Self::KnownCoverage => "known_coverage",
-            Self::BigramCoverage => "bigram_coverage",
             Self::UnknownShare => "unknown_share",
             Self::AskedUnknownShare => "asked_unknown_share",
-            Self::Agreement => "agreement",
             Self::Margin => "margin",
             Self::AskedUnstated => "asked_unstated",
-            Self::Specificity => "specificity",
             Self::Evidence => "evidence",
             Self::AskedCoverage => "asked_coverage",
-            Self::AskedGap => "asked_gap",
             Self::FocusGap => "focus_gap",
-            Self::Detail => "detail",
         }
     }
 }
@@ -163,14 +142,6 @@ pub fn features(
     let next = ranking.ranked.get(1).map_or(0.0, |next| next.fused);
     let text = &document.passages[best.passage].text;
     let asked_unstated = question.asks.iter().any(|ask| !ask.is_stated_in(text));
-    let specificity = question
-        .concepts
-        .iter()
-        .flat_map(|concept| concept.terms())
-        .filter(|(language, term)| index.presence(best.passage, *language, &term.text) > 0.0)
-        .map(|(language, term)| index.idf(language, &term.text))
-        .fold(0.0, f32::max)
-        / index.unknown_idf();
     let evidence = question
         .concepts
         .iter()
@@ -179,12 +150,11 @@ pub fn features(
         .map(|(concept, &weight)| concept.credit(index, best.passage, weight))
         .sum::<f32>()
         / (2.0 * index.unknown_idf());
-    let (mut asked_credit, mut asked_weight, mut asked_gap, mut focus_gap) = (0.0_f32, 0.0_f32, 0.0_f32, 0.0_f32);
+    let (mut asked_credit, mut asked_weight, mut focus_gap) = (0.0_f32, 0.0_f32, 0.0_f32);
     for (concept, &weight) in question.concepts.iter().zip(importance).filter(|(c, _)| c.asked) {
         let credit = concept.credit(index, best.passage, weight);
         asked_credit += credit;
         asked_weight += weight;
-        asked_gap = asked_gap.max(weight - credit);
         if concept.focus {
             focus_gap = focus_gap.max(weight - credit);
         }
@@ -194,18 +164,13 @@ pub fn features(
         *slot = match feature {
             Feature::Coverage => best.coverage.all,
             Feature::KnownCoverage => best.coverage.known,
-            Feature::BigramCoverage => best.coverage.bigrams,
             Feature::UnknownShare => question.unknown_share(index, importance, |_| true),
             Feature::AskedUnknownShare => question.unknown_share(index, importance, |concept| concept.asked),
-            Feature::Agreement => best.agreement(&ranking.active, 3),
             Feature::Margin => (best.fused - next) / best.fused,
             Feature::AskedUnstated => f32::from(u8::from(asked_unstated)),
-            Feature::Specificity => specificity,
             Feature::Evidence => evidence.min(1.0),
             Feature::AskedCoverage => if asked_weight > 0.0 { asked_credit / asked_weight } else { 0.0 },
-            Feature::AskedGap => asked_gap / index.unknown_idf(),
             Feature::FocusGap => focus_gap / index.unknown_idf(),
-            Feature::Detail => f32::from(u8::from(question.detail)),
         };
     }
     Some(features)

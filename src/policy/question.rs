@@ -23,8 +23,6 @@ pub struct Question<'a> {
     pub bigrams: Vec<WeightedTerm>,
     /// The kinds of fact it asks for (an amount, a phone number…), if any.
     pub asks: Vec<&'a Ask>,
-    /// Whether it asks for a detail (多少, 什么时候, where) rather than whether or what.
-    pub detail: bool,
 }
 
 /// How much of a question a passage answers.
@@ -34,8 +32,6 @@ pub struct Coverage {
     pub all: f32,
     /// Share of the weight of the concepts the policy knows.
     pub known: f32,
-    /// Share of the question's bigrams the policy knows that the passage contains, by weight.
-    pub bigrams: f32,
 }
 
 impl Policy {
@@ -60,16 +56,21 @@ impl Policy {
             );
         let concepts: Vec<Concept> = parts.iter().flat_map(|part| analyzer.concepts(part.text, part.asks)).collect();
         // Each word counts once, however many bigrams it has: otherwise 高级技师 (three bigrams)
-        // would outweigh 落户 (one) in "高级技师能落户吗".
+        // would outweigh 落户 (one) in "高级技师能落户吗". Its synonyms join (户口 → 落户), as in
+        // the word signal.
         let mut bigrams: Vec<WeightedTerm> = Vec::new();
         let mut analyzer = bigram_analyzer();
         for concept in &concepts {
-            let pairs = tokens(&mut analyzer, &concept.label);
-            let weight = 1.0 / pairs.len().max(1) as f32;
-            for pair in pairs {
-                match bigrams.iter_mut().find(|known| known.text == pair) {
-                    Some(known) => known.weight = known.weight.max(weight),
-                    None => bigrams.push(WeightedTerm::new(pair, weight)),
+            let words = std::iter::once((concept.label.as_str(), 1.0))
+                .chain(concept.zh.iter().filter(|term| !term.part).map(|term| (term.text.as_str(), term.weight)));
+            for (word, weight) in words {
+                let pairs: Vec<String> = tokens(&mut analyzer, word);
+                let weight = weight / pairs.len().max(1) as f32;
+                for pair in pairs {
+                    match bigrams.iter_mut().find(|known| known.text == pair) {
+                        Some(known) => known.weight = known.weight.max(weight),
+                        None => bigrams.push(WeightedTerm::new(pair, weight)),
+                    }
                 }
             }
         }
@@ -81,8 +82,7 @@ impl Policy {
                 }
             }
         }
-        let detail = parts.iter().any(|part| part.asks && self.asks.asks_detail(part.text));
-        Question { text, repairs, concepts, bigrams, asks, detail }
+        Question { text, repairs, concepts, bigrams, asks }
     }
 }
 
@@ -104,14 +104,8 @@ impl Question<'_> {
                 known_total += weight;
             }
         }
-        let (mut bigrams, mut bigram_total) = (0.0, 0.0);
-        for bigram in self.bigrams.iter().filter(|b| index.knows(Language::Bigrams, &b.text)) {
-            let idf = index.idf(Language::Bigrams, &bigram.text) * bigram.weight;
-            bigram_total += idf;
-            bigrams += idf * index.presence(passage, Language::Bigrams, &bigram.text);
-        }
         let share = |part: f32, whole: f32| if whole > 0.0 { part / whole } else { 0.0 };
-        Coverage { all: share(all, total), known: share(known, known_total), bigrams: share(bigrams, bigram_total) }
+        Coverage { all: share(all, total), known: share(known, known_total) }
     }
 
     /// The share of the weight of the concepts `within` picks that lies in words the policy never

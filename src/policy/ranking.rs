@@ -30,23 +30,11 @@ pub struct Ranked {
     pub places: [Option<usize>; SIGNALS],
 }
 
-impl Ranked {
-    /// The share of the signals that list it among their first `top`, out of those that list
-    /// anything at all.
-    pub fn agreement(&self, active: &[bool; SIGNALS], top: usize) -> f32 {
-        let voting = active.iter().filter(|&&a| a).count();
-        let agreeing = self.places.iter().zip(active).filter(|(place, a)| **a && place.is_some_and(|p| p < top)).count();
-        if voting == 0 { 0.0 } else { agreeing as f32 / voting as f32 }
-    }
-}
-
-/// The passages for a question, best first, and which signals had anything to say.
+/// The passages for a question, best first.
 #[derive(Debug, Clone, Default)]
 pub struct Ranking {
     /// The candidates, by fused score.
     pub ranked: Vec<Ranked>,
-    /// Whether each signal listed any passage.
-    pub active: [bool; SIGNALS],
 }
 
 /// Ranks the passages for `question`, whose concepts weigh `importance`.
@@ -69,7 +57,6 @@ pub fn rank(index: &PassageIndex, question: &Question<'_>, importance: &[f32]) -
         searched[2].iter().map(|hit| hit.passage).collect(),
         by_coverage.iter().map(|(passage, _)| *passage).collect(),
     ];
-    let active = [0, 1, 2, 3].map(|signal| !lists[signal].is_empty());
     let mut ranked: Vec<Ranked> = coverage
         .into_iter()
         .map(|(passage, coverage)| {
@@ -82,5 +69,5 @@ pub fn rank(index: &PassageIndex, question: &Question<'_>, importance: &[f32]) -
     for candidate in ranked.iter().take(5) {
         tracing::trace!(passage = candidate.passage, fused = candidate.fused, places = ?candidate.places, coverage = ?candidate.coverage, "candidate");
     }
-    Ok(Ranking { ranked, active })
+    Ok(Ranking { ranked })
 }

@@ -12,6 +12,8 @@ use crate::lang::Bilingual;
 
 /// File name of the tier table in the corpus directory.
 pub const TIERS_FILE: &str = "tiers.toml";
+/// The longest tier item id (it travels in button data with a flow id, within 64 bytes).
+pub const MAX_ITEM_ID: usize = 32;
 /// A denial covers a level cue that starts at most this many bytes after it (不是全国的: 0).
 const DENIAL_REACH: usize = 4;
 
@@ -252,6 +254,9 @@ impl TierTable {
             if !clause_text.contains(&item.zh) {
                 problems
                     .push(format!("{TIERS_FILE}: item {} ({:?}) is not in clause {}", item.id, item.zh, self.clause));
+            }
+            if item.id.is_empty() || item.id.len() > MAX_ITEM_ID {
+                problems.push(format!("{TIERS_FILE}: item id {:?} must be 1 to {MAX_ITEM_ID} characters", item.id));
             }
             if !ids.insert(item.id.as_str()) {
                 problems.push(format!("{TIERS_FILE}: item id {} appears twice", item.id));
