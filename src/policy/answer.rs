@@ -67,6 +67,14 @@ pub enum Considered {
 }
 
 impl Considered {
+    /// Whether `decision` answers (rather than refuses).
+    pub fn answers(&self, decision: &Decision) -> bool {
+        match self {
+            Self::Settled(answer) => answer.found,
+            Self::Candidate { features, .. } => decision.answers(features),
+        }
+    }
+
     /// The answer, or the refusal if `decision` does not trust the match.
     pub fn decide(self, decision: &Decision) -> Answer {
         match self {
@@ -90,12 +98,39 @@ impl Policy {
     /// Answers a question. `preferred` is the user's language, used when the question itself
     /// does not tell (emoji, script-neutral Chinese).
     pub fn answer(&self, question: &str, preferred: Lang) -> Result<Answer, PolicyError> {
-        Ok(self.consider(question, preferred)?.decide(&self.decision))
+        self.answer_after(question, None, preferred)
+    }
+
+    /// Answers a question asked shortly after `previous`. A follow-up that does not stand on its
+    /// own ("那我老婆孩子呢？", "And my kids?") is read with the previous question as its context;
+    /// a question that does stand on its own is answered as it is.
+    pub fn answer_after(&self, question: &str, previous: Option<&str>, preferred: Lang) -> Result<Answer, PolicyError> {
+        let alone = self.consider_after(question, None, preferred)?;
+        let Some(previous) = previous else { return Ok(alone.decide(&self.decision)) };
+        let open = match &alone {
+            Considered::Settled(answer) => answer.found || !answer.answer.starts_with(&self.not_covered(answer.lang)),
+            Considered::Candidate { .. } => false,
+        };
+        if open || (alone.answers(&self.decision) && !self.asks.follows_up(&self.normalize(question).0)) {
+            return Ok(alone.decide(&self.decision));
+        }
+        let together = self.consider_after(question, Some(previous), preferred)?;
+        Ok(if together.answers(&self.decision) { together } else { alone }.decide(&self.decision))
+    }
+
+    /// What the bot says when the policy does not cover a question.
+    fn not_covered(&self, lang: Lang) -> String {
+        Message::NotCovered.render(lang, self)
     }
 
     /// Finds what would answer a question and how good a match it is, without deciding whether
     /// it is good enough (the calibration of that decision needs both).
     pub fn consider(&self, question: &str, preferred: Lang) -> Result<Considered, PolicyError> {
+        self.consider_after(question, None, preferred)
+    }
+
+    /// [`Policy::consider`] for a question read after `context`.
+    fn consider_after(&self, question: &str, context: Option<&str>, preferred: Lang) -> Result<Considered, PolicyError> {
         let cleaned = text::clean(question);
         let lang = self.scripts.detect(&cleaned, preferred);
         let refusal = |message: Message| Answer {
@@ -117,8 +152,8 @@ impl Policy {
         if let Some(kind) = self.small_talk(&cleaned) {
             return Ok(Considered::Settled(refusal(Message::SmallTalk(kind))));
         }
-        let read = self.read(question);
-        if let Some(tier_question) = self.tier_question(&read.text) {
+        let read = self.read(question, context);
+        if let Some(tier_question) = self.tier_question(&read) {
             let answer = self.tier_answer(question, lang, &tier_question);
             // "A类人才安家费多少" names a tier but asks for an amount the tier clause does not state.
             if read.asks.iter().all(|ask| answer.sources.iter().any(|source| ask.is_stated_in(&source.text))) {
@@ -135,13 +170,14 @@ impl Policy {
     }
 
     /// What a tier question asks about: the tier of named honours, or the contents of tiers
-    /// named by letter. `None` for any other question.
-    fn tier_question(&self, query: &str) -> Option<TierQuestion<'_>> {
-        let matches = self.tiers.find(query);
-        if !matches.is_empty() && self.tiers.asks_about_tier(query) {
+    /// named by letter. `None` for any other question. A follow-up ("那全国技术能手呢？") names
+    /// its own honours and may take the asking about tiers from its context.
+    fn tier_question(&self, question: &Question<'_>) -> Option<TierQuestion<'_>> {
+        let matches = self.tiers.find(&question.asked);
+        if !matches.is_empty() && self.tiers.asks_about_tier(&question.text) {
             return Some(TierQuestion::Items(matches));
         }
-        let tiers = self.tiers.find_tiers(query);
+        let tiers = self.tiers.find_tiers(&question.asked);
         (!tiers.is_empty()).then_some(TierQuestion::Tiers(tiers))
     }
 
@@ -413,6 +449,34 @@ mod tests {
         assert!(answer.answer.contains("28项"), "{}", answer.answer);
         let answer = ask("Which tier is a WorldSkills Competition winner in?");
         assert!(answer.answer.contains("Category A"), "{}", answer.answer);
+    }
+
+    fn after(previous: &str, question: &str) -> Answer {
+        policy().answer_after(question, Some(previous), Lang::Zh).unwrap()
+    }
+
+    #[test]
+    fn a_follow_up_is_read_with_the_previous_question() {
+        let answer = after("高级技师能落户吗？", "那我老婆孩子呢？");
+        assert!(answer.found && answer.answer.contains("配偶、子女"), "{}", answer.answer);
+        let answer = after("Can a senior technician get hukou in Zhanjiang?", "And my kids?");
+        assert!(answer.found && answer.answer.contains("children"), "{}", answer.answer);
+        let answer = after("省级技能大师工作室带头人算几类？", "那全国技术能手呢？");
+        assert!(answer.answer.starts_with("全国技术能手荣誉称号获得者属于湛江市高层次人才A类"), "{}", answer.answer);
+    }
+
+    #[test]
+    fn a_question_that_stands_on_its_own_is_answered_as_it_is() {
+        let answer = after("人才公寓怎么申请？", "世界技能大赛获奖者属于哪一类人才？");
+        assert!(answer.answer.starts_with("世界技能大赛获奖者属于湛江市高层次人才A类"), "{}", answer.answer);
+        let answer = after("世界技能大赛获奖者属于哪一类人才？", "人才公寓怎么申请？");
+        assert!(answer.answer.contains("常态化申请") && !answer.answer.contains("A类"), "{}", answer.answer);
+    }
+
+    #[test]
+    fn a_follow_up_asking_what_the_policy_does_not_state_is_still_refused() {
+        let answer = after("人才公寓怎么申请？", "需要什么材料？");
+        assert!(!answer.found, "{}", answer.answer);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub const ASKS_FILE: &str = "asks.toml";
 struct RawAsks {
     markers: Markers,
     focus: FocusWords,
+    follow_up: RawCues,
     ask: Vec<RawAsk>,
 }
 
@@ -70,6 +71,7 @@ pub struct Asks {
     pub markers: Markers,
     /// The question words whose object is what a question asks about.
     pub focus: FocusWords,
+    follow_up: Regex,
     asks: Vec<Ask>,
 }
 
@@ -89,7 +91,14 @@ impl Asks {
             })?;
             asks.push(Ask { kind: ask.kind, asked, states });
         }
-        Ok(Self { markers: raw.markers, focus: raw.focus, asks })
+        let follow_up = raw.follow_up.regex("follow_up")?;
+        Ok(Self { markers: raw.markers, focus: raw.focus, follow_up, asks })
+    }
+
+    /// Whether `text` (Simplified, lowercased) reads as a follow-up to an earlier question
+    /// ("那我老婆孩子呢", "and my kids?").
+    pub fn follows_up(&self, text: &str) -> bool {
+        self.follow_up.is_match(text.trim())
     }
 
     /// The kinds of fact `text` (Simplified, lowercased) asks for.
@@ -117,6 +126,9 @@ mod tests {
         before = ["多少"]
         after = ["什么"]
         en = ["what"]
+        [follow_up]
+        zh = ["^那"]
+        en = ["^and"]
         [[ask]]
         kind = "amount"
         zh = ["多少钱", "租金"]
@@ -139,7 +151,7 @@ mod tests {
         let amount = &asks.asked("多少钱")[0];
         assert!(amount.is_stated_in("每月补贴500元"));
         assert!(!amount.is_stated_in("提供购房补贴、人才公寓等"));
-        let never = Asks::parse("[markers]\nzh = []\nen = []\n[focus]\nbefore = []\nafter = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
+        let never = Asks::parse("[markers]\nzh = []\nen = []\n[focus]\nbefore = []\nafter = []\nen = []\n[follow_up]\nzh = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
         assert!(!never.asked("能叠加吗")[0].is_stated_in("任何文字"));
     }
 

@@ -3,6 +3,7 @@
 //! bigrams, English stems — with what it asks for, if that is a kind of fact.
 
 use super::Policy;
+use super::asking::Part;
 use super::asks::Ask;
 use super::homophone::Repair;
 use super::index::{Language, PassageIndex, WeightedTerm};
@@ -13,8 +14,11 @@ use crate::text;
 /// A question, analysed.
 #[derive(Debug, Clone)]
 pub struct Question<'a> {
-    /// The text as searched: Simplified, lowercased, full-width folded, slips repaired.
+    /// The text as searched: Simplified, lowercased, full-width folded, slips repaired; after its
+    /// context, if it was read with one.
     pub text: String,
+    /// The question itself, as searched (without its context).
+    pub asked: String,
     /// The homophone slips read as policy words.
     pub repairs: Vec<Repair>,
     /// Its units of meaning.
@@ -42,10 +46,16 @@ impl Policy {
         self.homophones.repair(&folded, &self.segmenter.cut(&folded))
     }
 
-    /// Analyses a question.
-    pub(super) fn read(&self, question: &str) -> Question<'_> {
-        let (text, repairs) = self.normalize(question);
-        let parts = self.asks.markers.parts(&text);
+    /// Analyses a question, read after `context` (the previous question of a conversation, for a
+    /// follow-up that does not stand on its own) if any: the context only gives context.
+    pub(super) fn read(&self, question: &str, context: Option<&str>) -> Question<'_> {
+        let (asked, repairs) = self.normalize(question);
+        let context = context.map(|context| self.normalize(context).0);
+        let mut parts: Vec<Part<'_>> = match &context {
+            Some(context) => self.asks.markers.parts(context).into_iter().map(|part| Part { asks: false, ..part }).collect(),
+            None => Vec::new(),
+        };
+        parts.extend(self.asks.markers.parts(&asked));
         let mut analyzer =
             QueryAnalyzer::new(
                 &self.lexicon,
@@ -82,7 +92,11 @@ impl Policy {
                 }
             }
         }
-        Question { text, repairs, concepts, bigrams, asks }
+        let text = match &context {
+            Some(context) => format!("{context} {asked}"),
+            None => asked.clone(),
+        };
+        Question { text, asked, repairs, concepts, bigrams, asks }
     }
 }
 
