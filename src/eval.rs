@@ -33,6 +33,54 @@ pub struct EvalItem {
     /// Groups of alternatives: the answer must contain one string of every group.
     #[serde(default)]
     pub expect: Vec<Vec<String>>,
+    /// The language it is written in, for figures per language.
+    #[serde(default)]
+    pub lang: Option<Lang>,
+}
+
+/// How a set of questions fared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Questions.
+    pub questions: usize,
+    /// Answered correctly (an out-of-scope question: refused).
+    pub passed: usize,
+    /// Questions the policy does not answer.
+    pub out_of_scope: usize,
+    /// Of those, refused.
+    pub refused: usize,
+    /// Questions the policy answers that got a passage that does not answer them.
+    pub wrong_passage: usize,
+}
+
+/// The answer-or-refuse decision judged against what it should have done: a question should be
+/// answered when the passage the bot would quote answers it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecisionTally {
+    /// Answered, and the passage answers.
+    pub right_answers: usize,
+    /// Answered, but the passage does not answer (or nothing would).
+    pub wrong_answers: usize,
+    /// Refused, though the passage would have answered.
+    pub missed: usize,
+    /// Refused, and rightly.
+    pub right_refusals: usize,
+}
+
+impl DecisionTally {
+    /// Share of the answers given that answer: TP / (TP + FP).
+    pub fn precision(&self) -> f64 {
+        ratio(self.right_answers, self.right_answers + self.wrong_answers)
+    }
+
+    /// Share of the answerable questions that were answered: TP / (TP + FN).
+    pub fn recall(&self) -> f64 {
+        ratio(self.right_answers, self.right_answers + self.missed)
+    }
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
 }
 
 /// The outcome of one item.
@@ -69,6 +117,40 @@ impl Report {
     pub fn failures(&self) -> impl Iterator<Item = &EvalResult> {
         self.results.iter().filter(|r| r.failure.is_some())
     }
+
+    /// How the items `pick` chooses fared.
+    pub fn tally(&self, pick: impl Fn(&EvalItem) -> bool) -> Tally {
+        let mut tally = Tally::default();
+        for result in self.results.iter().filter(|r| pick(&r.item)) {
+            tally.questions += 1;
+            tally.passed += usize::from(result.failure.is_none());
+            if !result.item.found {
+                tally.out_of_scope += 1;
+                tally.refused += usize::from(!result.answer.found);
+            } else if result.answer.found && result.failure.is_some() {
+                tally.wrong_passage += 1;
+            }
+        }
+        tally
+    }
+}
+
+/// How the answer-or-refuse decision fared on `items`: every question it was asked about, with
+/// whether the passage it would quote answers.
+pub fn decision_tally(policy: &Policy, items: &[EvalItem]) -> Result<DecisionTally, EvalError> {
+    let mut tally = DecisionTally::default();
+    for item in items {
+        if let Considered::Candidate { answer, features, .. } = policy.consider(&item.question, Lang::Zh)? {
+            let right = item.found && judge(item, &answer).is_none();
+            match (policy.decision().answers(&features), right) {
+                (true, true) => tally.right_answers += 1,
+                (true, false) => tally.wrong_answers += 1,
+                (false, true) => tally.missed += 1,
+                (false, false) => tally.right_refusals += 1,
+            }
+        }
+    }
+    Ok(tally)
 }
 
 impl fmt::Display for Report {
@@ -152,6 +234,7 @@ mod tests {
             question: "q".into(),
             found,
             expect: expect.iter().map(|g| g.iter().map(|s| s.to_string()).collect()).collect(),
+            lang: None,
         }
     }
 
@@ -167,6 +250,32 @@ mod tests {
         assert_eq!(judge(&item(false, &[]), &answer(false, "抱歉")), None);
         assert!(judge(&item(false, &[]), &answer(true, "某条")).is_some());
         assert!(judge(&item(true, &[]), &answer(false, "抱歉")).is_some());
+    }
+
+    #[test]
+    fn a_tally_counts_passes_refusals_and_wrong_passages() {
+        let report = Report {
+            results: [
+                (item(true, &[&["A类"]]), answer(true, "A类"), None),
+                (item(true, &[&["A类"]]), answer(true, "B类"), Some("lacks")),
+                (item(true, &[&["A类"]]), answer(false, "抱歉"), Some("refused")),
+                (item(false, &[]), answer(false, "抱歉"), None),
+                (item(false, &[]), answer(true, "某条"), Some("answered")),
+            ]
+            .into_iter()
+            .map(|(item, answer, failure)| EvalResult { item, answer, failure: failure.map(str::to_owned) })
+            .collect(),
+        };
+        let tally = report.tally(|_| true);
+        assert_eq!(tally, Tally { questions: 5, passed: 2, out_of_scope: 2, refused: 1, wrong_passage: 1 });
+        assert_eq!(report.tally(|item| !item.found).questions, 2);
+    }
+
+    #[test]
+    fn precision_and_recall_of_the_decision() {
+        let tally = DecisionTally { right_answers: 8, wrong_answers: 2, missed: 2, right_refusals: 5 };
+        assert!((tally.precision() - 0.8).abs() < 1e-9 && (tally.recall() - 0.8).abs() < 1e-9);
+        assert_eq!(DecisionTally::default().precision(), 0.0);
     }
 
     #[test]

@@ -176,6 +176,11 @@ impl Policy {
         self.smalltalk.detect(&self.scripts.simplify(&crate::text::fold_width(message)).to_lowercase())
     }
 
+    /// The answer-or-refuse decision.
+    pub fn decision(&self) -> &Decision {
+        &self.decision
+    }
+
     /// The corpus manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest

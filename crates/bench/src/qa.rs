@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use policybot::assets::Assets;
-use policybot::eval::{self, EvalError, EvalItem};
+use policybot::eval::{self, DecisionTally, EvalError, EvalItem, Report};
 use policybot::lang::Lang;
 use policybot::policy::{Policy, PolicyError};
 
@@ -17,8 +17,18 @@ use crate::report::{Check, Findings, Section, show_count, show_duration};
 use crate::stats::Samples;
 use crate::{Mode, in_repository};
 
-/// The question sets under tests/data: the dev set the bot was tuned on, then an independent one.
-pub const QUESTION_FILES: [&str; 2] = ["qa-dev.jsonl", "qa-extra.jsonl"];
+/// The question sets under tests/data: the dev set the bot was tuned on, an independent one, and
+/// the blind sets written by people who never saw the code or the lexicon — the tuning half the
+/// decision is calibrated on, and the test half it is judged on.
+pub const QUESTION_FILES: [&str; 4] = ["qa-dev.jsonl", "qa-extra.jsonl", "qa-tune.jsonl", "qa-test.jsonl"];
+/// The blind test set (the last of `QUESTION_FILES`).
+const TEST_FILE: &str = "qa-test.jsonl";
+/// The targets on the blind test set: overall, each language, out of scope refused (shares), and
+/// the most answers quoting a wrong passage.
+const TEST_OVERALL_TARGET: f64 = 0.95;
+const TEST_LANGUAGE_TARGET: f64 = 0.90;
+const TEST_REFUSED_TARGET: f64 = 0.95;
+const TEST_WRONG_PASSAGE_LIMIT: f64 = 0.02;
 /// The question `policybot ask` is started with.
 pub const START_QUESTION: &str = "高级技师能不能落户啊";
 /// The answer latency target's 99th percentile.
@@ -138,6 +148,12 @@ struct SetResult {
     peer: Option<PeerResult>,
 }
 
+/// The blind test set in detail.
+struct TestResult {
+    report: Report,
+    decision: DecisionTally,
+}
+
 /// The Q&A area.
 pub fn measure(mode: Mode) -> Result<Findings, QaError> {
     let load_runs = mode.pick(10, 1);
@@ -157,8 +173,10 @@ pub fn measure(mode: Mode) -> Result<Findings, QaError> {
         notes.push("The peer was skipped: python3 with pip is not available.".to_owned());
     }
     let mut results = Vec::new();
+    let mut test = None;
     for (index, (file, items)) in sets.into_iter().enumerate() {
         let set_times = Samples::new(per_question.by_ref().take(items.len()).flatten().copied().collect());
+        let decision = (file == TEST_FILE).then(|| eval::decision_tally(&policy, &items)).transpose()?;
         let report = eval::evaluate(&policy, items)?;
         // Smoke runs ask the peer the dev set only: each run of it costs seconds of Python start-up.
         let peer = if peer_runs && (mode == Mode::Full || index == 0) {
@@ -183,6 +201,9 @@ pub fn measure(mode: Mode) -> Result<Findings, QaError> {
             times: set_times,
             peer,
         });
+        if let Some(decision) = decision {
+            test = Some(TestResult { report, decision });
+        }
     }
 
     let starts = match policybot_binary() {
@@ -251,8 +272,73 @@ pub fn measure(mode: Mode) -> Result<Findings, QaError> {
     ));
     table.notes = notes;
     findings.sections.push(table);
+    if let Some(test) = &test {
+        findings.sections.push(test_section(test, &mut findings.checks));
+    }
     findings.sections.push(peer_section(&results, &loads));
     Ok(findings)
+}
+
+/// The blind test set per language, with the decision's precision and recall.
+fn test_section(test: &TestResult, checks: &mut Vec<Check>) -> Section {
+    let mut section = Section::new(
+        "Q&A on the blind test set",
+        format!(
+            "`tests/data/{TEST_FILE}`: questions written by helpers who never read the code or the lexicon — \
+             colloquial Simplified with typos and personal context, dictated messages without punctuation, Hong \
+             Kong/Macau Traditional and Cantonese, English from foreign talents and HR officers, and out-of-scope \
+             near misses (the topic is in the policy, the asked fact is not). Its other half, `qa-tune.jsonl`, is \
+             what the decision is calibrated on (`policybot calibrate`); this half is never tuned on. A wrong \
+             passage is an answer quoting a passage that does not answer a question the policy covers."
+        ),
+        &["language", "questions", "correct", "out of scope refused", "wrong passage", "target"],
+    );
+    let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
+    let percent = |part: usize, whole: usize| format!("{part}/{whole} ({:.0}%)", 100.0 * share(part, whole));
+    let languages = [(Some(Lang::Zh), "Simplified"), (Some(Lang::ZhHant), "Traditional"), (Some(Lang::En), "English")];
+    for (lang, name) in languages.into_iter().chain([(None, "all")]) {
+        let tally = test.report.tally(|item| lang.is_none() || item.lang == lang);
+        let target = if lang.is_some() { TEST_LANGUAGE_TARGET } else { TEST_OVERALL_TARGET };
+        section.row([
+            name.to_owned(),
+            tally.questions.to_string(),
+            percent(tally.passed, tally.questions),
+            percent(tally.refused, tally.out_of_scope),
+            percent(tally.wrong_passage, tally.questions),
+            format!("correct ≥ {:.0}%", target * 100.0),
+        ]);
+        checks.push(Check::new(
+            &format!("blind test set, {name}: correct ≥ {:.0}%", target * 100.0),
+            percent(tally.passed, tally.questions),
+            share(tally.passed, tally.questions) >= target,
+        ));
+        if lang.is_none() {
+            checks.push(Check::new(
+                &format!("blind test set: out of scope refused ≥ {:.0}%", TEST_REFUSED_TARGET * 100.0),
+                percent(tally.refused, tally.out_of_scope),
+                share(tally.refused, tally.out_of_scope) >= TEST_REFUSED_TARGET,
+            ));
+            checks.push(Check::new(
+                &format!("blind test set: wrong passage ≤ {:.0}%", TEST_WRONG_PASSAGE_LIMIT * 100.0),
+                percent(tally.wrong_passage, tally.questions),
+                share(tally.wrong_passage, tally.questions) <= TEST_WRONG_PASSAGE_LIMIT,
+            ));
+        }
+    }
+    let decision = &test.decision;
+    section.note(format!(
+        "The answer-or-refuse decision at its calibrated point, on the {} test questions it was asked about: precision \
+         {:.2} (of {} answers, {} quote a passage that answers), recall {:.2} (of {} questions whose best passage \
+         answers, {} were answered).",
+        decision.right_answers + decision.wrong_answers + decision.missed + decision.right_refusals,
+        decision.precision(),
+        decision.right_answers + decision.wrong_answers,
+        decision.right_answers,
+        decision.recall(),
+        decision.right_answers + decision.missed,
+        decision.right_answers,
+    ));
+    section
 }
 
 /// policybot and the peer side by side.
