@@ -12,12 +12,13 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{App, Settings, load_content};
 use crate::bot::Sender;
 use crate::clock::{Clock, china};
+use crate::filing::Status;
 use crate::lang::Lang;
 use crate::notify::Staff;
 use crate::policy::Policy;
 use crate::staff::export::{self, Format};
-use crate::staff::review::{answer_lines, render_dossier};
-use crate::staff::{Decision, Review, Status};
+use crate::staff::review::render_dossier;
+use crate::staff::{Decision, Review};
 use crate::store::applications::Filter;
 use crate::{chat, eval, telegram};
 use url::Url;
@@ -353,7 +354,7 @@ async fn applications(settings: &Settings, actor: &str, action: Action) -> anyho
     let scripts = app.bot.policy().scripts();
     let filter = |selection: &Selection| Filter {
         flow: selection.flow.clone(),
-        status: selection.status.map(|s| s.as_str().to_owned()),
+        status: selection.status,
         since: selection.since,
     };
     let mut out = std::io::stdout().lock();
@@ -364,22 +365,16 @@ async fn applications(settings: &Settings, actor: &str, action: Action) -> anyho
                 out.write_all(&export::export(&applications, review.flows(), scripts, Format::Json)?)?;
                 writeln!(out)?;
             } else {
-                for (application, filing) in &applications {
+                for application in &applications {
                     let flow = review.flows().get(&application.flow);
-                    let status = application.status.parse::<Status>().map(|s| s.label().zh).unwrap_or_default();
-                    let who: Vec<String> = answer_lines(flow, filing, Lang::Zh, scripts, true)
-                        .into_iter()
-                        .take(3)
-                        .map(|(_, v)| v)
-                        .collect();
                     writeln!(
                         out,
                         "{}  {}  {}  {}  {}",
                         application.reference,
                         flow.map_or(application.flow.as_str(), |f| f.title.zh.as_str()),
-                        status,
+                        application.status.label().zh,
                         crate::clock::format_ms(application.created_at),
-                        who.join(" ")
+                        application.filing.who(flow, scripts, 3)
                     )?;
                 }
                 writeln!(out, "{} application(s)", applications.len())?;

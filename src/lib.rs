@@ -13,6 +13,7 @@ pub mod clock;
 pub mod dialog;
 pub mod eval;
 pub mod files;
+pub mod filing;
 pub mod lang;
 pub mod messages;
 pub mod notify;

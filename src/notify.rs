@@ -8,15 +8,13 @@ use std::sync::Arc;
 use crate::bot::Sender;
 use crate::clock::format_ms;
 use crate::dialog::Flow;
-use crate::dialog::value::Filing;
+use crate::filing::{Filing, Status};
 use crate::lang::{Bilingual, Lang};
 use crate::policy::Policy;
 use crate::reply::{Button, Reply};
-use crate::staff::Status;
-use crate::staff::review::answer_lines;
 use crate::store::applications::Application;
 use crate::store::users::User;
-use crate::store::{StoreError, outbox};
+use crate::store::{StoreError, Tx, outbox};
 
 /// The messenger that can push messages (the terminal chat cannot).
 pub const PUSH_CHANNEL: &str = "telegram";
@@ -94,7 +92,7 @@ impl Notifier {
     /// reject.
     pub async fn filed(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        tx: &mut Tx,
         application: &Application,
         filing: &Filing,
         flow: &Flow,
@@ -107,14 +105,14 @@ impl Notifier {
         if let Some(tier) = &filing.tier {
             lines.push(format!("认定层次：{tier}类"));
         }
-        self.to_staff(conn, application, filing, flow, lines, now).await
+        self.to_staff(tx, application, filing, flow, lines, now).await
     }
 
     /// Tells the staff chat an applicant answered a request for information: the corrected
     /// answers, and the review buttons again.
     pub async fn corrected(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        tx: &mut Tx,
         application: &Application,
         filing: &Filing,
         flow: &Flow,
@@ -122,23 +120,14 @@ impl Notifier {
         now: i64,
     ) -> Result<(), StoreError> {
         let lines = vec![format!("📝 已补正 {}", application.reference), format!("{} · 请继续审核", flow.title.zh)];
-        let corrected = Filing {
-            answers: filing
-                .answers
-                .iter()
-                .filter(|(key, _)| fields.contains(key))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            ..filing.clone()
-        };
-        self.to_staff(conn, application, &corrected, flow, lines, now).await
+        self.to_staff(tx, application, &filing.only(fields), flow, lines, now).await
     }
 
     /// Queues `lines`, then the answers of `filing` (masked) and the review buttons, for the staff
     /// chat.
     async fn to_staff(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        tx: &mut Tx,
         application: &Application,
         filing: &Filing,
         flow: &Flow,
@@ -147,7 +136,7 @@ impl Notifier {
     ) -> Result<(), StoreError> {
         let Some(chat) = &self.staff.chat else { return Ok(()) };
         let reference = &application.reference;
-        let answers = answer_lines(Some(flow), filing, Lang::Zh, self.policy.scripts(), true);
+        let answers = filing.lines(Some(flow), Lang::Zh, self.policy.scripts(), true);
         lines.extend(answers.into_iter().map(|(label, value)| format!("  {label}：{value}")));
         lines.push(format!("完整信息：/show {reference}"));
         let buttons = vec![
@@ -155,17 +144,12 @@ impl Notifier {
             Button::new("补正", staff_button("need_info", reference)),
             Button::new("驳回", staff_button("reject", reference)),
         ];
-        enqueue(conn, PUSH_CHANNEL, chat, &Reply::with_buttons(lines.join("\n"), buttons), now).await
+        enqueue(tx, PUSH_CHANNEL, chat, &Reply::with_buttons(lines.join("\n"), buttons), now).await
     }
 
     /// Tells the applicant their application moved on; for a request for information, which
     /// fields and a button to correct them.
-    pub async fn status(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        change: &StatusChange<'_>,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    pub async fn status(&self, tx: &mut Tx, change: &StatusChange<'_>, now: i64) -> Result<(), StoreError> {
         let StatusChange { application, filing, flow, applicant, to, note, fields } = *change;
         if applicant.channel != PUSH_CHANNEL {
             return Ok(());
@@ -218,7 +202,7 @@ impl Notifier {
             _ => Vec::new(),
         };
         let reply = Reply::with_buttons(text.render(lang, scripts).trim_end().to_owned(), buttons);
-        enqueue(conn, &applicant.channel, &applicant.external_id, &reply, now).await
+        enqueue(tx, &applicant.channel, &applicant.external_id, &reply, now).await
     }
 }
 
@@ -229,13 +213,7 @@ fn join(all: Bilingual, label: &Bilingual) -> Bilingual {
     Bilingual::new(format!("{}、{}", all.zh, label.zh), format!("{}, {}", all.en, label.en))
 }
 
-async fn enqueue(
-    conn: &mut sqlx::AnyConnection,
-    channel: &str,
-    chat: &str,
-    reply: &Reply,
-    now: i64,
-) -> Result<(), StoreError> {
+async fn enqueue(tx: &mut Tx, channel: &str, chat: &str, reply: &Reply, now: i64) -> Result<(), StoreError> {
     let payload = serde_json::to_string(reply).map_err(|err| StoreError::Corrupt(format!("outbox payload: {err}")))?;
-    outbox::enqueue(conn, channel, chat, &payload, now).await.map(|_| ())
+    outbox::enqueue(tx, channel, chat, &payload, now).await.map(|_| ())
 }

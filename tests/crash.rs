@@ -808,11 +808,9 @@ async fn check(
     for application in &listed {
         let user = users::by_id(&mut conn, application.user_id).await.expect("read a user").expect("the user exists");
         let telegram_id: i64 = user.external_id.parse().expect("a Telegram user id");
-        if !application.answers.contains(&format!("\"{}\"", Answers::of(telegram_id, "").phone)) {
-            fail(format!(
-                "{} of user {telegram_id} has someone else's answers: {}",
-                application.reference, application.answers
-            ));
+        let answers = serde_json::to_string(&application.filing).expect("answers as JSON");
+        if !answers.contains(&format!("\"{}\"", Answers::of(telegram_id, "").phone)) {
+            fail(format!("{} of user {telegram_id} has someone else's answers: {answers}", application.reference));
         }
         by_user.entry(telegram_id).or_default().push(application.reference.clone());
     }

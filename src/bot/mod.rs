@@ -22,20 +22,21 @@ use serde_json::json;
 
 use crate::clock::Clock;
 use crate::dialog::engine::{self, Context, DialogState, Effect, Outcome};
-use crate::dialog::value::{FileRef, Filing, Value};
+use crate::dialog::value::{FileRef, Value};
 use crate::dialog::{Flow, Flows};
+use crate::filing::{Filing, Status};
 use crate::lang::{Bilingual, Lang};
 use crate::messages::Message;
 use crate::notify::Notifier;
 use crate::policy::{Policy, PolicyError};
 use crate::reply::{Button, Reply};
-use crate::staff::{Review, ReviewError, Status};
+use crate::staff::{Review, ReviewError};
 use crate::store::applications::{self, Application, NewApplication};
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::events::{self, NewEvent};
 use crate::store::sessions::{self, Session};
 use crate::store::users::{self, User};
-use crate::store::{Store, StoreError, updates};
+use crate::store::{Db, Store, StoreError, Tx, updates};
 use cache::SessionCache;
 use intent::Intent;
 use locks::Locks;
@@ -457,7 +458,7 @@ impl<'a> Turn<'a> {
     /// closed.
     async fn open_form(&mut self) -> Result<Option<(&'a Flow, DialogState)>, BotError> {
         let Some(session) = &self.session else { return Ok(None) };
-        let state: DialogState = serde_json::from_str(&session.state)?;
+        let state = session.state.clone();
         let flows: &'a Flows = &self.inner.flows;
         match flows.get(&state.flow) {
             Some(flow) => Ok(Some((flow, state))),
@@ -496,10 +497,9 @@ impl<'a> Turn<'a> {
             // Only the form state changes, with the update's id if any: one versioned statement
             // is atomic by itself, and skipping BEGIN and COMMIT saves two round trips on most
             // messages.
-            let (json, version) =
-                self.save_form(&mut *self.inner.store.acquire().await?, flow, state, expected).await?;
+            let version = self.save_form(&mut self.inner.store.acquire().await?, state, expected).await?;
             self.recorded = true;
-            self.saved(flow, json, version);
+            self.saved(flow, state.clone(), version);
             return Ok(replies);
         }
         let mut tx = self.inner.store.begin().await?;
@@ -538,8 +538,8 @@ impl<'a> Turn<'a> {
                 }
             }
         }
-        let saved = match &state {
-            Some(state) => Some(self.save_form(&mut tx, flow, state, expected).await?),
+        let saved = match state {
+            Some(state) => Some((self.save_form(&mut tx, &state, expected).await?, state)),
             None if expected.is_some() => {
                 sessions::delete(&mut tx, self.user.id, expected).await?;
                 None
@@ -548,7 +548,7 @@ impl<'a> Turn<'a> {
         };
         tx.commit().await.map_err(StoreError::from)?;
         match saved {
-            Some((json, version)) => self.saved(flow, json, version),
+            Some((version, state)) => self.saved(flow, state, version),
             None => self.session = None,
         }
         discarded.iter().for_each(|location| remove_file(location));
@@ -557,7 +557,7 @@ impl<'a> Turn<'a> {
 
     /// Records the update being handled in `tx`, unless the form saved in it carries the update
     /// (`form_saved`); a redelivered update ends the turn unapplied.
-    async fn record_update(&mut self, tx: &mut sqlx::AnyConnection, form_saved: bool) -> Result<(), BotError> {
+    async fn record_update(&mut self, tx: &mut impl Db, form_saved: bool) -> Result<(), BotError> {
         let Some(update) = self.update.filter(|_| !self.recorded) else { return Ok(()) };
         let fresh = match (update.in_order, form_saved) {
             (true, true) => true,
@@ -575,18 +575,10 @@ impl<'a> Turn<'a> {
     }
 
     /// Saves the form's new `state` over version `expected`, with the private chat's update being
-    /// handled; the state as saved and its new version.
-    async fn save_form(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        flow: &Flow,
-        state: &DialogState,
-        expected: Option<i64>,
-    ) -> Result<(String, i64), BotError> {
-        let json = serde_json::to_string(state)?;
+    /// handled; its new version.
+    async fn save_form(&self, db: &mut impl Db, state: &DialogState, expected: Option<i64>) -> Result<i64, BotError> {
         let update = self.ordered_update();
-        let version = sessions::save(conn, self.user.id, &flow.id, &json, expected, update, self.now).await?;
-        Ok((json, version))
+        Ok(sessions::save(db, self.user.id, state, expected, update, self.now).await?)
     }
 
     /// The id of the private chat's update being handled, which a saved form keeps.
@@ -601,7 +593,7 @@ impl<'a> Turn<'a> {
     }
 
     /// Records the form state just saved, for the rest of the turn and the cache.
-    fn saved(&mut self, flow: &Flow, state: String, version: i64) {
+    fn saved(&mut self, flow: &Flow, state: DialogState, version: i64) {
         let last_update = self.ordered_update().or(self.session.as_ref().and_then(|session| session.last_update));
         let (user_id, flow, updated_at) = (self.user.id, flow.id.clone(), self.now);
         self.session = Some(Session { user_id, flow, state, version, updated_at, last_update });
@@ -610,7 +602,7 @@ impl<'a> Turn<'a> {
     /// Files an application under the next reference number of its form and year.
     async fn file(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut Tx,
         flow: &Flow,
         answers: &BTreeMap<String, Value>,
         tier: &Option<String>,
@@ -620,13 +612,12 @@ impl<'a> Turn<'a> {
         let prefix = &self.inner.policy.manifest().reference_prefix;
         let reference = format!("{prefix}-{}-{year}-{sequence:06}", flow.code);
         let filing = Filing { answers: answers.clone(), tier: tier.clone(), lang: self.lang };
-        let body = serde_json::to_string(&filing)?;
         let new = NewApplication {
             reference: &reference,
             flow: &flow.id,
             user_id: self.user.id,
-            answers: &body,
-            status: Status::Submitted.as_str(),
+            filing: &filing,
+            status: Status::Submitted,
         };
         let application = applications::insert(tx, &new, self.now).await?;
         let actor = self.actor();
@@ -634,7 +625,7 @@ impl<'a> Turn<'a> {
             application_id: application.id,
             actor: &actor,
             from: None,
-            to: Status::Submitted.as_str(),
+            to: Status::Submitted,
             note: None,
             fields: None,
         };
@@ -651,17 +642,17 @@ impl<'a> Turn<'a> {
     /// `false` if it no longer waits for a correction from this user.
     async fn correct(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut Tx,
         reference: &str,
         answers: &BTreeMap<String, Value>,
         tier: &Option<String>,
     ) -> Result<bool, BotError> {
         let Some(application) = self.own_application(tx, reference, Status::NeedInfo).await? else { return Ok(false) };
-        let mut filing: Filing = serde_json::from_str(&application.answers)?;
+        let mut filing = application.filing.clone();
         filing.answers.extend(answers.clone());
         filing.tier = tier.clone().or(filing.tier);
-        applications::set_answers(tx, application.id, &serde_json::to_string(&filing)?, self.now).await?;
-        let (from, to) = (Status::NeedInfo.as_str(), Status::InReview.as_str());
+        applications::set_answers(tx, application.id, &filing, self.now).await?;
+        let (from, to) = (Status::NeedInfo, Status::InReview);
         applications::set_status(tx, application.id, from, to, self.now).await?;
         let corrected = answers.keys().cloned().collect::<Vec<_>>().join(", ");
         let note = format!("corrected: {corrected}");
@@ -688,25 +679,25 @@ impl<'a> Turn<'a> {
         let Some(application) = self.own_application(&mut conn, reference, Status::NeedInfo).await? else {
             return Ok(self.say(texts::nothing_to_correct()));
         };
-        let fields = requested_fields(&mut conn, application.id).await?;
+        let request = events::latest_request(&mut conn, application.id).await?;
         drop(conn);
+        let fields = request.and_then(|event| event.fields).unwrap_or_default();
         let (Some(flow), false) = (self.flow_by_id(&application.flow), fields.is_empty()) else {
             return Ok(self.say(texts::nothing_to_correct()));
         };
-        let filing: Filing = serde_json::from_str(&application.answers)?;
-        let outcome = engine::amend(flow, &self.context(), reference, filing.answers, fields);
+        let outcome = engine::amend(flow, &self.context(), reference, application.filing.answers, fields);
         self.apply(flow, outcome, None).await
     }
 
     /// The user's own application with `reference`, if it is in `status`.
     async fn own_application(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        db: &mut impl Db,
         reference: &str,
         status: Status,
     ) -> Result<Option<Application>, BotError> {
-        let application = applications::by_reference(conn, reference).await?;
-        Ok(application.filter(|a| a.user_id == self.user.id && a.status == status.as_str()))
+        let application = applications::by_reference(db, reference).await?;
+        Ok(application.filter(|a| a.user_id == self.user.id && a.status == status))
     }
 
     /// The user's applications with their status, and what staff asked to correct.
@@ -721,21 +712,15 @@ impl<'a> Turn<'a> {
         for application in &applications {
             let flow = self.inner.flows.get(&application.flow);
             let title = flow.map(|f| self.render(&f.title)).unwrap_or_else(|| application.flow.clone());
-            let status = application.status.parse::<Status>().map(|s| self.render(&s.label()));
             lines.push(format!(
                 "• {} {title} — {} ({})",
                 application.reference,
-                status.unwrap_or_else(|_| application.status.clone()),
+                self.render(&application.status.label()),
                 crate::clock::format_ms(application.updated_at)
             ));
-            if application.status == Status::NeedInfo.as_str() {
-                let request = events::of_application(&mut conn, application.id)
-                    .await?
-                    .into_iter()
-                    .rev()
-                    .find(|e| e.fields.is_some());
-                let fields: Vec<String> =
-                    request.as_ref().and_then(|e| e.fields.as_deref()).map(parse_fields).unwrap_or_default();
+            if application.status == Status::NeedInfo {
+                let request = events::latest_request(&mut conn, application.id).await?;
+                let fields = request.as_ref().and_then(|e| e.fields.clone()).unwrap_or_default();
                 let labels: Vec<String> = fields
                     .iter()
                     .map(|key| flow.and_then(|f| f.step(key)).map_or(key.clone(), |s| self.render(&s.label())))
@@ -761,16 +746,15 @@ impl<'a> Turn<'a> {
             applications_json.push(json!({
                 "reference": application.reference,
                 "form": application.flow,
-                "status": application.status,
+                "status": application.status.as_str(),
                 "filed": crate::clock::format_ms(application.created_at),
-                "answers": serde_json::from_str::<serde_json::Value>(&application.answers)?,
+                "answers": application.filing,
                 "files": files.iter().map(|f| json!({"field": f.field, "name": f.name, "size": f.size, "sha256": f.sha256})).collect::<Vec<_>>(),
-                "history": history.iter().map(|e| json!({"time": crate::clock::format_ms(e.created_at), "from": e.from_status, "to": e.to_status, "note": e.note})).collect::<Vec<_>>(),
+                "history": history.iter().map(|e| json!({"time": crate::clock::format_ms(e.created_at), "from": e.from_status.map(Status::as_str), "to": e.to_status.as_str(), "note": e.note})).collect::<Vec<_>>(),
             }));
         }
         let drafts = attachments::drafts_of_user(&mut conn, self.user.id).await?;
-        let form: Option<serde_json::Value> =
-            self.session.as_ref().map(|s| serde_json::from_str(&s.state)).transpose()?;
+        let form = self.session.as_ref().map(|session| &session.state);
         let data = json!({
             "user": {
                 "channel": self.user.channel,
@@ -920,16 +904,6 @@ fn new_attachment<'a>(user_id: i64, field: &'a str, file: &'a FileRef) -> NewAtt
         size: i64::try_from(file.size).unwrap_or(i64::MAX),
         sha256: &file.sha256,
     }
-}
-
-/// The fields staff asked to correct in their latest request.
-async fn requested_fields(conn: &mut sqlx::AnyConnection, application_id: i64) -> Result<Vec<String>, BotError> {
-    let history = events::of_application(conn, application_id).await?;
-    Ok(history.iter().rev().find_map(|event| event.fields.as_deref()).map(parse_fields).unwrap_or_default())
-}
-
-fn parse_fields(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
 }
 
 /// Removes a stored file; a failure only leaves garbage behind, so it is logged, not raised.

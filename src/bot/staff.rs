@@ -8,8 +8,8 @@ use crate::clock::format_ms;
 use crate::lang::Bilingual;
 use crate::reply::{Document, Reply};
 use crate::staff::export::{self, Format};
-use crate::staff::review::{answer_lines, render_dossier};
-use crate::staff::{Decision, ReviewError, Status};
+use crate::staff::review::render_dossier;
+use crate::staff::{Decision, ReviewError};
 use crate::store::applications::Filter;
 use crate::store::prompts::{self, Prompt};
 use crate::store::{StoreError, audit};
@@ -170,7 +170,7 @@ impl Turn<'_> {
     async fn decide(&self, reference: &str, actor: &str, decision: Decision) -> Result<Vec<Reply>, BotError> {
         match self.review().decide(reference, actor, &decision).await {
             Ok(application) => {
-                let status = application.status.parse::<Status>().map(|s| s.label().zh).unwrap_or_default();
+                let status = application.status.label().zh;
                 Ok(self.staff_say(&Bilingual::new(
                     format!("✅ {} 已改为“{status}”（{actor}）。已通知申请人。", application.reference),
                     format!(
@@ -202,25 +202,20 @@ impl Turn<'_> {
             .await
             .map_err(BotError::Review)?
             .into_iter()
-            .filter(|(application, _)| application.status.parse::<Status>().is_ok_and(|s| !s.is_final()))
+            .filter(|application| !application.status.is_final())
             .collect();
         open.reverse();
         let scripts = self.inner.policy.scripts();
         let mut lines = vec![format!("待处理申请 {} 件：", open.len())];
-        for (application, filing) in open.iter().take(PENDING_SHOWN) {
+        for application in open.iter().take(PENDING_SHOWN) {
             let flow = self.inner.flows.get(&application.flow);
-            let status = application.status.parse::<Status>().map(|s| s.label().zh).unwrap_or_default();
-            let who: Vec<String> = answer_lines(flow, filing, crate::lang::Lang::Zh, scripts, true)
-                .into_iter()
-                .take(2)
-                .map(|(_, v)| v)
-                .collect();
             lines.push(format!(
-                "• {} {} {status} {} {}",
+                "• {} {} {} {} {}",
                 application.reference,
                 flow.map_or(application.flow.as_str(), |f| f.title.zh.as_str()),
+                application.status.label().zh,
                 format_ms(application.created_at),
-                who.join(" ")
+                application.filing.who(flow, scripts, 2)
             ));
         }
         if open.len() > PENDING_SHOWN {
@@ -253,7 +248,7 @@ impl Turn<'_> {
     /// A refused action said plainly; a store failure is a real error.
     fn refusal(&self, error: ReviewError) -> Result<Vec<Reply>, BotError> {
         match error {
-            ReviewError::Store(_) | ReviewError::Json(_) => Err(BotError::Review(error)),
+            ReviewError::Store(_) => Err(BotError::Review(error)),
             refused => {
                 Ok(self.staff_say(&Bilingual::new(format!("无法操作：{refused}"), format!("Not done: {refused}"))))
             }

@@ -107,18 +107,6 @@ impl Value {
     }
 }
 
-/// What a filed application holds: the answers, the tier they give, the applicant's language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Filing {
-    /// The answers of the steps that applied.
-    pub answers: std::collections::BTreeMap<String, Value>,
-    /// The talent tier the answers give, for forms with `tier_from`.
-    #[serde(default)]
-    pub tier: Option<String>,
-    /// The language the applicant used, for messages about the application.
-    pub lang: Lang,
-}
-
 /// "Yes" or "no" in both languages.
 pub fn yes_no(answer: bool) -> Bilingual {
     if answer { Bilingual::new("是", "Yes") } else { Bilingual::new("否", "No") }

@@ -21,7 +21,7 @@ use policybot::dialog::fields::{
     DateRules, Email, IdCardNumber, PassportNumber, PhoneNumber, Reason, parse_date, parse_integer, parse_text,
 };
 use policybot::dialog::flow::{Flow, Kind, MAX_TEXT_CHARS, NONE, Step};
-use policybot::dialog::value::{FileRef, Filing, Value};
+use policybot::dialog::value::{FileRef, Value};
 use policybot::lang::{Lang, Scripts};
 use policybot::messages::Message;
 use policybot::policy::TierTable;
@@ -2254,7 +2254,7 @@ impl World {
         match users::with_session(&mut conn, "test", USERS[user].0).await.expect("the user") {
             Some((user, session)) => {
                 let consented = user.consent_version.as_deref() == Some(flows().consent().version.as_str());
-                let state = session.map(|s| serde_json::from_str(&s.state).expect("a stored state parses"));
+                let state = session.map(|s| s.state);
                 (state, consented, user.id)
             }
             None => (None, false, 0),
@@ -2404,8 +2404,7 @@ impl World {
             let mut conn = self.app.app.bot.store().read().await.expect("a connection");
             for application in applications::of_user(&mut conn, id).await.expect("applications") {
                 let flow = flows().get(&application.flow).expect("a filed form exists");
-                let filing: Filing = serde_json::from_str(&application.answers)
-                    .map_err(|e| TestCaseError::fail(format!("{}: {e}", application.reference)))?;
+                let filing = &application.filing;
                 prop_assert!(!filing.answers.is_empty(), "{} has no answers", application.reference);
                 for (key, value) in &filing.answers {
                     let step = flow.step(key).ok_or_else(|| TestCaseError::fail(format!("filed unknown {key}")))?;

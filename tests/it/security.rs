@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use policybot::bot::{Input, Sender};
 use policybot::dialog::flow::MAX_FILE_BYTES;
 use policybot::dialog::value::FileRef;
+use policybot::filing::Status;
 use policybot::lang::Lang;
 use policybot::notify::{PUSH_CHANNEL, staff_button};
 use policybot::reply::Reply;
@@ -128,7 +129,7 @@ async fn file_visa(app: &TestApp, sender: &Sender) -> String {
     reference_in(&say(app, sender, "confirm").await)
 }
 
-async fn status_of(app: &TestApp, reference: &str) -> String {
+async fn status_of(app: &TestApp, reference: &str) -> Status {
     let mut conn = app.app.bot.store().acquire().await.unwrap();
     applications::by_reference(&mut conn, reference).await.unwrap().expect("filed").status
 }
@@ -276,7 +277,7 @@ async fn an_applicant_sees_only_their_own_applications_and_has_no_staff_powers()
         say(&app, sender, "材料不全").await;
     }
     assert_eq!(footprint(&app, &reference).await, before, "nothing changed");
-    assert_eq!(status_of(&app, &reference).await, "submitted");
+    assert_eq!(status_of(&app, &reference).await, Status::Submitted);
     assert!(say(&app, &alice, "/status").await.contains("待受理"));
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use fake_telegram::{FakeTelegram, Sent};
 use policybot::clock::Clock;
+use policybot::filing::Status;
 use policybot::store::inbox::{self, Stored};
 use policybot::store::{applications, attachments, audit, users};
 use policybot::telegram::{self, Config, TelegramError};
@@ -153,7 +154,7 @@ impl Live {
         receipt_reference(&self.press(user, "confirm").await)
     }
 
-    async fn status_of(&self, reference: &str) -> String {
+    async fn status_of(&self, reference: &str) -> Status {
         let mut conn = self.test.app.bot.store().read().await.unwrap();
         applications::by_reference(&mut conn, reference).await.unwrap().expect("filed").status
     }
@@ -309,7 +310,7 @@ async fn staff_approve_reject_with_reason_and_need_info_round_trip_reach_the_app
     assert!(text(&live.press(31, "confirm").await).contains("继续审核"));
     let back = text(&live.next(staff_chat()).await);
     assert!(back.contains("已补正") && back.contains(&asked) && back.contains("139****2222"), "{back}");
-    assert_eq!(live.status_of(&asked).await, "in_review");
+    assert_eq!(live.status_of(&asked).await, Status::InReview);
 
     // Reject with a reason asked for by the bot.
     let question = text(&live.press_in(staff_chat(), staff_member(), &format!("staff:reject:{rejected}")).await);
@@ -320,7 +321,7 @@ async fn staff_approve_reject_with_reason_and_need_info_round_trip_reach_the_app
     live.staff_says("材料不全").await;
     let push = text(&live.next(32).await);
     assert!(push.contains("未通过") && push.contains("材料不全"), "{push}");
-    assert_eq!(live.status_of(&rejected).await, "rejected");
+    assert_eq!(live.status_of(&rejected).await, Status::Rejected);
 
     // Approve by command in the staff member's private chat.
     let done = text(&live.say(staff_member(), &format!("/approve {approved} 请按时到场")).await);
@@ -375,7 +376,7 @@ async fn a_non_staff_user_is_refused_every_staff_command_and_button_and_nothing_
     }
     live.fake.send_group_text(staff_chat(), intruder, "通过");
     tokio::time::sleep(QUIET * 3).await;
-    assert_eq!(live.status_of(&reference).await, "submitted");
+    assert_eq!(live.status_of(&reference).await, Status::Submitted);
     assert_eq!(live.fake.sent(41).len(), live.seen.lock().unwrap()[&41], "the applicant was told nothing");
     assert_eq!(live.fake.sent(staff_chat()).len(), live.seen.lock().unwrap()[&staff_chat()], "chatter is ignored");
 }
