@@ -53,8 +53,6 @@ pub struct App {
     pub bot: Bot,
     /// Where received files go.
     pub files: FileStore,
-    flows: Arc<Flows>,
-    notifier: Notifier,
     clock: Clock,
 }
 
@@ -74,8 +72,8 @@ impl App {
             FileStore::open(&settings.files_dir).map_err(|err| AppError::Files(settings.files_dir.clone(), err))?;
         let (policy, flows) = (Arc::new(policy), Arc::new(flows));
         let notifier = Notifier::new(Arc::clone(&policy), settings.staff.clone());
-        let bot = Bot::new(policy, Arc::clone(&flows), store, notifier.clone(), clock);
-        Ok(Self { bot, files, flows, notifier, clock })
+        let bot = Bot::new(policy, flows, store, notifier, clock);
+        Ok(Self { bot, files, clock })
     }
 
     /// The clock the application runs on.
@@ -84,7 +82,7 @@ impl App {
     }
 
     /// Staff review over the same store and forms.
-    pub fn review(&self) -> Review {
-        Review::new(self.bot.store().clone(), Arc::clone(&self.flows), self.notifier.clone(), self.clock)
+    pub fn review(&self) -> &Review {
+        self.bot.review()
     }
 }

@@ -11,6 +11,7 @@ pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod dialog;
+pub mod errors;
 pub mod eval;
 pub mod files;
 pub mod filing;

@@ -14,10 +14,10 @@ use crate::store::applications::Filter;
 use crate::store::prompts::{self, Prompt};
 use crate::store::{StoreError, audit};
 
-use super::{BotError, Input, Turn, read_command};
+use super::commands::{self, Audience, Command};
+use super::turn::Turn;
+use super::{BotError, Input, texts};
 
-/// Commands only staff may use.
-const COMMANDS: [&str; 6] = ["pending", "show", "approve", "reject", "needinfo", "export"];
 /// Most applications `/pending` lists.
 const PENDING_SHOWN: usize = 30;
 
@@ -29,7 +29,9 @@ impl Turn<'_> {
         let member = staff.is_member(&self.sender.channel, &self.sender.id);
         let in_staff_chat = staff.is_staff_chat(&self.sender.channel, &self.sender.chat);
         let command = match input {
-            Input::Text(text) => read_command(text).filter(|(name, _)| COMMANDS.contains(&name.as_str())),
+            Input::Text(text) => {
+                commands::read(text).filter(|(command, _)| command.entry().audience == Audience::Staff)
+            }
             _ => None,
         };
         let button = match input {
@@ -45,7 +47,7 @@ impl Turn<'_> {
         }
         let actor = self.sender.key();
         let replies = match (command, button, input) {
-            (Some((name, argument)), _, _) => self.staff_command(&name, argument.trim(), &actor).await?,
+            (Some((command, argument)), _, _) => self.staff_command(command, argument.trim(), &actor).await?,
             (_, Some(data), _) => self.staff_button(data, &actor).await?,
             (None, None, Input::Text(text)) => match self.take_prompt().await? {
                 Some(prompt) => self.complete_prompt(prompt, text.trim(), &actor).await?,
@@ -58,23 +60,23 @@ impl Turn<'_> {
         Ok(Some(replies))
     }
 
-    async fn staff_command(&mut self, name: &str, argument: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
+    async fn staff_command(&mut self, command: Command, argument: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
         let (reference, rest) = argument.split_once(char::is_whitespace).unwrap_or((argument, ""));
         let rest = rest.trim();
         let reference = reference.to_uppercase();
-        Ok(match name {
-            "pending" => self.pending(argument).await?,
-            "export" => self.export(argument, actor).await?,
-            _ if reference.is_empty() => self.staff_say(&usage()),
-            "show" if !self.inner.notifier.staff().is_private_or_staff_chat(self.sender) => {
+        Ok(match command {
+            Command::Pending => self.pending(argument).await?,
+            Command::Export => self.export(argument, actor).await?,
+            _ if reference.is_empty() => self.staff_say(&texts::staff_usage()),
+            Command::Show if !self.inner.notifier.staff().is_private_or_staff_chat(self.sender) => {
                 self.staff_say(&full_data_here_only())
             }
-            "show" => self.show(&reference, actor).await?,
-            "approve" => {
+            Command::Show => self.show(&reference, actor).await?,
+            Command::Approve => {
                 self.decide(&reference, actor, Decision::Approve((!rest.is_empty()).then(|| rest.to_owned()))).await?
             }
-            "reject" if rest.is_empty() => self.staff_say(&usage()),
-            "reject" => self.decide(&reference, actor, Decision::Reject(rest.to_owned())).await?,
+            Command::Reject if rest.is_empty() => self.staff_say(&texts::staff_usage()),
+            Command::Reject => self.decide(&reference, actor, Decision::Reject(rest.to_owned())).await?,
             _ => match self.need_info(&reference, rest).await? {
                 Ok(decision) => self.decide(&reference, actor, decision).await?,
                 Err(problem) => self.staff_say(&problem),
@@ -99,7 +101,7 @@ impl Turn<'_> {
                     if action == "reject" { ask_reason(reference) } else { self.ask_fields(reference).await? };
                 Ok(vec![Reply::question(self.render(&question))])
             }
-            _ => Ok(self.staff_say(&usage())),
+            _ => Ok(self.staff_say(&texts::staff_usage())),
         }
     }
 
@@ -168,7 +170,7 @@ impl Turn<'_> {
     }
 
     async fn decide(&self, reference: &str, actor: &str, decision: Decision) -> Result<Vec<Reply>, BotError> {
-        match self.review().decide(reference, actor, &decision).await {
+        match self.inner.review.decide(reference, actor, &decision).await {
             Ok(application) => {
                 let status = application.status.label().zh;
                 Ok(self.staff_say(&Bilingual::new(
@@ -184,7 +186,7 @@ impl Turn<'_> {
     }
 
     async fn show(&self, reference: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
-        match self.review().open(reference, actor).await {
+        match self.inner.review.open(reference, actor).await {
             Ok(dossier) => {
                 let flow = self.inner.flows.get(&dossier.application.flow);
                 Ok(vec![Reply::text(render_dossier(&dossier, flow, self.inner.policy.scripts(), false))])
@@ -197,7 +199,8 @@ impl Turn<'_> {
     async fn pending(&self, flow: &str) -> Result<Vec<Reply>, BotError> {
         let filter = Filter { flow: (!flow.is_empty()).then(|| flow.to_owned()), ..Filter::default() };
         let mut open: Vec<_> = self
-            .review()
+            .inner
+            .review
             .list(&filter)
             .await
             .map_err(BotError::Review)?
@@ -232,10 +235,10 @@ impl Turn<'_> {
             "" => Format::Xlsx,
             other => match Format::from_str(other) {
                 Ok(format) => format,
-                Err(_) => return Ok(self.staff_say(&usage())),
+                Err(_) => return Ok(self.staff_say(&texts::staff_usage())),
             },
         };
-        let applications = self.review().list(&Filter::default()).await.map_err(BotError::Review)?;
+        let applications = self.inner.review.list(&Filter::default()).await.map_err(BotError::Review)?;
         let bytes = export::export(&applications, &self.inner.flows, self.inner.policy.scripts(), format)
             .map_err(|err| BotError::Store(StoreError::Corrupt(format!("export: {err}"))))?;
         let mut conn = self.inner.store.acquire().await?;
@@ -268,13 +271,6 @@ fn full_data_here_only() -> Bilingual {
     Bilingual::new(
         "完整个人信息只在工作人员群或与我的私聊中显示。",
         "Full personal data is shown only in the staff chat or in a private chat with me.",
-    )
-}
-
-fn usage() -> Bilingual {
-    Bilingual::new(
-        "工作人员指令：/pending [表单]、/show 编号、/approve 编号 [备注]、/reject 编号 理由、/needinfo 编号 字段 说明、/export csv|xlsx",
-        "Staff commands: /pending [form], /show REF, /approve REF [note], /reject REF reason, /needinfo REF fields note, /export csv|xlsx",
     )
 }
 

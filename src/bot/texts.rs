@@ -1,5 +1,6 @@
 //! The bot core's own words (menus, filing receipts, status lists, privacy), in zh and en.
 
+use super::commands::{self, Audience};
 use crate::lang::Bilingual;
 
 pub fn menu_intro() -> Bilingual {
@@ -30,15 +31,15 @@ pub fn ask_prompt() -> Bilingual {
 }
 
 pub fn help() -> Bilingual {
+    let list = commands::list(Audience::Everyone, &Bilingual::new("可用指令：", "Commands:"));
     Bilingual::new(
-        "可用指令：\n/start 欢迎和菜单\n/ask 问题 — 咨询政策\n/apply — 办理申请\n/eligibility — 人才资格自测\n/status — 我的申请及进度\n\
-         /cancel — 取消正在填写的表单\n/lang — 切换语言（简体、繁體、English）\n/mydata — 查看我的个人数据\n/forget — 删除我的草稿和个人数据\n\
-         填写表单时可发送：返回、跳过、取消、帮助，确认页可发送“修改 N”。",
-        "Commands:\n/start — welcome and menu\n/ask QUESTION — ask about the policy\n/apply — apply for something\n\
-         /eligibility — check which talent tier you are in\n/status — your applications\n/cancel — leave the form you are filling in\n\
-         /lang — language (简体, 繁體, English)\n/mydata — see your personal data\n/forget — erase your drafts and personal data\n\
-         In a form you can send: back, skip, cancel, help; on the summary: edit N.",
+        format!("{}\n填写表单时可发送：返回、跳过、取消、帮助，确认页可发送“修改 N”。", list.zh),
+        format!("{}\nIn a form you can send: back, skip, cancel, help; on the summary: edit N.", list.en),
     )
+}
+
+pub fn staff_usage() -> Bilingual {
+    commands::list(Audience::Staff, &Bilingual::new("工作人员指令：", "Staff commands:"))
 }
 
 pub fn choose_form() -> Bilingual {

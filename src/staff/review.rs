@@ -101,7 +101,7 @@ impl Review {
         let mut tx = self.store.begin().await?;
         let mut application = find(&mut tx, reference).await?;
         if application.status == Status::Submitted {
-            change(&mut tx, &application, actor, Status::InReview, None, None, self.clock.now_ms()).await?;
+            change_status(&mut tx, &application, actor, Status::InReview, None, None, self.clock.now_ms()).await?;
             application = find(&mut tx, reference).await?;
             self.tell_applicant(&mut tx, &application, Status::InReview, None, &[]).await?;
         }
@@ -132,7 +132,7 @@ impl Review {
                 (Some(note.as_str()), Some(fields.as_slice()))
             }
         };
-        change(&mut tx, &application, actor, decision.status(), note, fields, self.clock.now_ms()).await?;
+        change_status(&mut tx, &application, actor, decision.status(), note, fields, self.clock.now_ms()).await?;
         let application = find(&mut tx, reference).await?;
         let requested = match decision {
             Decision::NeedInfo { fields, .. } => fields.as_slice(),
@@ -178,8 +178,9 @@ async fn find(tx: &mut Tx, reference: &str) -> Result<Application, ReviewError> 
     applications::by_reference(tx, reference).await?.ok_or_else(|| ReviewError::NotFound(reference.to_owned()))
 }
 
-/// Moves `application` to `to` if the status machine allows it, recording who and why.
-async fn change(
+/// Moves `application` to `to` if the status machine allows it, recording who and why: the one
+/// way an application's status changes, for staff decisions and applicants' corrections alike.
+pub async fn change_status(
     tx: &mut Tx,
     application: &Application,
     actor: &str,

@@ -23,6 +23,8 @@ use tokio::sync::watch;
 use url::Url;
 
 use crate::app::App;
+use crate::bot::commands;
+use crate::lang::Lang;
 
 /// How `serve` reaches Telegram.
 #[derive(Debug, Clone)]
@@ -118,33 +120,11 @@ fn instance_id(config: &Config) -> String {
     format!("{}/{listener}", host.trim())
 }
 
-/// The commands Telegram suggests, in Chinese (the default) and English.
+/// The commands Telegram suggests, in Chinese (the default) and English: the bot's command
+/// table.
 async fn register_commands(bot: &Bot) -> Result<(), TelegramError> {
-    let commands = |list: &[(&str, &str)]| list.iter().map(|(c, d)| BotCommand::new(*c, *d)).collect::<Vec<_>>();
-    let zh = commands(&[
-        ("start", "欢迎和菜单"),
-        ("help", "帮助"),
-        ("ask", "咨询政策"),
-        ("apply", "办理申请"),
-        ("eligibility", "人才资格自测"),
-        ("status", "我的申请"),
-        ("cancel", "取消正在填写的表单"),
-        ("lang", "切换语言"),
-        ("mydata", "查看我的个人数据"),
-        ("forget", "删除我的草稿和个人数据"),
-    ]);
-    let en = commands(&[
-        ("start", "Welcome and menu"),
-        ("help", "Help"),
-        ("ask", "Ask about the policy"),
-        ("apply", "Apply"),
-        ("eligibility", "Check your talent tier"),
-        ("status", "Your applications"),
-        ("cancel", "Leave the form you are filling in"),
-        ("lang", "Language"),
-        ("mydata", "See your personal data"),
-        ("forget", "Erase your drafts and personal data"),
-    ]);
+    let commands = |lang| commands::menu(lang).into_iter().map(|(c, d)| BotCommand::new(c, d)).collect::<Vec<_>>();
+    let (zh, en) = (commands(Lang::Zh), commands(Lang::En));
     let setup = |source| TelegramError::Setup { what: "setMyCommands", source };
     bot.set_my_commands(zh.clone()).await.map_err(setup)?;
     bot.set_my_commands(zh).language_code("zh").await.map_err(setup)?;

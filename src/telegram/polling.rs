@@ -15,8 +15,8 @@ use teloxide::types::AllowedUpdate;
 use super::TelegramError;
 use super::lanes::Lanes;
 use crate::app::App;
-use crate::bot::error_chain;
 use crate::clock::Clock;
+use crate::errors;
 use crate::notify::PUSH_CHANNEL;
 use crate::store::inbox::{self, Stored};
 use crate::store::{Store, StoreError};
@@ -65,9 +65,9 @@ pub async fn run(bot: Bot, app: Arc<App>, shutdown: impl Future<Output = ()>) ->
                     continue;
                 }
                 // Not confirmed: the next call fetches the same batch again.
-                Err(error) => format!("cannot store the updates: {}", error_chain(&error)),
+                Err(error) => format!("cannot store the updates: {}", errors::chain(&error)),
             },
-            Err(error) => format!("getUpdates failed: {}", error_chain(&error)),
+            Err(error) => format!("getUpdates failed: {}", errors::chain(&error)),
         };
         failures += 1;
         let wait = (Duration::from_millis(250) * 2u32.pow(failures.min(7))).min(MAX_BACKOFF);

@@ -7,8 +7,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use fake_telegram::{FakeTelegram, Sent};
+use policybot::bot::commands::{self, Audience, COMMANDS};
 use policybot::clock::Clock;
 use policybot::filing::Status;
+use policybot::lang::Lang;
 use policybot::store::inbox::{self, Stored};
 use policybot::store::{applications, attachments, audit, users};
 use policybot::telegram::{self, Config, TelegramError};
@@ -225,6 +227,25 @@ async fn start_shows_a_menu_in_the_users_language_and_questions_get_cited_answer
     assert_eq!(languages, [None, Some("zh".to_owned()), Some("en".to_owned())]);
     let names: Vec<_> = commands[2].1.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["start", "help", "ask", "apply", "eligibility", "status", "cancel", "lang", "mydata", "forget"]);
+}
+
+#[tokio::test]
+async fn the_telegram_command_menu_is_the_command_table() {
+    let live = Live::start().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while live.fake.commands().len() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "setMyCommands was not called three times");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let table = |lang| -> Vec<(String, String)> {
+        commands::menu(lang).into_iter().map(|(name, help)| (name.to_owned(), help.to_owned())).collect()
+    };
+    let expected =
+        [(None, table(Lang::Zh)), (Some("zh".to_owned()), table(Lang::Zh)), (Some("en".to_owned()), table(Lang::En))];
+    assert_eq!(live.fake.commands(), expected);
+    let listed: Vec<&str> =
+        COMMANDS.iter().filter(|entry| entry.audience == Audience::Everyone).map(|entry| entry.name).collect();
+    assert_eq!(expected[2].1.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(), listed);
 }
 
 #[tokio::test]
