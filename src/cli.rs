@@ -10,11 +10,10 @@ use chrono::{NaiveDate, TimeZone};
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::{App, Settings, load_content};
-use crate::bot::Sender;
+use crate::bot::{Sender, Staff};
 use crate::clock::{Clock, china};
 use crate::filing::Status;
 use crate::lang::Lang;
-use crate::notify::Staff;
 use crate::policy::Policy;
 use crate::staff::export::{self, Format};
 use crate::staff::review::render_dossier;
@@ -230,6 +229,7 @@ impl Cli {
             dialogs: self.dialogs.clone(),
             files_dir: self.files_dir.clone(),
             staff: Staff {
+                channel: telegram::PROFILE.name.to_owned(),
                 chat: self.staff_chat_id.clone(),
                 members: self
                     .staff_user_ids
@@ -256,7 +256,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Chat { user, lang } => {
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
-            let sender = Sender::new("cli", user, lang);
+            let sender = Sender::new(chat::PROFILE.name, user, lang);
             if let Some(lang) = lang {
                 app.bot.set_language(&sender, lang).await?;
             }
@@ -269,7 +269,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = args.config()?;
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
-            telegram::serve(app, config, shutdown_signal()).await?;
+            telegram::serve(app.bot, config, shutdown_signal()).await?;
             Ok(())
         }
         Command::Applications { actor, action } => applications(&settings, &format!("cli:{actor}"), action).await,

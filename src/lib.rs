@@ -10,6 +10,7 @@ pub mod bot;
 pub mod chat;
 pub mod cli;
 pub mod clock;
+pub mod delivery;
 pub mod dialog;
 pub mod errors;
 pub mod eval;

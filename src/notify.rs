@@ -2,11 +2,10 @@
 //! identifiers masked, with review buttons), each status change to the applicant. They are queued
 //! in the outbox inside the caller's transaction, so they exist exactly when the change does.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::bot::Sender;
 use crate::clock::format_ms;
+use crate::delivery::{self, Channels, Chat};
 use crate::dialog::Flow;
 use crate::filing::{Filing, Status};
 use crate::lang::{Bilingual, Lang};
@@ -14,37 +13,7 @@ use crate::policy::Policy;
 use crate::reply::{Button, Reply};
 use crate::store::applications::Application;
 use crate::store::users::User;
-use crate::store::{StoreError, Tx, outbox};
-
-/// The messenger that can push messages (the terminal chat cannot).
-pub const PUSH_CHANNEL: &str = "telegram";
-
-/// Who the staff are on the messenger.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Staff {
-    /// The chat new applications are posted to.
-    pub chat: Option<String>,
-    /// The user ids allowed to act as staff.
-    pub members: HashSet<String>,
-}
-
-impl Staff {
-    /// Whether `user` on `channel` is a staff member.
-    pub fn is_member(&self, channel: &str, user: &str) -> bool {
-        channel == PUSH_CHANNEL && self.members.contains(user)
-    }
-
-    /// Whether `chat` on `channel` is the staff chat.
-    pub fn is_staff_chat(&self, channel: &str, chat: &str) -> bool {
-        channel == PUSH_CHANNEL && self.chat.as_deref() == Some(chat)
-    }
-
-    /// Whether `sender` wrote in their own chat or in the staff chat: the only chats the bot
-    /// listens to, and the only ones full personal data is shown in.
-    pub fn is_private_or_staff_chat(&self, sender: &Sender) -> bool {
-        sender.is_private() || self.is_staff_chat(&sender.channel, &sender.chat)
-    }
-}
+use crate::store::{StoreError, Tx};
 
 /// A status change to tell an applicant about.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +38,10 @@ pub struct StatusChange<'a> {
 #[derive(Debug, Clone)]
 pub struct Notifier {
     policy: Arc<Policy>,
-    staff: Staff,
+    /// Where notifications for staff go.
+    staff_chat: Option<Chat>,
+    /// What each channel can do, for the applicants on it.
+    channels: Channels,
 }
 
 /// The callback data of the staff review buttons: `staff:<action>:<reference>`.
@@ -78,14 +50,10 @@ pub fn staff_button(action: &str, reference: &str) -> String {
 }
 
 impl Notifier {
-    /// A notifier rendering with `policy`'s scripts, posting to `staff`.
-    pub fn new(policy: Arc<Policy>, staff: Staff) -> Self {
-        Self { policy, staff }
-    }
-
-    /// The staff configuration.
-    pub fn staff(&self) -> &Staff {
-        &self.staff
+    /// A notifier rendering with `policy`'s scripts, posting to `staff_chat`, telling applicants
+    /// on the `channels` that take messages nobody asked for.
+    pub fn new(policy: Arc<Policy>, staff_chat: Option<Chat>, channels: Channels) -> Self {
+        Self { policy, staff_chat, channels }
     }
 
     /// Posts a new application to the staff chat, with buttons to approve, ask for information or
@@ -134,7 +102,7 @@ impl Notifier {
         mut lines: Vec<String>,
         now: i64,
     ) -> Result<(), StoreError> {
-        let Some(chat) = &self.staff.chat else { return Ok(()) };
+        let Some(chat) = &self.staff_chat else { return Ok(()) };
         let reference = &application.reference;
         let answers = filing.lines(Some(flow), Lang::Zh, self.policy.scripts(), true);
         lines.extend(answers.into_iter().map(|(label, value)| format!("  {label}：{value}")));
@@ -144,14 +112,14 @@ impl Notifier {
             Button::new("补正", staff_button("need_info", reference)),
             Button::new("驳回", staff_button("reject", reference)),
         ];
-        enqueue(tx, PUSH_CHANNEL, chat, &Reply::with_buttons(lines.join("\n"), buttons), now).await
+        delivery::enqueue(tx, chat, &Reply::with_buttons(lines.join("\n"), buttons), now).await
     }
 
     /// Tells the applicant their application moved on; for a request for information, which
     /// fields and a button to correct them.
     pub async fn status(&self, tx: &mut Tx, change: &StatusChange<'_>, now: i64) -> Result<(), StoreError> {
         let StatusChange { application, filing, flow, applicant, to, note, fields } = *change;
-        if applicant.channel != PUSH_CHANNEL {
+        if !self.channels.takes_unasked(&applicant.channel) {
             return Ok(());
         }
         let reference = &application.reference;
@@ -202,7 +170,8 @@ impl Notifier {
             _ => Vec::new(),
         };
         let reply = Reply::with_buttons(text.render(lang, scripts).trim_end().to_owned(), buttons);
-        enqueue(tx, &applicant.channel, &applicant.external_id, &reply, now).await
+        let chat = Chat { channel: applicant.channel.clone(), id: applicant.external_id.clone() };
+        delivery::enqueue(tx, &chat, &reply, now).await
     }
 }
 
@@ -211,9 +180,4 @@ fn join(all: Bilingual, label: &Bilingual) -> Bilingual {
         return label.clone();
     }
     Bilingual::new(format!("{}、{}", all.zh, label.zh), format!("{}, {}", all.en, label.en))
-}
-
-async fn enqueue(tx: &mut Tx, channel: &str, chat: &str, reply: &Reply, now: i64) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(reply).map_err(|err| StoreError::Corrupt(format!("outbox payload: {err}")))?;
-    outbox::enqueue(tx, channel, chat, &payload, now).await.map(|_| ())
 }

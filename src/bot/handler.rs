@@ -9,11 +9,14 @@ use std::time::Instant;
 use super::cache::SessionCache;
 use super::locks::Locks;
 use super::ratelimit::{RateLimiter, Verdict};
+use super::sender::Staff;
 use super::turn::{Turn, UpdateId};
 use super::{BotError, Input, Sender, effects, texts};
 use crate::clock::Clock;
+use crate::delivery::{Channel, Channels, Delivery, Incoming};
 use crate::dialog::Flows;
 use crate::errors;
+use crate::files::FileStore;
 use crate::lang::Lang;
 use crate::messages::Message;
 use crate::notify::Notifier;
@@ -32,14 +35,36 @@ pub struct Bot {
     inner: Arc<Inner>,
 }
 
+/// What a bot is made of.
+#[derive(Debug)]
+pub struct Parts {
+    /// The policy it answers from.
+    pub policy: Arc<Policy>,
+    /// The forms it runs.
+    pub flows: Arc<Flows>,
+    /// Where it keeps its state.
+    pub store: Store,
+    /// Where received files are kept.
+    pub files: FileStore,
+    /// Who the staff are.
+    pub staff: Staff,
+    /// The channels of the deployment and what each can do.
+    pub channels: Channels,
+    /// The time.
+    pub clock: Clock,
+}
+
 /// What every turn works with.
 #[derive(Debug)]
 pub(super) struct Inner {
     pub(super) policy: Arc<Policy>,
     pub(super) flows: Arc<Flows>,
     pub(super) store: Store,
+    pub(super) staff: Staff,
+    channels: Channels,
     pub(super) notifier: Notifier,
     pub(super) review: Review,
+    delivery: Delivery,
     pub(super) clock: Clock,
     locks: Locks,
     cache: SessionCache,
@@ -49,13 +74,29 @@ pub(super) struct Inner {
 }
 
 impl Bot {
-    /// A bot answering from `policy`, running `flows`, keeping its state in `store`, telling
-    /// staff through `notifier`.
-    pub fn new(policy: Arc<Policy>, flows: Arc<Flows>, store: Store, notifier: Notifier, clock: Clock) -> Self {
+    /// A bot of `parts`.
+    pub fn new(parts: Parts) -> Self {
+        let Parts { policy, flows, store, files, staff, channels, clock } = parts;
+        let notifier = Notifier::new(Arc::clone(&policy), staff.chat(), channels.clone());
         let review = Review::new(store.clone(), Arc::clone(&flows), notifier.clone(), clock);
+        let delivery = Delivery::new(store.clone(), clock, files);
         let (locks, cache) = (Locks::default(), SessionCache::default());
         let (limiter, started) = (RateLimiter::default(), Instant::now());
-        let inner = Inner { policy, flows, store, notifier, review, clock, locks, cache, limiter, started };
+        let inner = Inner {
+            policy,
+            flows,
+            store,
+            staff,
+            channels,
+            notifier,
+            review,
+            delivery,
+            clock,
+            locks,
+            cache,
+            limiter,
+            started,
+        };
         Self { inner: Arc::new(inner) }
     }
 
@@ -69,11 +110,6 @@ impl Bot {
         &self.inner.flows
     }
 
-    /// Who the staff are.
-    pub fn staff(&self) -> &crate::notify::Staff {
-        self.inner.notifier.staff()
-    }
-
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store
@@ -82,6 +118,40 @@ impl Bot {
     /// Staff review over the bot's store and forms.
     pub fn review(&self) -> &Review {
         &self.inner.review
+    }
+
+    /// Delivery over the bot's store and files, for the channels.
+    pub fn delivery(&self) -> &Delivery {
+        &self.inner.delivery
+    }
+
+    /// Whether the bot listens to `sender`'s chat: their own, or the staff chat (any other group
+    /// the bot is added to is ignored).
+    pub fn listens_to(&self, sender: &Sender) -> bool {
+        self.inner.staff.is_private_or_staff_chat(sender)
+    }
+
+    /// The one path of a message from a channel: a file it carries is fetched, the message is
+    /// handled once (see [`handle_update`](Self::handle_update)), and the replies go back to its
+    /// chat. A file that cannot be fetched is answered with a request to send it again.
+    pub async fn receive(&self, channel: &impl Channel, sender: &Sender, incoming: Incoming, update_id: i64) {
+        let delivery = &self.inner.delivery;
+        let input = match incoming {
+            Incoming::Text(text) => Input::Text(text),
+            Incoming::Button(data) => Input::Button(data),
+            Incoming::File(remote) => match delivery.fetch_file(channel, remote).await {
+                Ok(file) => Input::File(file),
+                Err(error) => {
+                    tracing::warn!(error = %errors::chain(&error), "a file could not be fetched");
+                    let lang = sender.lang.unwrap_or_default();
+                    let sorry = Reply::text(Message::FileNotReceived.render(lang, &self.inner.policy));
+                    delivery.reply(channel, &sender.chat, &[sorry]).await;
+                    return;
+                }
+            },
+        };
+        let replies = self.handle_update(sender, input, update_id).await;
+        delivery.reply(channel, &sender.chat, &replies).await;
     }
 
     /// Sets the language of `sender` (the terminal chat's `--lang`).
@@ -135,13 +205,12 @@ impl Bot {
         vec![Reply::text(Message::Internal.render(sender.lang.unwrap_or_default(), &self.inner.policy))]
     }
 
-    /// `Some` (one notice, then silence) while `sender` is over the rate limit. Only the messenger
-    /// is limited (the terminal chat is one local user); staff are exempt so review never stalls.
+    /// `Some` (one notice, then silence) while `sender` is over the rate limit. Only channels
+    /// anyone may write on are limited (the terminal chat is one local user); staff are exempt so
+    /// review never stalls.
     fn rate_limited(&self, key: &str, sender: &Sender, input: &Input) -> Option<Vec<Reply>> {
         let inner = &*self.inner;
-        if sender.channel != crate::notify::PUSH_CHANNEL
-            || inner.notifier.staff().is_member(&sender.channel, &sender.id)
-        {
+        if !inner.channels.rate_limited(&sender.channel) || inner.staff.is_member(sender) {
             return None;
         }
         let now = i64::try_from(inner.started.elapsed().as_millis()).unwrap_or(i64::MAX);

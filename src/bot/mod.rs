@@ -33,8 +33,8 @@ mod turn;
 mod views;
 
 pub use crate::dialog::engine::Input;
-pub use handler::Bot;
-pub use sender::Sender;
+pub use handler::{Bot, Parts};
+pub use sender::{Sender, Staff};
 
 use crate::policy::PolicyError;
 use crate::staff::ReviewError;

@@ -1,5 +1,9 @@
-//! Who sent a message: the channel, the chat and the user ([`Sender`]).
+//! Who sent a message ([`Sender`]: the channel, the chat and the user) and who the staff are
+//! ([`Staff`]).
 
+use std::collections::HashSet;
+
+use crate::delivery::Chat;
 use crate::lang::Lang;
 
 /// Who sent a message.
@@ -36,5 +40,40 @@ impl Sender {
     /// name in the audit log).
     pub fn key(&self) -> String {
         format!("{}:{}", self.channel, self.id)
+    }
+}
+
+/// Who the staff are: members and a group chat on one channel (the messenger, whose ids
+/// `STAFF_USER_IDS` and `STAFF_CHAT_ID` name). Staff rights exist only there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Staff {
+    /// The channel the ids below are on.
+    pub channel: String,
+    /// The chat new applications are posted to.
+    pub chat: Option<String>,
+    /// The user ids allowed to act as staff.
+    pub members: HashSet<String>,
+}
+
+impl Staff {
+    /// Whether `sender` is a staff member.
+    pub fn is_member(&self, sender: &Sender) -> bool {
+        sender.channel == self.channel && self.members.contains(&sender.id)
+    }
+
+    /// Whether `sender` wrote in the staff chat.
+    pub fn is_staff_chat(&self, sender: &Sender) -> bool {
+        sender.channel == self.channel && self.chat.as_deref() == Some(sender.chat.as_str())
+    }
+
+    /// Whether `sender` wrote in their own chat or in the staff chat: the only chats the bot
+    /// listens to, and the only ones full personal data is shown in.
+    pub fn is_private_or_staff_chat(&self, sender: &Sender) -> bool {
+        sender.is_private() || self.is_staff_chat(sender)
+    }
+
+    /// The staff chat, where notifications for staff go.
+    pub fn chat(&self) -> Option<Chat> {
+        self.chat.as_ref().map(|chat| Chat { channel: self.channel.clone(), id: chat.clone() })
     }
 }

@@ -25,9 +25,9 @@ impl Turn<'_> {
     /// Handles staff commands, staff buttons and staff prompts; `None` for anything else. Others
     /// trying a staff command or button are refused; the staff chat's other chatter is ignored.
     pub(super) async fn staff(&mut self, input: &Input) -> Result<Option<Vec<Reply>>, BotError> {
-        let staff = self.inner.notifier.staff();
-        let member = staff.is_member(&self.sender.channel, &self.sender.id);
-        let in_staff_chat = staff.is_staff_chat(&self.sender.channel, &self.sender.chat);
+        let staff = &self.inner.staff;
+        let member = staff.is_member(self.sender);
+        let in_staff_chat = staff.is_staff_chat(self.sender);
         let command = match input {
             Input::Text(text) => {
                 commands::read(text).filter(|(command, _)| command.entry().audience == Audience::Staff)
@@ -68,7 +68,7 @@ impl Turn<'_> {
             Command::Pending => self.pending(argument).await?,
             Command::Export => self.export(argument, actor).await?,
             _ if reference.is_empty() => self.staff_say(&texts::staff_usage()),
-            Command::Show if !self.inner.notifier.staff().is_private_or_staff_chat(self.sender) => {
+            Command::Show if !self.inner.staff.is_private_or_staff_chat(self.sender) => {
                 self.staff_say(&full_data_here_only())
             }
             Command::Show => self.show(&reference, actor).await?,
@@ -228,7 +228,7 @@ impl Turn<'_> {
     }
 
     async fn export(&self, argument: &str, actor: &str) -> Result<Vec<Reply>, BotError> {
-        if !self.inner.notifier.staff().is_private_or_staff_chat(self.sender) {
+        if !self.inner.staff.is_private_or_staff_chat(self.sender) {
             return Ok(self.staff_say(&full_data_here_only()));
         }
         let format = match argument {

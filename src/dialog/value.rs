@@ -23,6 +23,14 @@ pub struct FileRef {
     pub sha256: String,
 }
 
+impl FileRef {
+    /// A file that was not kept because it is over the size limit: no location, and its real
+    /// size, so that the form can explain the limit.
+    pub fn unkept(name: String, mime: String, size: u64) -> Self {
+        Self { location: String::new(), name, mime, size, sha256: String::new() }
+    }
+}
+
 /// One answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]

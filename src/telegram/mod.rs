@@ -5,8 +5,8 @@
 //! webhook answers once the update is handled, so a crash loses none (teloxide's own listeners
 //! acknowledge on receipt; its client and types are used throughout).
 
+mod channel;
 mod lanes;
-mod outbox;
 mod polling;
 mod send;
 mod updates;
@@ -22,9 +22,13 @@ use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 use url::Url;
 
-use crate::app::App;
-use crate::bot::commands;
+use crate::bot::{self, commands};
+use crate::delivery::{self, Profile, Reach};
 use crate::lang::Lang;
+use channel::Telegram;
+
+/// Telegram as the core knows it: a messenger anyone can write to, which pushes notifications.
+pub const PROFILE: Profile = Profile { name: "telegram", reach: Reach::Push, rate_limited: true };
 
 /// How `serve` reaches Telegram.
 #[derive(Debug, Clone)]
@@ -63,10 +67,10 @@ pub enum TelegramError {
     Listen { addr: SocketAddr, source: std::io::Error },
 }
 
-/// Runs the bot on Telegram until `shutdown` completes (the binary passes Ctrl-C or SIGTERM);
+/// Runs `core` on Telegram until `shutdown` completes (the binary passes Ctrl-C or SIGTERM);
 /// updates being handled are finished first.
 pub async fn serve(
-    app: App,
+    core: bot::Bot,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), TelegramError> {
@@ -89,20 +93,23 @@ pub async fn serve(
         messages_per_sec_chat: per_minute.div_ceil(60).max(Limits::default().messages_per_sec_chat),
         ..Limits::default()
     };
-    let throttled = Throttle::new_spawn(bot.clone(), limits);
+    let outbox = Telegram::new(Throttle::new_spawn(bot.clone(), limits), bot.clone());
     let worker = instance_id(&config);
     let (stop_sender, stopped) = watch::channel(false);
-    let sender = tokio::spawn(outbox::run(throttled, app.bot.store().clone(), app.clock(), worker, stopped));
+    let delivery = core.delivery().clone();
+    let sender = tokio::spawn(async move { delivery.send_outbox(&outbox, &worker, stopped).await });
 
-    let app = Arc::new(app);
+    let telegram = Arc::new(Telegram::new(bot.clone(), bot));
     let listened = match &config.webhook_url {
-        None => polling::run(bot, app, shutdown).await,
-        Some(url) => webhook::run(bot, app, url, config.listen_addr, config.webhook_secret.clone(), shutdown).await,
+        None => polling::run(telegram, core, shutdown).await,
+        Some(url) => {
+            webhook::run(telegram, core, url, config.listen_addr, config.webhook_secret.clone(), shutdown).await
+        }
     };
     // Let the sender finish the message in hand: cut off between sending and marking it sent, it
     // would send it again after the restart.
     stop_sender.send(true).ok();
-    if tokio::time::timeout(outbox::LEASE, sender).await.is_err() {
+    if tokio::time::timeout(delivery::LEASE, sender).await.is_err() {
         tracing::warn!("the outbox sender did not stop in time");
     }
     listened

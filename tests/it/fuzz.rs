@@ -2245,7 +2245,7 @@ impl World {
     }
 
     fn staff() -> Sender {
-        Sender::in_group(policybot::notify::PUSH_CHANNEL, STAFF_CHAT, STAFF_MEMBER, None)
+        Sender::in_group(policybot::telegram::PROFILE.name, STAFF_CHAT, STAFF_MEMBER, None)
     }
 
     /// The user's form in progress as stored, whether they consented, and their id (0 if unknown).

@@ -8,10 +8,11 @@ use std::sync::OnceLock;
 
 use policybot::app::{App, Settings};
 use policybot::assets::Assets;
-use policybot::bot::{Input, Sender};
+use policybot::bot::{Input, Sender, Staff};
 use policybot::clock::Clock;
 use policybot::policy::Policy;
 use policybot::reply::Reply;
+use policybot::telegram;
 use tempfile::TempDir;
 
 /// The shipped policy, loaded once per test process.
@@ -52,7 +53,8 @@ pub async fn spawn_app_at(clock: Clock) -> TestApp {
         corpus: None,
         dialogs: None,
         files_dir: dir.path().join("files"),
-        staff: policybot::notify::Staff {
+        staff: Staff {
+            channel: telegram::PROFILE.name.to_owned(),
             chat: Some(STAFF_CHAT.to_owned()),
             members: [STAFF_MEMBER.to_owned()].into_iter().collect(),
         },

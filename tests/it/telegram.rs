@@ -73,7 +73,7 @@ impl Live {
         };
         configure(&mut config);
         let (stop, stopped) = oneshot::channel::<()>();
-        let serving = tokio::spawn(telegram::serve(test.app.clone(), config, async {
+        let serving = tokio::spawn(telegram::serve(test.app.bot.clone(), config, async {
             stopped.await.ok();
         }));
         Live { fake, test, serving: Some(serving), stop: Some(stop), seen: Mutex::default() }
@@ -516,11 +516,11 @@ async fn a_wrong_token_or_an_unreachable_api_fails_fast_with_a_clear_error() {
         webhook_secret: None,
         group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
     };
-    let wrong = telegram::serve(test.app.clone(), config("4242:wrong", fake.url()), std::future::pending()).await;
+    let wrong = telegram::serve(test.app.bot.clone(), config("4242:wrong", fake.url()), std::future::pending()).await;
     assert!(matches!(wrong, Err(TelegramError::InvalidToken)), "{wrong:?}");
     let url = fake.url();
     fake.stop().await;
-    let unreachable = telegram::serve(test.app.clone(), config(TOKEN, url.clone()), std::future::pending()).await;
+    let unreachable = telegram::serve(test.app.bot.clone(), config(TOKEN, url.clone()), std::future::pending()).await;
     let message = unreachable.expect_err("no API, no bot").to_string();
     assert!(message.contains("cannot reach the Telegram Bot API") && message.contains(&url), "{message}");
 }

@@ -69,7 +69,7 @@ pub async fn build_app(database: &Database, clock: Clock) -> Result<App, DialogE
         corpus: None,
         dialogs: None,
         files_dir: database.files_dir(),
-        staff: policybot::notify::Staff::default(),
+        staff: policybot::bot::Staff::default(),
     };
     Ok(App::build(&settings, clock).await?)
 }

@@ -272,7 +272,7 @@ async fn serve_here(database_url: &str, dir: &Path, fake: &FakeTelegram, clock: 
         corpus: None,
         dialogs: None,
         files_dir: dir.join("files"),
-        staff: policybot::notify::Staff::default(),
+        staff: policybot::bot::Staff::default(),
     };
     let app = App::build(&settings, clock).await?;
     let config = Config {
@@ -284,7 +284,7 @@ async fn serve_here(database_url: &str, dir: &Path, fake: &FakeTelegram, clock: 
         group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let serving = tokio::spawn(telegram::serve(app, config, async {
+    let serving = tokio::spawn(telegram::serve(app.bot, config, async {
         stopped.await.ok();
     }));
     Ok(Serving::Task { serving, stop })
