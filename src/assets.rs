@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn lists_files_by_extension_in_order() {
         let names = Assets::corpus(None).names("toml").unwrap();
-        assert_eq!(names, ["corpus.toml", "glossary.toml", "synonyms.toml", "tiers.toml"]);
+        assert_eq!(names, ["corpus.toml", "glossary.toml", "messages.toml", "synonyms.toml", "tiers.toml"]);
     }
 
     #[test]

@@ -386,13 +386,13 @@ async fn applications(settings: &Settings, actor: &str, action: Action) -> anyho
             writeln!(out, "{}", render_dossier(&dossier, flow, scripts, false))?;
         }
         Action::Approve { reference, note } => {
-            decide(&review, &mut out, &reference, actor, Decision::Approve(note)).await?
+            decide(review, &mut out, &reference, actor, Decision::Approve(note)).await?
         }
         Action::Reject { reference, reason } => {
-            decide(&review, &mut out, &reference, actor, Decision::Reject(reason)).await?
+            decide(review, &mut out, &reference, actor, Decision::Reject(reason)).await?
         }
         Action::NeedInfo { reference, fields, note } => {
-            decide(&review, &mut out, &reference, actor, Decision::NeedInfo { fields, note }).await?;
+            decide(review, &mut out, &reference, actor, Decision::NeedInfo { fields, note }).await?;
         }
         Action::Export { selection, format, out: path } => {
             let applications = review.list(&filter(&selection)).await?;

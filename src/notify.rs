@@ -9,6 +9,7 @@ use crate::delivery::{self, Channels, Chat};
 use crate::dialog::Flow;
 use crate::filing::{Filing, Status};
 use crate::lang::{Bilingual, Lang};
+use crate::messages::{Arg, Key, arg, keys};
 use crate::policy::Policy;
 use crate::reply::{Button, Reply};
 use crate::store::applications::Application;
@@ -18,10 +19,8 @@ use crate::store::{StoreError, Tx};
 /// A status change to tell an applicant about.
 #[derive(Debug, Clone, Copy)]
 pub struct StatusChange<'a> {
-    /// The application, as it now is.
+    /// The application, as it now is (its answers hold the applicant's language).
     pub application: &'a Application,
-    /// Its answers (the applicant's language among them).
-    pub filing: &'a Filing,
     /// Its form, if it still exists.
     pub flow: Option<&'a Flow>,
     /// Who filed it.
@@ -58,20 +57,17 @@ impl Notifier {
 
     /// Posts a new application to the staff chat, with buttons to approve, ask for information or
     /// reject.
-    pub async fn filed(
-        &self,
-        tx: &mut Tx,
-        application: &Application,
-        filing: &Filing,
-        flow: &Flow,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    pub async fn filed(&self, tx: &mut Tx, application: &Application, flow: &Flow, now: i64) -> Result<(), StoreError> {
+        let filing = &application.filing;
         let mut lines = vec![
-            format!("📥 新申请 {}", application.reference),
-            format!("{} · 提交于 {}", flow.title.zh, format_ms(application.created_at)),
+            self.for_staff(keys::NEW_APPLICATION, &[arg("reference", &application.reference)]),
+            self.for_staff(
+                keys::NEW_APPLICATION_FORM,
+                &[arg("title", &flow.title), arg("time", format_ms(application.created_at))],
+            ),
         ];
         if let Some(tier) = &filing.tier {
-            lines.push(format!("认定层次：{tier}类"));
+            lines.push(self.for_staff(keys::NEW_APPLICATION_TIER, &[arg("tier", tier)]));
         }
         self.to_staff(tx, application, filing, flow, lines, now).await
     }
@@ -87,7 +83,10 @@ impl Notifier {
         fields: &[String],
         now: i64,
     ) -> Result<(), StoreError> {
-        let lines = vec![format!("📝 已补正 {}", application.reference), format!("{} · 请继续审核", flow.title.zh)];
+        let lines = vec![
+            self.for_staff(keys::CORRECTED, &[arg("reference", &application.reference)]),
+            self.for_staff(keys::CORRECTED_FORM, &[arg("title", &flow.title)]),
+        ];
         self.to_staff(tx, application, &filing.only(fields), flow, lines, now).await
     }
 
@@ -106,11 +105,11 @@ impl Notifier {
         let reference = &application.reference;
         let answers = filing.lines(Some(flow), Lang::Zh, self.policy.scripts(), true);
         lines.extend(answers.into_iter().map(|(label, value)| format!("  {label}：{value}")));
-        lines.push(format!("完整信息：/show {reference}"));
+        lines.push(self.for_staff(keys::SHOW_IN_FULL, &[arg("reference", reference)]));
         let buttons = vec![
-            Button::new("通过", staff_button("approve", reference)),
-            Button::new("补正", staff_button("need_info", reference)),
-            Button::new("驳回", staff_button("reject", reference)),
+            Button::new(self.for_staff(keys::APPROVE_BUTTON, &[]), staff_button("approve", reference)),
+            Button::new(self.for_staff(keys::NEED_INFO_BUTTON, &[]), staff_button("need_info", reference)),
+            Button::new(self.for_staff(keys::REJECT_BUTTON, &[]), staff_button("reject", reference)),
         ];
         delivery::enqueue(tx, chat, &Reply::with_buttons(lines.join("\n"), buttons), now).await
     }
@@ -118,7 +117,7 @@ impl Notifier {
     /// Tells the applicant their application moved on; for a request for information, which
     /// fields and a button to correct them.
     pub async fn status(&self, tx: &mut Tx, change: &StatusChange<'_>, now: i64) -> Result<(), StoreError> {
-        let StatusChange { application, filing, flow, applicant, to, note, fields } = *change;
+        let StatusChange { application, flow, applicant, to, note, fields } = *change;
         if !self.channels.takes_unasked(&applicant.channel) {
             return Ok(());
         }
@@ -131,47 +130,32 @@ impl Notifier {
                 flow.and_then(|f| f.step(key)).map_or_else(|| Bilingual::new(key.clone(), key.clone()), |s| s.label())
             })
             .fold(Bilingual::new("", ""), |all, label| join(all, &label));
-        let note = note.unwrap_or_default();
-        let contact = &self.policy.manifest().contact;
+        let messages = self.policy.messages();
+        let (reference, title, note) =
+            (arg("reference", reference), arg("title", title), arg("note", note.unwrap_or_default()));
         let text = match to {
-            Status::Submitted | Status::InReview => Bilingual::new(
-                format!("您的申请 {reference}（{}）已受理，正在审核。", title.zh),
-                format!("Your application {reference} ({}) is now being reviewed.", title.en),
-            ),
-            Status::Approved => Bilingual::new(
-                format!("🎉 您的申请 {reference}（{}）已通过。{note}", title.zh),
-                format!("🎉 Your application {reference} ({}) was approved. {note}", title.en),
-            ),
-            Status::Rejected => Bilingual::new(
-                format!("您的申请 {reference}（{}）未通过。原因：{note}\n如有疑问，请联系{}。", title.zh, contact.zh),
-                format!(
-                    "Your application {reference} ({}) was not approved. Reason: {note}\nFor questions, contact {}.",
-                    title.en, contact.en
-                ),
-            ),
-            Status::NeedInfo => Bilingual::new(
-                format!(
-                    "您的申请 {reference}（{}）需要补正：{}。说明：{note}\n请点击下方按钮补正。",
-                    title.zh, labels.zh
-                ),
-                format!(
-                    "Your application {reference} ({}) needs a correction: {}. Note: {note}\nPress the button below to correct it.",
-                    title.en, labels.en
-                ),
-            ),
+            Status::Submitted | Status::InReview => messages.get(keys::IN_REVIEW, &[reference, title]),
+            Status::Approved => messages.get(keys::APPROVED, &[reference, title, note]),
+            Status::Rejected => messages.get(keys::REJECTED, &[reference, title, note]),
+            Status::NeedInfo => messages.get(keys::NEEDS_INFO, &[reference, title, arg("fields", labels), note]),
         };
-        let lang = filing.lang;
+        let lang = application.filing.lang;
         let scripts = self.policy.scripts();
         let buttons = match to {
             Status::NeedInfo => vec![Button::new(
-                Bilingual::new("立即补正", "Correct it now").render(lang, scripts),
-                format!("amend:{reference}"),
+                messages.get(keys::CORRECT_NOW, &[]).render(lang, scripts),
+                format!("amend:{}", application.reference),
             )],
             _ => Vec::new(),
         };
         let reply = Reply::with_buttons(text.render(lang, scripts).trim_end().to_owned(), buttons);
         let chat = Chat { channel: applicant.channel.clone(), id: applicant.external_id.clone() };
         delivery::enqueue(tx, &chat, &reply, now).await
+    }
+
+    /// The message `key` for the staff chat, which reads Chinese.
+    fn for_staff(&self, key: Key, args: &[(&'static str, Arg<'_>)]) -> String {
+        self.policy.messages().get(key, args).zh
     }
 }
 

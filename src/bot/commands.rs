@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use super::BotError;
 use super::turn::Turn;
-use super::{BotError, texts};
 use crate::lang::{Bilingual, Lang};
-use crate::messages::Message;
+use crate::messages::{Key, Message, Messages, keys};
 use crate::reply::{Button, Reply};
 
 /// A command the bot knows.
@@ -48,47 +48,37 @@ pub struct Entry {
     pub name: &'static str,
     /// Who may use it.
     pub audience: Audience,
-    /// What follows the name, as the help shows it (Simplified Chinese, English); empty for none.
-    pub argument: (&'static str, &'static str),
-    /// What it does (Simplified Chinese, English).
-    pub help: (&'static str, &'static str),
+    /// What follows the name, as the help shows it.
+    pub argument: Option<Key>,
+    /// What it does.
+    pub help: Key,
 }
 
 /// Every command, in the order the help and the menu list them.
 pub const COMMANDS: [Entry; 16] = [
-    user(Command::Start, "start", ("", ""), ("欢迎和菜单", "Welcome and menu")),
-    user(Command::Help, "help", ("", ""), ("帮助", "Help")),
-    user(Command::Ask, "ask", ("问题", "QUESTION"), ("咨询政策", "Ask about the policy")),
-    user(Command::Apply, "apply", ("", ""), ("办理申请", "Apply")),
-    user(Command::Eligibility, "eligibility", ("", ""), ("人才资格自测", "Check your talent tier")),
-    user(Command::Status, "status", ("", ""), ("我的申请及进度", "Your applications")),
-    user(Command::Cancel, "cancel", ("", ""), ("取消正在填写的表单", "Leave the form you are filling in")),
-    user(Command::Lang, "lang", ("", ""), ("切换语言（简体、繁體、English）", "Language (简体, 繁體, English)")),
-    user(Command::MyData, "mydata", ("", ""), ("查看我的个人数据", "See your personal data")),
-    user(Command::Forget, "forget", ("", ""), ("删除我的草稿和个人数据", "Erase your drafts and personal data")),
-    staff(Command::Pending, "pending", ("[表单]", "[form]"), ("待处理的申请", "Applications waiting for staff")),
-    staff(Command::Show, "show", ("编号", "REF"), ("查看申请的完整信息", "An application in full")),
-    staff(Command::Approve, "approve", ("编号 [备注]", "REF [note]"), ("通过", "Approve")),
-    staff(Command::Reject, "reject", ("编号 理由", "REF reason"), ("驳回", "Reject")),
-    staff(Command::NeedInfo, "needinfo", ("编号 字段 说明", "REF fields note"), ("要求补正", "Ask for a correction")),
-    staff(Command::Export, "export", ("csv|xlsx", "csv|xlsx"), ("导出全部申请", "Export all applications")),
+    user(Command::Start, "start", None, keys::COMMAND_START),
+    user(Command::Help, "help", None, keys::COMMAND_HELP),
+    user(Command::Ask, "ask", Some(keys::COMMAND_ASK_ARGUMENT), keys::COMMAND_ASK),
+    user(Command::Apply, "apply", None, keys::COMMAND_APPLY),
+    user(Command::Eligibility, "eligibility", None, keys::COMMAND_ELIGIBILITY),
+    user(Command::Status, "status", None, keys::COMMAND_STATUS),
+    user(Command::Cancel, "cancel", None, keys::COMMAND_CANCEL),
+    user(Command::Lang, "lang", None, keys::COMMAND_LANG),
+    user(Command::MyData, "mydata", None, keys::COMMAND_MYDATA),
+    user(Command::Forget, "forget", None, keys::COMMAND_FORGET),
+    staff(Command::Pending, "pending", Some(keys::COMMAND_PENDING_ARGUMENT), keys::COMMAND_PENDING),
+    staff(Command::Show, "show", Some(keys::COMMAND_SHOW_ARGUMENT), keys::COMMAND_SHOW),
+    staff(Command::Approve, "approve", Some(keys::COMMAND_APPROVE_ARGUMENT), keys::COMMAND_APPROVE),
+    staff(Command::Reject, "reject", Some(keys::COMMAND_REJECT_ARGUMENT), keys::COMMAND_REJECT),
+    staff(Command::NeedInfo, "needinfo", Some(keys::COMMAND_NEEDINFO_ARGUMENT), keys::COMMAND_NEEDINFO),
+    staff(Command::Export, "export", Some(keys::COMMAND_EXPORT_ARGUMENT), keys::COMMAND_EXPORT),
 ];
 
-const fn user(
-    command: Command,
-    name: &'static str,
-    argument: (&'static str, &'static str),
-    help: (&'static str, &'static str),
-) -> Entry {
+const fn user(command: Command, name: &'static str, argument: Option<Key>, help: Key) -> Entry {
     Entry { command, name, audience: Audience::Everyone, argument, help }
 }
 
-const fn staff(
-    command: Command,
-    name: &'static str,
-    argument: (&'static str, &'static str),
-    help: (&'static str, &'static str),
-) -> Entry {
+const fn staff(command: Command, name: &'static str, argument: Option<Key>, help: Key) -> Entry {
     Entry { command, name, audience: Audience::Staff, argument, help }
 }
 
@@ -110,29 +100,30 @@ pub fn read(text: &str) -> Option<(Command, &str)> {
 }
 
 /// The commands for `audience`, one per line (`/name argument — what it does`), under `title`.
-pub fn list(audience: Audience, title: &Bilingual) -> Bilingual {
-    let lines = |language: fn(&(&'static str, &'static str)) -> &'static str| -> Vec<String> {
-        COMMANDS
-            .iter()
-            .filter(|entry| entry.audience == audience)
-            .map(|entry| match language(&entry.argument) {
-                "" => format!("/{} — {}", entry.name, language(&entry.help)),
-                argument => format!("/{} {argument} — {}", entry.name, language(&entry.help)),
-            })
-            .collect()
-    };
-    Bilingual::new(
-        format!("{}\n{}", title.zh, lines(|pair| pair.0).join("\n")),
-        format!("{}\n{}", title.en, lines(|pair| pair.1).join("\n")),
-    )
+pub fn list(messages: &Messages, audience: Audience, title: Key) -> Bilingual {
+    let (mut zh, mut en) = (vec![messages.get(title, &[]).zh], vec![messages.get(title, &[]).en]);
+    for entry in COMMANDS.iter().filter(|entry| entry.audience == audience) {
+        let help = messages.get(entry.help, &[]);
+        let argument = entry.argument.map(|key| messages.get(key, &[]));
+        let line = |help: &str, argument: Option<&str>| match argument {
+            None => format!("/{} — {help}", entry.name),
+            Some(argument) => format!("/{} {argument} — {help}", entry.name),
+        };
+        zh.push(line(&help.zh, argument.as_ref().map(|a| a.zh.as_str())));
+        en.push(line(&help.en, argument.as_ref().map(|a| a.en.as_str())));
+    }
+    Bilingual::new(zh.join("\n"), en.join("\n"))
 }
 
 /// The messenger's command menu in `lang`: (command, description) for every user command.
-pub fn menu(lang: Lang) -> Vec<(&'static str, &'static str)> {
+pub fn menu(messages: &Messages, lang: Lang) -> Vec<(&'static str, String)> {
     COMMANDS
         .iter()
         .filter(|entry| entry.audience == Audience::Everyone)
-        .map(|entry| (entry.name, if lang == Lang::En { entry.help.1 } else { entry.help.0 }))
+        .map(|entry| {
+            let help = messages.get(entry.help, &[]);
+            (entry.name, if lang == Lang::En { help.en } else { help.zh })
+        })
         .collect()
 }
 
@@ -142,33 +133,42 @@ impl Turn<'_> {
         let in_form = self.session.is_some();
         Ok(Some(match command {
             Command::Start => {
-                let mut replies = vec![self.menu(Message::Welcome.render(self.lang, &self.inner.policy))];
+                let mut replies = vec![self.menu(Message::Welcome.render(self.lang, &*self.inner.policy))];
                 if in_form {
                     replies.extend(self.resume().await?);
                 }
                 replies
             }
-            Command::Help if !in_form => self.say_with_menu(texts::help()),
-            Command::Ask if argument.is_empty() => self.say(texts::ask_prompt()),
+            Command::Help if !in_form => self.help(),
+            Command::Ask if argument.is_empty() => self.say(keys::ASK_PROMPT, &[]),
             Command::Ask => self.answer(argument).await?,
             Command::Apply => self.apply_for(argument).await?,
             Command::Eligibility => self.eligibility().await?,
             Command::Status => self.status().await?,
-            Command::Cancel if !in_form => self.say(texts::nothing_to_cancel()),
+            Command::Cancel if !in_form => self.say(keys::NOTHING_TO_CANCEL, &[]),
             Command::Lang => match Lang::from_code(argument) {
                 Some(lang) => self.set_lang(lang).await?,
                 None => self.lang_menu(),
             },
             Command::MyData => self.my_data().await?,
             Command::Forget => vec![Reply::with_buttons(
-                self.render(&texts::forget_confirm()),
+                self.word(keys::FORGET_CONFIRM, &[]),
                 vec![
-                    Button::new(self.render(&texts::forget_button()), "forget:yes"),
-                    Button::new(self.render(&texts::keep_button()), "forget:no"),
+                    Button::new(self.word(keys::FORGET_BUTTON, &[]), "forget:yes"),
+                    Button::new(self.word(keys::KEEP_BUTTON, &[]), "forget:no"),
                 ],
             )],
             _ => return Ok(None),
         }))
+    }
+
+    /// The user commands, with the main menu.
+    pub(super) fn help(&self) -> Vec<Reply> {
+        let messages = self.inner.policy.messages();
+        let list = list(messages, Audience::Everyone, keys::HELP_TITLE);
+        let in_form = messages.get(keys::HELP_IN_FORM, &[]);
+        let text = Bilingual::new(format!("{}\n{}", list.zh, in_form.zh), format!("{}\n{}", list.en, in_form.en));
+        vec![self.menu(self.render(&text))]
     }
 
     /// `/apply [form]`: the form named, or the list of forms; the open form if there is one.
@@ -209,10 +209,18 @@ mod tests {
 
     #[test]
     fn every_command_has_a_name_of_its_own_and_help_in_both_languages() {
+        let policy = crate::policy::tests::policy();
+        let messages = policy.messages();
         for entry in &COMMANDS {
-            assert!(!entry.help.0.is_empty() && !entry.help.1.is_empty(), "/{} has no help text", entry.name);
+            let help = messages.get(entry.help, &[]);
+            assert!(!help.zh.is_empty() && !help.en.is_empty(), "/{} has no help text", entry.name);
+            let same_help = COMMANDS.iter().filter(|other| other.help == entry.help).count();
+            assert_eq!(same_help, 1, "/{} has a help text of its own", entry.name);
             assert_eq!(COMMANDS.iter().filter(|other| other.name == entry.name).count(), 1, "/{}", entry.name);
             assert_eq!(entry.command.entry().name, entry.name);
+            let line = format!("/{}", entry.name);
+            let listed = list(messages, entry.audience, keys::HELP_TITLE);
+            assert!(listed.zh.contains(&line) && listed.en.contains(&line), "/{} is not in the help", entry.name);
         }
     }
 }

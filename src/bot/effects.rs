@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 
 use super::turn::Turn;
-use super::{BotError, Input, texts};
+use super::{BotError, Input};
 use crate::dialog::Flow;
 use crate::dialog::engine::{DialogState, Effect, Outcome};
 use crate::dialog::value::{FileRef, Value};
 use crate::filing::{Filing, Status};
 use crate::lang::Lang;
+use crate::messages::{arg, keys};
 use crate::reply::Reply;
 use crate::staff::ReviewError;
 use crate::staff::review;
@@ -73,11 +74,13 @@ impl Turn<'_> {
                 }
                 Effect::Submit { answers, tier } => {
                     let reference = self.file(&mut tx, flow, answers, tier).await?;
-                    replies.push(Reply::text(self.render(&texts::filed(&reference, &flow.title))));
+                    replies.push(Reply::text(
+                        self.word(keys::FILED, &[arg("reference", &reference), arg("title", &flow.title)]),
+                    ));
                 }
                 Effect::Amend { reference, answers, tier } => {
                     if !self.correct(&mut tx, reference, answers, tier).await? {
-                        replies = self.say(texts::nothing_to_correct());
+                        replies = self.say(keys::NOTHING_TO_CORRECT, &[]);
                     }
                 }
                 Effect::Cancelled => {
@@ -180,7 +183,7 @@ impl Turn<'_> {
             fields: None,
         };
         events::insert(tx, &event, self.now).await?;
-        self.inner.notifier.filed(tx, &application, &filing, flow, self.now).await?;
+        self.inner.notifier.filed(tx, &application, flow, self.now).await?;
         if answers.values().any(|value| matches!(value, Value::File(_))) {
             attachments::link_drafts(tx, self.user.id, application.id).await?;
         }
@@ -232,12 +235,12 @@ impl Turn<'_> {
         self.session = None;
         (self.user.consent_version, self.user.consent_at) = (None, None);
         tracing::info!(user = self.user.id, "user data erased on request");
-        Ok(self.say(texts::forgotten()))
+        Ok(self.say(keys::FORGOTTEN, &[]))
     }
 
     pub(super) async fn set_lang(&mut self, lang: Lang) -> Result<Vec<Reply>, BotError> {
         self.set_user_lang(lang).await?;
-        Ok(self.say_with_menu(texts::lang_set()))
+        Ok(self.say_with_menu(keys::LANG_SET, &[]))
     }
 
     /// Switches the user to `lang` for this turn and the next.

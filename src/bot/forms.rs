@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use super::turn::Turn;
-use super::{BotError, Input, texts};
+use super::{BotError, Input};
 use crate::dialog::engine::{self, Context, DialogState};
 use crate::dialog::value::Value;
 use crate::dialog::{Flow, Flows};
 use crate::filing::Status;
+use crate::messages::{arg, keys};
 use crate::reply::Reply;
 use crate::store::applications::{self, Application};
 use crate::store::{Db, events};
@@ -24,7 +25,7 @@ impl<'a> Turn<'a> {
     }
 
     pub(super) async fn continue_form(&mut self, input: &Input) -> Result<Vec<Reply>, BotError> {
-        let Some((flow, state)) = self.open_form().await? else { return Ok(self.say_with_menu(texts::help())) };
+        let Some((flow, state)) = self.open_form().await? else { return Ok(self.help()) };
         let outcome = engine::advance(flow, state, input, &self.context());
         self.apply(flow, outcome, Some(input)).await
     }
@@ -32,7 +33,7 @@ impl<'a> Turn<'a> {
     /// The question the open form is asking, again, after a reminder that it is open.
     pub(super) async fn resume(&mut self) -> Result<Vec<Reply>, BotError> {
         let Some((flow, state)) = self.open_form().await? else { return Ok(Vec::new()) };
-        let mut replies = self.say(texts::form_in_progress(&flow.title));
+        let mut replies = self.say(keys::FORM_IN_PROGRESS, &[arg("title", &flow.title)]);
         replies.extend(engine::resume(flow, state, &self.context()).replies);
         Ok(replies)
     }
@@ -41,13 +42,13 @@ impl<'a> Turn<'a> {
     pub(super) async fn start_amendment(&mut self, reference: &str) -> Result<Vec<Reply>, BotError> {
         let mut conn = self.inner.store.read().await?;
         let Some(application) = self.own_application(&mut conn, reference, Status::NeedInfo).await? else {
-            return Ok(self.say(texts::nothing_to_correct()));
+            return Ok(self.say(keys::NOTHING_TO_CORRECT, &[]));
         };
         let request = events::latest_request(&mut conn, application.id).await?;
         drop(conn);
         let fields = request.and_then(|event| event.fields).unwrap_or_default();
         let (Some(flow), false) = (self.flow_by_id(&application.flow), fields.is_empty()) else {
-            return Ok(self.say(texts::nothing_to_correct()));
+            return Ok(self.say(keys::NOTHING_TO_CORRECT, &[]));
         };
         let outcome = engine::amend(flow, &self.context(), reference, application.filing.answers, fields);
         self.apply(flow, outcome, None).await
@@ -89,6 +90,7 @@ impl<'a> Turn<'a> {
             consent,
             tiers: self.inner.policy.tiers(),
             scripts: self.inner.policy.scripts(),
+            messages: self.inner.policy.messages(),
         }
     }
 }

@@ -11,14 +11,14 @@ use super::locks::Locks;
 use super::ratelimit::{RateLimiter, Verdict};
 use super::sender::Staff;
 use super::turn::{Turn, UpdateId};
-use super::{BotError, Input, Sender, effects, texts};
+use super::{BotError, Input, Sender, effects};
 use crate::clock::Clock;
 use crate::delivery::{Channel, Channels, Delivery, Incoming};
 use crate::dialog::Flows;
 use crate::errors;
 use crate::files::FileStore;
 use crate::lang::Lang;
-use crate::messages::Message;
+use crate::messages::{Message, keys};
 use crate::notify::Notifier;
 use crate::policy::Policy;
 use crate::reply::Reply;
@@ -144,7 +144,7 @@ impl Bot {
                 Err(error) => {
                     tracing::warn!(error = %errors::chain(&error), "a file could not be fetched");
                     let lang = sender.lang.unwrap_or_default();
-                    let sorry = Reply::text(Message::FileNotReceived.render(lang, &self.inner.policy));
+                    let sorry = Reply::text(Message::FileNotReceived.render(lang, self.policy()));
                     delivery.reply(channel, &sender.chat, &[sorry]).await;
                     return;
                 }
@@ -202,7 +202,7 @@ impl Bot {
                 }
             }
         }
-        vec![Reply::text(Message::Internal.render(sender.lang.unwrap_or_default(), &self.inner.policy))]
+        vec![Reply::text(Message::Internal.render(sender.lang.unwrap_or_default(), self.policy()))]
     }
 
     /// `Some` (one notice, then silence) while `sender` is over the rate limit. Only channels
@@ -221,7 +221,7 @@ impl Bot {
         tracing::debug!(channel = %sender.channel, first, "message dropped by the rate limit");
         let lang = sender.lang.unwrap_or_default();
         Some(if first {
-            vec![Reply::text(texts::slow_down().render(lang, inner.policy.scripts()))]
+            vec![Reply::text(inner.policy.messages().get(keys::SLOW_DOWN, &[]).render(lang, inner.policy.scripts()))]
         } else {
             Vec::new()
         })

@@ -28,7 +28,6 @@ mod locks;
 mod ratelimit;
 pub mod sender;
 mod staff;
-mod texts;
 mod turn;
 mod views;
 

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use super::handler::Inner;
 use super::intent::{self, Intent};
-use super::{BotError, Input, Sender, commands, effects, texts};
+use super::{BotError, Input, Sender, commands, effects};
 use crate::dialog::value::Value;
 use crate::dialog::{Flow, Flows};
 use crate::lang::{Bilingual, Lang};
+use crate::messages::{Arg, Key, arg, keys};
 use crate::reply::{Button, Reply};
 use crate::store::sessions::Session;
 use crate::store::users::User;
@@ -51,7 +52,7 @@ impl<'a> Turn<'a> {
                 }
                 match self.session {
                     Some(_) => self.continue_form(input).await,
-                    None if text.trim_start().starts_with('/') => Ok(self.say_with_menu(texts::help())),
+                    None if text.trim_start().starts_with('/') => Ok(self.help()),
                     None => self.free_text(text).await,
                 }
             }
@@ -59,7 +60,7 @@ impl<'a> Turn<'a> {
             Input::File(_) if self.session.is_some() => self.continue_form(input).await,
             Input::File(file) => {
                 effects::remove_file(&file.location);
-                Ok(self.say(texts::files_only_in_forms()))
+                Ok(self.say(keys::FILES_ONLY_IN_FORMS, &[]))
             }
         }
     }
@@ -68,7 +69,7 @@ impl<'a> Turn<'a> {
         let (kind, rest) = data.split_once(':').unwrap_or((data, ""));
         match (kind, self.session.is_some()) {
             ("menu", _) => match rest {
-                "ask" => Ok(self.say(texts::ask_prompt())),
+                "ask" => Ok(self.say(keys::ASK_PROMPT, &[])),
                 "status" => self.status().await,
                 "eligibility" => Box::pin(self.eligibility()).await,
                 _ => Box::pin(self.apply_for("")).await,
@@ -78,11 +79,11 @@ impl<'a> Turn<'a> {
                 None => Ok(self.lang_menu()),
             },
             ("forget", _) if rest == "yes" => self.forget().await,
-            ("forget", _) => Ok(self.say(texts::kept())),
+            ("forget", _) => Ok(self.say(keys::KEPT, &[])),
             ("start", true) | ("amend", true) => self.resume().await,
             ("start", false) => {
                 let (id, item) = rest.split_once(':').unwrap_or((rest, ""));
-                let Some(flow) = self.flow_by_id(id) else { return Ok(self.say(texts::stale_button())) };
+                let Some(flow) = self.flow_by_id(id) else { return Ok(self.say(keys::STALE_BUTTON, &[])) };
                 // Button data comes back from the client unchecked: prefill only a real option.
                 let offered =
                     |key: &String| flow.step(key).is_some_and(|step| step.options().iter().any(|o| o.value == item));
@@ -94,7 +95,7 @@ impl<'a> Turn<'a> {
             }
             ("amend", false) => self.start_amendment(rest).await,
             (_, true) => self.continue_form(&Input::Button(data.to_owned())).await,
-            (_, false) => Ok(self.say(texts::stale_button())),
+            (_, false) => Ok(self.say(keys::STALE_BUTTON, &[])),
         }
     }
 
@@ -127,7 +128,12 @@ impl<'a> Turn<'a> {
             buttons = intent::matching(&query, self.inner.flows.iter().filter(|flow| flow.files))
                 .into_iter()
                 .take(2)
-                .map(|flow| Button::new(self.render(&texts::apply_button(&flow.title)), format!("start:{}", flow.id)))
+                .map(|flow| {
+                    Button::new(
+                        self.word(keys::APPLY_BUTTON, &[arg("title", &flow.title)]),
+                        format!("start:{}", flow.id),
+                    )
+                })
                 .collect();
         }
         Ok(vec![Reply::with_buttons(answer.answer, buttons)])
@@ -161,7 +167,7 @@ impl<'a> Turn<'a> {
             .iter()
             .map(|flow| Button::new(self.render(&flow.title), format!("start:{}", flow.id)))
             .collect();
-        vec![Reply::with_buttons(self.render(&texts::choose_form()), buttons)]
+        vec![Reply::with_buttons(self.word(keys::CHOOSE_FORM, &[]), buttons)]
     }
 
     pub(super) fn lang_menu(&self) -> Vec<Reply> {
@@ -170,30 +176,43 @@ impl<'a> Turn<'a> {
             Button::new("繁體中文", "lang:zh-Hant"),
             Button::new("English", "lang:en"),
         ];
-        vec![Reply::with_buttons(self.render(&texts::choose_lang()), buttons)]
+        vec![Reply::with_buttons(self.word(keys::CHOOSE_LANG, &[]), buttons)]
     }
 
     /// A message with the main menu under it.
     pub(super) fn menu(&self, text: String) -> Reply {
         let entries = [
-            (texts::menu_ask(), "menu:ask"),
-            (texts::menu_eligibility(), "menu:eligibility"),
-            (texts::menu_apply(), "menu:apply"),
-            (texts::menu_status(), "menu:status"),
+            (keys::MENU_ASK, "menu:ask"),
+            (keys::MENU_ELIGIBILITY, "menu:eligibility"),
+            (keys::MENU_APPLY, "menu:apply"),
+            (keys::MENU_STATUS, "menu:status"),
         ];
-        let buttons = entries.iter().map(|(label, data)| Button::new(self.render(label), *data)).collect();
-        Reply::with_buttons(format!("{text}\n{}", self.render(&texts::menu_intro())), buttons)
+        let buttons = entries.iter().map(|(label, data)| Button::new(self.word(*label, &[]), *data)).collect();
+        Reply::with_buttons(format!("{text}\n{}", self.word(keys::MENU_INTRO, &[])), buttons)
     }
 
+    /// `text` in the user's language.
     pub(super) fn render(&self, text: &Bilingual) -> String {
         text.render(self.lang, self.inner.policy.scripts())
     }
 
-    pub(super) fn say(&self, text: Bilingual) -> Vec<Reply> {
-        vec![Reply::text(self.render(&text))]
+    /// The bot's message `key` in both languages.
+    pub(super) fn text(&self, key: Key, args: &[(&'static str, Arg<'_>)]) -> Bilingual {
+        self.inner.policy.messages().get(key, args)
     }
 
-    pub(super) fn say_with_menu(&self, text: Bilingual) -> Vec<Reply> {
-        vec![self.menu(self.render(&text))]
+    /// The bot's message `key` in the user's language.
+    pub(super) fn word(&self, key: Key, args: &[(&'static str, Arg<'_>)]) -> String {
+        self.render(&self.text(key, args))
+    }
+
+    /// The bot's message `key` as the reply.
+    pub(super) fn say(&self, key: Key, args: &[(&'static str, Arg<'_>)]) -> Vec<Reply> {
+        vec![Reply::text(self.word(key, args))]
+    }
+
+    /// The bot's message `key` as the reply, with the main menu under it.
+    pub(super) fn say_with_menu(&self, key: Key, args: &[(&'static str, Arg<'_>)]) -> Vec<Reply> {
+        vec![self.menu(self.word(key, args))]
     }
 }

@@ -3,10 +3,11 @@
 
 use serde_json::json;
 
+use super::BotError;
 use super::turn::Turn;
-use super::{BotError, texts};
 use crate::clock::format_ms;
 use crate::filing::Status;
+use crate::messages::{arg, keys};
 use crate::reply::{Button, Reply};
 use crate::store::{applications, attachments, events};
 
@@ -16,9 +17,9 @@ impl Turn<'_> {
         let mut conn = self.inner.store.read().await?;
         let applications = applications::of_user(&mut conn, self.user.id).await?;
         if applications.is_empty() {
-            return Ok(self.say_with_menu(texts::no_applications()));
+            return Ok(self.say_with_menu(keys::NO_APPLICATIONS, &[]));
         }
-        let mut lines = vec![self.render(&texts::status_title())];
+        let mut lines = vec![self.word(keys::STATUS_TITLE, &[])];
         let mut buttons = Vec::new();
         for application in &applications {
             let flow = self.inner.flows.get(&application.flow);
@@ -37,9 +38,12 @@ impl Turn<'_> {
                     .map(|key| flow.and_then(|f| f.step(key)).map_or(key.clone(), |s| self.render(&s.label())))
                     .collect();
                 let note = request.and_then(|e| e.note).unwrap_or_default();
-                lines.push(format!("  {}", self.render(&texts::correction_requested(&labels.join("、"), &note))));
+                lines.push(format!(
+                    "  {}",
+                    self.word(keys::CORRECTION_REQUESTED, &[arg("fields", labels.join("、")), arg("note", note)])
+                ));
                 buttons.push(Button::new(
-                    self.render(&texts::correct_button(&application.reference)),
+                    self.word(keys::CORRECT_BUTTON, &[arg("reference", &application.reference)]),
                     format!("amend:{}", application.reference),
                 ));
             }
@@ -81,7 +85,7 @@ impl Turn<'_> {
         });
         Ok(vec![Reply::text(format!(
             "{}\n{}",
-            self.render(&texts::my_data_title()),
+            self.word(keys::MY_DATA_TITLE, &[]),
             serde_json::to_string_pretty(&data)?
         ))])
     }

@@ -18,6 +18,7 @@ pub use tiers::{Tier, TierItem, TierMatch, TierTable};
 
 use crate::assets::{AssetError, Assets};
 use crate::lang::{Bilingual, LangError, Scripts};
+use crate::messages::{self, City, Messages, Wording};
 use document::Document;
 use index::PassageIndex;
 use lexicon::{GLOSSARY_FILE, Lexicon, SYNONYMS_FILE};
@@ -99,6 +100,7 @@ pub struct Policy {
     segmenter: Segmenter,
     index: PassageIndex,
     scripts: Scripts,
+    messages: Messages,
 }
 
 impl Policy {
@@ -123,7 +125,15 @@ impl Policy {
         let segmenter = Segmenter::new(lexicon.dictionary());
         let index = PassageIndex::build(&document, &translation, &segmenter)?;
         let scripts = Scripts::new()?;
-        Ok(Self { manifest, document, translation, lexicon, tiers, segmenter, index, scripts })
+        let city = City {
+            title: (&document.title, &translation.title),
+            topics: &manifest.topics,
+            contact: &manifest.contact,
+            examples: (&manifest.examples.zh, &manifest.examples.en),
+        };
+        let messages = Messages::parse(&assets.read(messages::FILE)?, city)
+            .map_err(|err| PolicyError::Toml { file: messages::FILE.to_owned(), message: err.to_string() })?;
+        Ok(Self { manifest, document, translation, lexicon, tiers, segmenter, index, scripts, messages })
     }
 
     /// Consistency problems that do not stop the bot but make it worse: synonyms and glossary
@@ -155,6 +165,21 @@ impl Policy {
 
     /// The Chinese script converter and language detector.
     pub fn scripts(&self) -> &Scripts {
+        &self.scripts
+    }
+
+    /// The bot's own words (`messages.toml`).
+    pub fn messages(&self) -> &Messages {
+        &self.messages
+    }
+}
+
+impl Wording for Policy {
+    fn messages(&self) -> &Messages {
+        &self.messages
+    }
+
+    fn scripts(&self) -> &Scripts {
         &self.scripts
     }
 }

@@ -110,7 +110,7 @@ impl Review {
         let attachments = attachments::of_application(&mut tx, application.id).await?;
         // Who saw someone's full personal data is on record.
         audit::record(&mut tx, actor, "show", reference, self.clock.now_ms()).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(Dossier { application, user, events, attachments })
     }
 
@@ -140,7 +140,7 @@ impl Review {
         };
         self.tell_applicant(&mut tx, &application, decision.status(), note, requested).await?;
         audit::record(&mut tx, actor, decision.status().as_str(), reference, self.clock.now_ms()).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         tracing::info!(reference, actor, status = %decision.status(), "application decided");
         Ok(application)
     }
@@ -156,8 +156,7 @@ impl Review {
     ) -> Result<(), ReviewError> {
         let Some(applicant) = users::by_id(tx, application.user_id).await? else { return Ok(()) };
         let flow = self.flows.get(&application.flow);
-        let filing = &application.filing;
-        let change = StatusChange { application, filing, flow, applicant: &applicant, to, note, fields };
+        let change = StatusChange { application, flow, applicant: &applicant, to, note, fields };
         Ok(self.notifier.status(tx, &change, self.clock.now_ms()).await?)
     }
 

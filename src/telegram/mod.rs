@@ -83,7 +83,7 @@ pub async fn serve(
         source => TelegramError::Unreachable { url: bot.api_url().to_string(), source },
     })?;
     tracing::info!(username = %me.username(), "connected to Telegram");
-    register_commands(&bot).await?;
+    register_commands(&bot, &core).await?;
 
     let per_minute = config.group_messages_per_minute;
     let limits = Limits {
@@ -129,8 +129,10 @@ fn instance_id(config: &Config) -> String {
 
 /// The commands Telegram suggests, in Chinese (the default) and English: the bot's command
 /// table.
-async fn register_commands(bot: &Bot) -> Result<(), TelegramError> {
-    let commands = |lang| commands::menu(lang).into_iter().map(|(c, d)| BotCommand::new(c, d)).collect::<Vec<_>>();
+async fn register_commands(bot: &Bot, core: &bot::Bot) -> Result<(), TelegramError> {
+    let messages = core.policy().messages();
+    let commands =
+        |lang| commands::menu(messages, lang).into_iter().map(|(c, d)| BotCommand::new(c, d)).collect::<Vec<_>>();
     let (zh, en) = (commands(Lang::Zh), commands(Lang::En));
     let setup = |source| TelegramError::Setup { what: "setMyCommands", source };
     bot.set_my_commands(zh.clone()).await.map_err(setup)?;

@@ -100,6 +100,35 @@ fn check_reports_a_glossary_term_the_policy_never_uses() {
 }
 
 #[test]
+fn check_names_each_broken_message_of_the_catalog() {
+    let corpus = data_copy("corpus");
+    let path = corpus.path().join("messages.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text =
+        text.replace("[form.required]", "[form.requird]").replace("申请编号：{reference}", "申请编号：{referance}");
+    std::fs::write(&path, text).unwrap();
+    let output = run(&["check", "--corpus", corpus.path().to_str().unwrap()], "");
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("messages.toml"), "{message}");
+    assert!(message.contains("[form.required] is missing"), "{message}");
+    assert!(message.contains("[form.requird] is not a message the bot says"), "{message}");
+    assert!(message.contains("[form.filed] zh uses {referance}"), "{message}");
+}
+
+#[test]
+fn another_city_changes_the_wording_in_the_corpus_without_code() {
+    let corpus = data_copy("corpus");
+    let path = corpus.path().join("messages.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace("您当前没有正在填写的表单。", "现在没有要取消的表单。");
+    std::fs::write(&path, text).unwrap();
+    let workdir = tempfile::tempdir().unwrap();
+    let output = run_in(workdir.path(), &["chat", "--corpus", corpus.path().to_str().unwrap()], "/cancel\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("现在没有要取消的表单。"), "{}", stdout(&output));
+}
+
+#[test]
 fn a_transcript_piped_into_chat_files_an_application_that_the_staff_list_shows() {
     let workdir = tempfile::tempdir().unwrap();
     let transcript =

@@ -1617,6 +1617,7 @@ impl<'a> Walk<'a> {
             consent: flows().consent(),
             tiers: tiers(),
             scripts: scripts(),
+            messages: policy().messages(),
         }
     }
 
@@ -2097,6 +2098,7 @@ fn a_huge_day_bound_does_not_panic_on_the_first_answer() {
         consent: flows().consent(),
         tiers: tiers(),
         scripts: scripts(),
+        messages: policy().messages(),
     };
     let state = engine::start(&flow, &ctx, BTreeMap::new()).state.expect("asks the date");
     engine::advance(&flow, state, &Input::Text("2026-12-01".to_owned()), &ctx);
@@ -2113,6 +2115,7 @@ fn back_after_an_edit_skips_steps_that_no_longer_apply() {
         consent: flows().consent(),
         tiers: tiers(),
         scripts: scripts(),
+        messages: policy().messages(),
     };
     let flow = flows().get("settlement").expect("the settlement form");
     let mut outcome = engine::start(flow, &ctx, BTreeMap::new());
@@ -2282,6 +2285,7 @@ impl World {
             consent: flows().consent(),
             tiers: tiers(),
             scripts: scripts(),
+            messages: policy().messages(),
         };
         let (sender, input, staff) = match action {
             BotAction::Form(action) => {

@@ -238,7 +238,10 @@ async fn the_telegram_command_menu_is_the_command_table() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let table = |lang| -> Vec<(String, String)> {
-        commands::menu(lang).into_iter().map(|(name, help)| (name.to_owned(), help.to_owned())).collect()
+        commands::menu(live.test.app.bot.policy().messages(), lang)
+            .into_iter()
+            .map(|(name, help)| (name.to_owned(), help))
+            .collect()
     };
     let expected =
         [(None, table(Lang::Zh)), (Some("zh".to_owned()), table(Lang::Zh)), (Some("en".to_owned()), table(Lang::En))];
