@@ -234,33 +234,28 @@ pub trait Db: DerefMut<Target = AnyConnection> + Send {}
 impl Db for Conn {}
 impl Db for Tx {}
 
-impl Deref for Conn {
-    type Target = AnyConnection;
+/// Lets the query functions, which take `&mut AnyConnection`, run on a [`Conn`] or a [`Tx`].
+macro_rules! connection {
+    ($($handle:ident),*) => {
+        $(
+            impl Deref for $handle {
+                type Target = AnyConnection;
 
-    fn deref(&self) -> &AnyConnection {
-        &self.0
-    }
+                fn deref(&self) -> &AnyConnection {
+                    &self.0
+                }
+            }
+
+            impl DerefMut for $handle {
+                fn deref_mut(&mut self) -> &mut AnyConnection {
+                    &mut self.0
+                }
+            }
+        )*
+    };
 }
 
-impl DerefMut for Conn {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.0
-    }
-}
-
-impl Deref for Tx {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        &self.0
-    }
-}
-
-impl DerefMut for Tx {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.0
-    }
-}
+connection!(Conn, Tx);
 
 /// A pool of up to `size` connections to `url`, set up for `backend`.
 async fn open_pool(url: &str, backend: Backend, size: u32) -> Result<AnyPool, sqlx::Error> {

@@ -5,6 +5,8 @@ mod cli;
 mod forms;
 mod fuzz;
 mod helpers;
+#[path = "../support/http.rs"]
+mod http;
 mod qa;
 mod security;
 mod telegram;

@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::helpers::{STAFF_CHAT, STAFF_MEMBER, TestApp, reference_in, spawn_app_at};
+use crate::http;
 
 const TOKEN: &str = "4242:fake-token";
 /// Longest wait for a reply; a healthy run answers in milliseconds.
@@ -500,9 +501,9 @@ async fn webhook_mode_takes_updates_checks_the_secret_and_answers_health_checks(
     let set = live.fake.calls().into_iter().find(|call| call.method == "setwebhook").expect("setWebhook");
     assert_eq!(set.params["secret_token"], "s3cret");
 
-    let health = http_get(port, "/healthz").await;
+    let health = http::get(port, "/healthz").await.expect("/healthz answers");
     assert!(health.starts_with("HTTP/1.1 200") && health.contains("\"status\":\"ok\""), "{health}");
-    let forged = http_post(port, "/telegram", "{}").await;
+    let forged = http::post(port, "/telegram", "{}").await.expect("the webhook answers");
     assert!(!forged.starts_with("HTTP/1.1 200"), "no secret, no entry: {forged}");
     live.shutdown().await.expect("a clean stop");
 }
@@ -526,25 +527,4 @@ async fn a_wrong_token_or_an_unreachable_api_fails_fast_with_a_clear_error() {
     let unreachable = telegram::serve(test.app.bot.clone(), config(TOKEN, url.clone()), std::future::pending()).await;
     let message = unreachable.expect_err("no API, no bot").to_string();
     assert!(message.contains("cannot reach the Telegram Bot API") && message.contains(&url), "{message}");
-}
-
-async fn http_get(port: u16, path: &str) -> String {
-    http(port, &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).await
-}
-
-async fn http_post(port: u16, path: &str, body: &str) -> String {
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    http(port, &request).await
-}
-
-async fn http(port: u16, request: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
 }
