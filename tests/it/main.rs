@@ -1,6 +1,7 @@
 //! Integration tests: the library and the `policybot` binary exercised as users and scripts use
 //! them. One test binary, modules per area, helpers shared.
 
+mod architecture;
 mod cli;
 mod forms;
 mod fuzz;
