@@ -101,10 +101,13 @@ impl Delivery {
         Inbox::new(self.store.clone(), self.clock, channel)
     }
 
-    /// Sends the outbox of `channel`'s profile through it until `stop` turns true, as `worker`;
-    /// the batch in hand is finished first.
+    /// Sends the outbox of `channel` through it until `stop` turns true, as `worker`; the batch
+    /// in hand is finished first. A channel that cannot push has no sender: its users' pages fetch
+    /// what is queued for them.
     pub async fn send_outbox(&self, channel: &impl Channel, worker: &str, stop: tokio::sync::watch::Receiver<bool>) {
-        outbox::run(channel, &self.store, self.clock, worker, stop).await;
+        if channel.can_push() {
+            outbox::run(channel, &self.store, self.clock, worker, stop).await;
+        }
     }
 
     /// How much waits to be delivered; an error when the database does not answer.

@@ -288,7 +288,7 @@ mod tests {
     fn placeholders_are_filled_in_each_language_with_the_corpus_facts_beside_them() {
         let messages = shipped(|text| text).unwrap();
         let filed =
-            messages.get(keys::FILED, &[arg("reference", "ZJ-1"), arg("title", &Bilingual::new("公寓", "Flat"))]);
+            messages.get(keys::FILED, &[arg("reference", "ZJ-1"), arg("title", Bilingual::new("公寓", "Flat"))]);
         assert!(filed.zh.starts_with("✅ 已提交“公寓”，申请编号：ZJ-1\n"), "{}", filed.zh);
         assert!(filed.en.starts_with("✅ Your \"Flat\" was filed. Reference: ZJ-1\n"), "{}", filed.en);
         let internal = messages.get(keys::INTERNAL, &[]);

@@ -1,6 +1,7 @@
 //! The Telegram channel: `policybot serve`. A thin adapter over the bot core — updates are
-//! translated into inputs and replies into messages — plus the outbox sender for notifications.
-//! Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set. Neither
+//! translated into what the core receives, replies into messages — that implements the core's
+//! `Channel`, through which the core's outbox sender pushes notifications (throttled to
+//! Telegram's limits). Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set. Neither
 //! acknowledges an update before it is safe: polling stores a batch before confirming it, the
 //! webhook answers once the update is handled, so a crash loses none (teloxide's own listeners
 //! acknowledge on receipt; its client and types are used throughout).

@@ -1,4 +1,4 @@
-//! 2. Language detection, cleaning and the policy answerer on arbitrary text.
+//! Language detection, cleaning and the policy answerer on arbitrary text (section 2).
 
 use super::*;
 

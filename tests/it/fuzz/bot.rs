@@ -1,5 +1,5 @@
-//! 4. The bot core on SQLite: several users sending random messages, staff deciding; the stored
-//! state and filings stay consistent.
+//! The bot core on SQLite (section 4): several users sending random messages, staff deciding;
+//! the stored state and filings stay consistent.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! 1. Field kinds: every parser on arbitrary text and on almost-valid answers.
+//! Field kinds (section 1): every parser on arbitrary text and on almost-valid answers.
 
 use super::*;
 

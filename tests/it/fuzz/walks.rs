@@ -1,5 +1,5 @@
-//! 3. The pure engine: walks through every shipped form with random inputs, checking after each
-//! step that the state is one the engine can reach honestly.
+//! The pure engine (section 3): walks through every shipped form with random inputs, checking
+//! after each step that the state is one the engine can reach honestly.
 
 use super::*;
 
