@@ -1,4 +1,4 @@
-//! Flow definitions: a validated [`Flow`] of [`Step`]s, read from `dialogs/*.toml` by [`parse`]
+//! Flow definitions: a validated [`Flow`] of [`Step`]s, read from `dialogs/*.toml` by `parse`
 //! — every reference, regex, bound and translation checked at load, so a broken file is an error
 //! naming the file and the step, never a surprise in front of a user.
 
