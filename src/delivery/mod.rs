@@ -170,3 +170,138 @@ async fn send_with_retries(channel: &impl Channel, chat: &str, reply: &Reply) {
 pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250 * 2u64.pow(attempt.min(8)))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use tokio::sync::watch;
+
+    use super::*;
+
+    /// A channel that records what it sends and fails as it is told to.
+    struct Recorder {
+        profile: Profile,
+        sent: Mutex<Vec<(String, String)>>,
+        failures: Mutex<VecDeque<Failure>>,
+        fetched: AtomicUsize,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the channel failed ({0:?})")]
+    struct Refused(Failure);
+
+    impl Recorder {
+        fn new(name: &'static str, reach: Reach, failures: impl IntoIterator<Item = Failure>) -> Self {
+            Self {
+                profile: Profile { name, reach, rate_limited: true },
+                sent: Mutex::default(),
+                failures: Mutex::new(failures.into_iter().collect()),
+                fetched: AtomicUsize::new(0),
+            }
+        }
+
+        fn sent(&self) -> Vec<(String, String)> {
+            self.sent.lock().unwrap().clone()
+        }
+    }
+
+    impl Channel for Recorder {
+        type Error = Refused;
+
+        fn profile(&self) -> Profile {
+            self.profile
+        }
+
+        async fn send(&self, chat: &str, reply: &Reply) -> Result<(), Refused> {
+            if let Some(failure) = self.failures.lock().unwrap().pop_front() {
+                return Err(Refused(failure));
+            }
+            self.sent.lock().unwrap().push((chat.to_owned(), reply.text.clone()));
+            Ok(())
+        }
+
+        async fn fetch(&self, _file: &str) -> Result<Vec<u8>, Refused> {
+            self.fetched.fetch_add(1, Ordering::Relaxed);
+            Ok(b"%PDF-1.4".to_vec())
+        }
+
+        fn classify(&self, error: &Refused, _attempt: u32) -> Failure {
+            error.0
+        }
+    }
+
+    async fn delivery(dir: &tempfile::TempDir) -> Delivery {
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("bot.db").display())).await.unwrap();
+        Delivery::new(store, Clock::System, FileStore::open(dir.path().join("files")).unwrap())
+    }
+
+    const SOON: Failure = Failure::Retry(Duration::from_millis(1));
+
+    #[tokio::test]
+    async fn replies_are_retried_while_the_channel_fails_in_passing_and_given_up_when_it_refuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let delivery = delivery(&dir).await;
+        let channel = Recorder::new("web", Reach::Pull, [SOON, SOON, Failure::Permanent]);
+        delivery.reply(&channel, "7", &[Reply::text("one"), Reply::text("two")]).await;
+        assert_eq!(channel.sent(), [("7".to_owned(), "two".to_owned())], "one went on the third try, two was refused");
+        let channel = Recorder::new("web", Reach::Pull, [SOON; REPLY_ATTEMPTS as usize]);
+        delivery.reply(&channel, "7", &[Reply::text("lost")]).await;
+        assert!(channel.sent().is_empty(), "given up after {REPLY_ATTEMPTS} attempts");
+    }
+
+    #[tokio::test]
+    async fn a_file_over_the_limit_is_not_fetched_and_one_under_it_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let delivery = delivery(&dir).await;
+        let channel = Recorder::new("web", Reach::Pull, []);
+        let remote =
+            |size| RemoteFile { id: "f1".into(), name: "scan.pdf".into(), mime: "application/pdf".into(), size };
+        let large = delivery.fetch_file(&channel, remote(MAX_FILE_BYTES + 1)).await.unwrap();
+        assert_eq!(
+            (large.location.as_str(), large.size, channel.fetched.load(Ordering::Relaxed)),
+            ("", MAX_FILE_BYTES + 1, 0)
+        );
+        let kept = delivery.fetch_file(&channel, remote(8)).await.unwrap();
+        assert_eq!((kept.mime.as_str(), kept.size), ("application/pdf", 8));
+        assert_eq!(std::fs::read(&kept.location).unwrap(), b"%PDF-1.4");
+    }
+
+    #[tokio::test]
+    async fn the_outbox_goes_out_through_a_pushing_channel_and_waits_for_one_that_cannot_push() {
+        let dir = tempfile::tempdir().unwrap();
+        let delivery = delivery(&dir).await;
+        let mut tx = delivery.store.begin().await.unwrap();
+        for (channel, chat, text) in
+            [("push", "a", "a1"), ("push", "a", "a2"), ("push", "b", "b1"), ("pull", "c", "c1")]
+        {
+            let chat = Chat { channel: channel.to_owned(), id: chat.to_owned() };
+            enqueue(&mut tx, &chat, &Reply::text(text), 0).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let pull = Recorder::new("pull", Reach::Pull, []);
+        let (_stop, stopped) = watch::channel(false);
+        delivery.send_outbox(&pull, "host/test", stopped).await;
+        assert!(pull.sent().is_empty(), "a page fetches its own");
+
+        let push = Arc::new(Recorder::new("push", Reach::Push, [Failure::Permanent]));
+        let (stop, stopped) = watch::channel(false);
+        let sender = tokio::spawn({
+            let (delivery, push) = (delivery.clone(), Arc::clone(&push));
+            async move { delivery.send_outbox(&*push, "host/test", stopped).await }
+        });
+        while delivery.health().await.unwrap().unsent > 1 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.send(true).unwrap();
+        sender.await.unwrap();
+        let mut sent = push.sent();
+        sent.sort();
+        let sent: Vec<(&str, &str)> = sent.iter().map(|(chat, text)| (chat.as_str(), text.as_str())).collect();
+        assert_eq!(sent, [("a", "a2"), ("b", "b1")], "a1, claimed first, was refused for good; a2 went after it");
+        assert_eq!(delivery.health().await.unwrap(), Health { unsent: 1 }, "the pull channel's message waits");
+    }
+}
