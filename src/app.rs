@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::assets::Assets;
-use crate::bot::Bot;
+use crate::bot::{Bot, Parts, Staff};
 use crate::clock::Clock;
+use crate::delivery::Channels;
 use crate::dialog::{DialogError, Flows};
 use crate::files::FileStore;
-use crate::notify::{Notifier, Staff};
 use crate::policy::{Policy, PolicyError};
 use crate::staff::Review;
 use crate::store::{Store, StoreError};
+use crate::{chat, telegram};
 
 /// Where the application's data lives.
 #[derive(Debug, Clone)]
@@ -53,9 +54,6 @@ pub struct App {
     pub bot: Bot,
     /// Where received files go.
     pub files: FileStore,
-    flows: Arc<Flows>,
-    notifier: Notifier,
-    clock: Clock,
 }
 
 /// Loads the policy and the forms (no database needed: `check`, `ask`, `eval`).
@@ -73,18 +71,14 @@ impl App {
         let files =
             FileStore::open(&settings.files_dir).map_err(|err| AppError::Files(settings.files_dir.clone(), err))?;
         let (policy, flows) = (Arc::new(policy), Arc::new(flows));
-        let notifier = Notifier::new(Arc::clone(&policy), settings.staff.clone());
-        let bot = Bot::new(policy, Arc::clone(&flows), store, notifier.clone(), clock);
-        Ok(Self { bot, files, flows, notifier, clock })
-    }
-
-    /// The clock the application runs on.
-    pub fn clock(&self) -> Clock {
-        self.clock
+        let staff = settings.staff.clone();
+        let channels = Channels::new([telegram::PROFILE, chat::PROFILE]);
+        let bot = Bot::new(Parts { policy, flows, store, files: files.clone(), staff, channels, clock });
+        Ok(Self { bot, files })
     }
 
     /// Staff review over the same store and forms.
-    pub fn review(&self) -> Review {
-        Review::new(self.bot.store().clone(), Arc::clone(&self.flows), self.notifier.clone(), self.clock)
+    pub fn review(&self) -> &Review {
+        self.bot.review()
     }
 }

@@ -108,7 +108,19 @@ mod tests {
     #[test]
     fn lists_files_by_extension_in_order() {
         let names = Assets::corpus(None).names("toml").unwrap();
-        assert_eq!(names, ["asks.toml", "corpus.toml", "decision.toml", "glossary.toml", "smalltalk.toml", "synonyms.toml", "tiers.toml"]);
+        assert_eq!(
+            names,
+            [
+                "asks.toml",
+                "corpus.toml",
+                "decision.toml",
+                "glossary.toml",
+                "messages.toml",
+                "smalltalk.toml",
+                "synonyms.toml",
+                "tiers.toml"
+            ]
+        );
     }
 
     #[test]

@@ -6,8 +6,12 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 
 use crate::bot::{Bot, Input, Sender};
+use crate::delivery::{Profile, Reach};
 use crate::files::FileStore;
 use crate::reply::{Button, Reply};
+
+/// The terminal chat as the core knows it: one local user, who sees only replies.
+pub const PROFILE: Profile = Profile { name: "cli", reach: Reach::RepliesOnly, rate_limited: false };
 
 /// Reads messages from `input` until it ends and writes the bot's replies to `output`.
 /// `interactive` adds a greeting and a prompt.

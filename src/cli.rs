@@ -10,14 +10,14 @@ use chrono::{NaiveDate, TimeZone};
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::{App, Settings, load_content};
-use crate::bot::Sender;
+use crate::bot::{Sender, Staff};
 use crate::clock::{Clock, china};
+use crate::filing::Status;
 use crate::lang::Lang;
-use crate::notify::Staff;
 use crate::policy::Policy;
 use crate::staff::export::{self, Format};
-use crate::staff::review::{answer_lines, render_dossier};
-use crate::staff::{Decision, Review, Status};
+use crate::staff::review::render_dossier;
+use crate::staff::{Decision, Review};
 use crate::store::applications::Filter;
 use crate::{chat, eval, telegram};
 use url::Url;
@@ -241,6 +241,7 @@ impl Cli {
             dialogs: self.dialogs.clone(),
             files_dir: self.files_dir.clone(),
             staff: Staff {
+                channel: telegram::PROFILE.name.to_owned(),
                 chat: self.staff_chat_id.clone(),
                 members: self
                     .staff_user_ids
@@ -268,7 +269,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calibrate { out, samples, files } => calibrate(&load_policy(&settings)?, out, samples, &files),
         Command::Chat { user, lang } => {
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
-            let sender = Sender::new("cli", user, lang);
+            let sender = Sender::new(chat::PROFILE.name, user, lang);
             if let Some(lang) = lang {
                 app.bot.set_language(&sender, lang).await?;
             }
@@ -281,7 +282,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = args.config()?;
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
-            telegram::serve(app, config, shutdown_signal()).await?;
+            telegram::serve(app.bot, config, shutdown_signal()).await?;
             Ok(())
         }
         Command::Applications { actor, action } => applications(&settings, &format!("cli:{actor}"), action).await,
@@ -408,7 +409,7 @@ async fn applications(settings: &Settings, actor: &str, action: Action) -> anyho
     let scripts = app.bot.policy().scripts();
     let filter = |selection: &Selection| Filter {
         flow: selection.flow.clone(),
-        status: selection.status.map(|s| s.as_str().to_owned()),
+        status: selection.status,
         since: selection.since,
     };
     let mut out = std::io::stdout().lock();
@@ -419,22 +420,16 @@ async fn applications(settings: &Settings, actor: &str, action: Action) -> anyho
                 out.write_all(&export::export(&applications, review.flows(), scripts, Format::Json)?)?;
                 writeln!(out)?;
             } else {
-                for (application, filing) in &applications {
+                for application in &applications {
                     let flow = review.flows().get(&application.flow);
-                    let status = application.status.parse::<Status>().map(|s| s.label().zh).unwrap_or_default();
-                    let who: Vec<String> = answer_lines(flow, filing, Lang::Zh, scripts, true)
-                        .into_iter()
-                        .take(3)
-                        .map(|(_, v)| v)
-                        .collect();
                     writeln!(
                         out,
                         "{}  {}  {}  {}  {}",
                         application.reference,
                         flow.map_or(application.flow.as_str(), |f| f.title.zh.as_str()),
-                        status,
+                        application.status.label().zh,
                         crate::clock::format_ms(application.created_at),
-                        who.join(" ")
+                        application.filing.who(flow, scripts, 3)
                     )?;
                 }
                 writeln!(out, "{} application(s)", applications.len())?;
@@ -446,13 +441,13 @@ async fn applications(settings: &Settings, actor: &str, action: Action) -> anyho
             writeln!(out, "{}", render_dossier(&dossier, flow, scripts, false))?;
         }
         Action::Approve { reference, note } => {
-            decide(&review, &mut out, &reference, actor, Decision::Approve(note)).await?
+            decide(review, &mut out, &reference, actor, Decision::Approve(note)).await?
         }
         Action::Reject { reference, reason } => {
-            decide(&review, &mut out, &reference, actor, Decision::Reject(reason)).await?
+            decide(review, &mut out, &reference, actor, Decision::Reject(reason)).await?
         }
         Action::NeedInfo { reference, fields, note } => {
-            decide(&review, &mut out, &reference, actor, Decision::NeedInfo { fields, note }).await?;
+            decide(review, &mut out, &reference, actor, Decision::NeedInfo { fields, note }).await?;
         }
         Action::Export { selection, format, out: path } => {
             let applications = review.list(&filter(&selection)).await?;

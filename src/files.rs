@@ -50,13 +50,7 @@ impl FileStore {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file").to_owned();
         let size = std::fs::metadata(path)?.len();
         if size > MAX_FILE_BYTES {
-            return Ok(FileRef {
-                location: String::new(),
-                mime: mime_of(&name).to_owned(),
-                name,
-                size,
-                sha256: String::new(),
-            });
+            return Ok(FileRef::unkept(name.clone(), mime_of(&name).to_owned(), size));
         }
         self.keep(&name, &std::fs::read(path)?)
     }

@@ -2,59 +2,25 @@
 //! identifiers masked, with review buttons), each status change to the applicant. They are queued
 //! in the outbox inside the caller's transaction, so they exist exactly when the change does.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::bot::Sender;
 use crate::clock::format_ms;
+use crate::delivery::{self, Channels, Chat};
 use crate::dialog::Flow;
-use crate::dialog::value::Filing;
+use crate::filing::{Filing, Status};
 use crate::lang::{Bilingual, Lang};
+use crate::messages::{Arg, Key, arg, keys};
 use crate::policy::Policy;
 use crate::reply::{Button, Reply};
-use crate::staff::Status;
-use crate::staff::review::answer_lines;
 use crate::store::applications::Application;
 use crate::store::users::User;
-use crate::store::{StoreError, outbox};
-
-/// The messenger that can push messages (the terminal chat cannot).
-pub const PUSH_CHANNEL: &str = "telegram";
-
-/// Who the staff are on the messenger.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Staff {
-    /// The chat new applications are posted to.
-    pub chat: Option<String>,
-    /// The user ids allowed to act as staff.
-    pub members: HashSet<String>,
-}
-
-impl Staff {
-    /// Whether `user` on `channel` is a staff member.
-    pub fn is_member(&self, channel: &str, user: &str) -> bool {
-        channel == PUSH_CHANNEL && self.members.contains(user)
-    }
-
-    /// Whether `chat` on `channel` is the staff chat.
-    pub fn is_staff_chat(&self, channel: &str, chat: &str) -> bool {
-        channel == PUSH_CHANNEL && self.chat.as_deref() == Some(chat)
-    }
-
-    /// Whether `sender` wrote in their own chat or in the staff chat: the only chats the bot
-    /// listens to, and the only ones full personal data is shown in.
-    pub fn is_private_or_staff_chat(&self, sender: &Sender) -> bool {
-        sender.is_private() || self.is_staff_chat(&sender.channel, &sender.chat)
-    }
-}
+use crate::store::{StoreError, Tx};
 
 /// A status change to tell an applicant about.
 #[derive(Debug, Clone, Copy)]
 pub struct StatusChange<'a> {
-    /// The application, as it now is.
+    /// The application, as it now is (its answers hold the applicant's language).
     pub application: &'a Application,
-    /// Its answers (the applicant's language among them).
-    pub filing: &'a Filing,
     /// Its form, if it still exists.
     pub flow: Option<&'a Flow>,
     /// Who filed it.
@@ -71,7 +37,10 @@ pub struct StatusChange<'a> {
 #[derive(Debug, Clone)]
 pub struct Notifier {
     policy: Arc<Policy>,
-    staff: Staff,
+    /// Where notifications for staff go.
+    staff_chat: Option<Chat>,
+    /// What each channel can do, for the applicants on it.
+    channels: Channels,
 }
 
 /// The callback data of the staff review buttons: `staff:<action>:<reference>`.
@@ -80,94 +49,76 @@ pub fn staff_button(action: &str, reference: &str) -> String {
 }
 
 impl Notifier {
-    /// A notifier rendering with `policy`'s scripts, posting to `staff`.
-    pub fn new(policy: Arc<Policy>, staff: Staff) -> Self {
-        Self { policy, staff }
-    }
-
-    /// The staff configuration.
-    pub fn staff(&self) -> &Staff {
-        &self.staff
+    /// A notifier rendering with `policy`'s scripts, posting to `staff_chat`, telling applicants
+    /// on the `channels` that take messages nobody asked for.
+    pub fn new(policy: Arc<Policy>, staff_chat: Option<Chat>, channels: Channels) -> Self {
+        Self { policy, staff_chat, channels }
     }
 
     /// Posts a new application to the staff chat, with buttons to approve, ask for information or
     /// reject.
-    pub async fn filed(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        application: &Application,
-        filing: &Filing,
-        flow: &Flow,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    pub async fn filed(&self, tx: &mut Tx, application: &Application, flow: &Flow, now: i64) -> Result<(), StoreError> {
+        let filing = &application.filing;
         let mut lines = vec![
-            format!("📥 新申请 {}", application.reference),
-            format!("{} · 提交于 {}", flow.title.zh, format_ms(application.created_at)),
+            self.for_staff(keys::NEW_APPLICATION, &[arg("reference", &application.reference)]),
+            self.for_staff(
+                keys::NEW_APPLICATION_FORM,
+                &[arg("title", &flow.title), arg("time", format_ms(application.created_at))],
+            ),
         ];
         if let Some(tier) = &filing.tier {
-            lines.push(format!("认定层次：{tier}类"));
+            lines.push(self.for_staff(keys::NEW_APPLICATION_TIER, &[arg("tier", tier)]));
         }
-        self.to_staff(conn, application, filing, flow, lines, now).await
+        self.to_staff(tx, application, filing, flow, lines, now).await
     }
 
     /// Tells the staff chat an applicant answered a request for information: the corrected
     /// answers, and the review buttons again.
     pub async fn corrected(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        tx: &mut Tx,
         application: &Application,
         filing: &Filing,
         flow: &Flow,
         fields: &[String],
         now: i64,
     ) -> Result<(), StoreError> {
-        let lines = vec![format!("📝 已补正 {}", application.reference), format!("{} · 请继续审核", flow.title.zh)];
-        let corrected = Filing {
-            answers: filing
-                .answers
-                .iter()
-                .filter(|(key, _)| fields.contains(key))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            ..filing.clone()
-        };
-        self.to_staff(conn, application, &corrected, flow, lines, now).await
+        let lines = vec![
+            self.for_staff(keys::CORRECTED, &[arg("reference", &application.reference)]),
+            self.for_staff(keys::CORRECTED_FORM, &[arg("title", &flow.title)]),
+        ];
+        self.to_staff(tx, application, &filing.only(fields), flow, lines, now).await
     }
 
     /// Queues `lines`, then the answers of `filing` (masked) and the review buttons, for the staff
     /// chat.
     async fn to_staff(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        tx: &mut Tx,
         application: &Application,
         filing: &Filing,
         flow: &Flow,
         mut lines: Vec<String>,
         now: i64,
     ) -> Result<(), StoreError> {
-        let Some(chat) = &self.staff.chat else { return Ok(()) };
+        let Some(chat) = &self.staff_chat else { return Ok(()) };
         let reference = &application.reference;
-        let answers = answer_lines(Some(flow), filing, Lang::Zh, self.policy.scripts(), true);
+        let answers = filing.lines(Some(flow), Lang::Zh, self.policy.scripts(), true);
         lines.extend(answers.into_iter().map(|(label, value)| format!("  {label}：{value}")));
-        lines.push(format!("完整信息：/show {reference}"));
+        lines.push(self.for_staff(keys::SHOW_IN_FULL, &[arg("reference", reference)]));
         let buttons = vec![
-            Button::new("通过", staff_button("approve", reference)),
-            Button::new("补正", staff_button("need_info", reference)),
-            Button::new("驳回", staff_button("reject", reference)),
+            Button::new(self.for_staff(keys::APPROVE_BUTTON, &[]), staff_button("approve", reference)),
+            Button::new(self.for_staff(keys::NEED_INFO_BUTTON, &[]), staff_button("need_info", reference)),
+            Button::new(self.for_staff(keys::REJECT_BUTTON, &[]), staff_button("reject", reference)),
         ];
-        enqueue(conn, PUSH_CHANNEL, chat, &Reply::with_buttons(lines.join("\n"), buttons), now).await
+        delivery::enqueue(tx, chat, &Reply::with_buttons(lines.join("\n"), buttons), now).await
     }
 
     /// Tells the applicant their application moved on; for a request for information, which
     /// fields and a button to correct them.
-    pub async fn status(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        change: &StatusChange<'_>,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let StatusChange { application, filing, flow, applicant, to, note, fields } = *change;
-        if applicant.channel != PUSH_CHANNEL {
+    pub async fn status(&self, tx: &mut Tx, change: &StatusChange<'_>, now: i64) -> Result<(), StoreError> {
+        let StatusChange { application, flow, applicant, to, note, fields } = *change;
+        if !self.channels.takes_unasked(&applicant.channel) {
             return Ok(());
         }
         let reference = &application.reference;
@@ -179,46 +130,32 @@ impl Notifier {
                 flow.and_then(|f| f.step(key)).map_or_else(|| Bilingual::new(key.clone(), key.clone()), |s| s.label())
             })
             .fold(Bilingual::new("", ""), |all, label| join(all, &label));
-        let note = note.unwrap_or_default();
-        let contact = &self.policy.manifest().contact;
+        let messages = self.policy.messages();
+        let (reference, title, note) =
+            (arg("reference", reference), arg("title", title), arg("note", note.unwrap_or_default()));
         let text = match to {
-            Status::Submitted | Status::InReview => Bilingual::new(
-                format!("您的申请 {reference}（{}）已受理，正在审核。", title.zh),
-                format!("Your application {reference} ({}) is now being reviewed.", title.en),
-            ),
-            Status::Approved => Bilingual::new(
-                format!("🎉 您的申请 {reference}（{}）已通过。{note}", title.zh),
-                format!("🎉 Your application {reference} ({}) was approved. {note}", title.en),
-            ),
-            Status::Rejected => Bilingual::new(
-                format!("您的申请 {reference}（{}）未通过。原因：{note}\n如有疑问，请联系{}。", title.zh, contact.zh),
-                format!(
-                    "Your application {reference} ({}) was not approved. Reason: {note}\nFor questions, contact {}.",
-                    title.en, contact.en
-                ),
-            ),
-            Status::NeedInfo => Bilingual::new(
-                format!(
-                    "您的申请 {reference}（{}）需要补正：{}。说明：{note}\n请点击下方按钮补正。",
-                    title.zh, labels.zh
-                ),
-                format!(
-                    "Your application {reference} ({}) needs a correction: {}. Note: {note}\nPress the button below to correct it.",
-                    title.en, labels.en
-                ),
-            ),
+            Status::Submitted | Status::InReview => messages.get(keys::IN_REVIEW, &[reference, title]),
+            Status::Approved => messages.get(keys::APPROVED, &[reference, title, note]),
+            Status::Rejected => messages.get(keys::REJECTED, &[reference, title, note]),
+            Status::NeedInfo => messages.get(keys::NEEDS_INFO, &[reference, title, arg("fields", labels), note]),
         };
-        let lang = filing.lang;
+        let lang = application.filing.lang;
         let scripts = self.policy.scripts();
         let buttons = match to {
             Status::NeedInfo => vec![Button::new(
-                Bilingual::new("立即补正", "Correct it now").render(lang, scripts),
-                format!("amend:{reference}"),
+                messages.get(keys::CORRECT_NOW, &[]).render(lang, scripts),
+                format!("amend:{}", application.reference),
             )],
             _ => Vec::new(),
         };
         let reply = Reply::with_buttons(text.render(lang, scripts).trim_end().to_owned(), buttons);
-        enqueue(conn, &applicant.channel, &applicant.external_id, &reply, now).await
+        let chat = Chat { channel: applicant.channel.clone(), id: applicant.external_id.clone() };
+        delivery::enqueue(tx, &chat, &reply, now).await
+    }
+
+    /// The message `key` for the staff chat, which reads Chinese.
+    fn for_staff(&self, key: Key, args: &[(&'static str, Arg<'_>)]) -> String {
+        self.policy.messages().get(key, args).zh
     }
 }
 
@@ -227,15 +164,4 @@ fn join(all: Bilingual, label: &Bilingual) -> Bilingual {
         return label.clone();
     }
     Bilingual::new(format!("{}、{}", all.zh, label.zh), format!("{}, {}", all.en, label.en))
-}
-
-async fn enqueue(
-    conn: &mut sqlx::AnyConnection,
-    channel: &str,
-    chat: &str,
-    reply: &Reply,
-    now: i64,
-) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(reply).map_err(|err| StoreError::Corrupt(format!("outbox payload: {err}")))?;
-    outbox::enqueue(conn, channel, chat, &payload, now).await.map(|_| ())
 }

@@ -37,11 +37,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Weekday};
 use fake_telegram::{FakeTelegram, Sent};
-use policybot::store::applications::{self, Filter};
-use policybot::store::{Store, users};
+use policybot::store::applications::{self, Application, Filter};
+use policybot::store::{Conn, Store, users};
 
 const TOKEN: &str = "4242:crash-test-token";
 const SECRET: &str = "crash-secret";
+#[path = "support/http.rs"]
+mod http;
 #[path = "support/throwaway.rs"]
 mod throwaway;
 
@@ -173,7 +175,7 @@ impl Instance {
 
     /// Starts the process and waits until it listens.
     async fn launch(&mut self, fake: &FakeTelegram) {
-        let polls = polls(fake);
+        let polls = fake.polls();
         self.start();
         self.wait_ready(fake, polls).await;
     }
@@ -235,9 +237,9 @@ impl Instance {
             }
             let ready = match self.listener {
                 Listener::Webhooks => {
-                    http_get(self.port, "/healthz").await.is_some_and(|answer| answer.starts_with("HTTP/1.1 200"))
+                    http::get(self.port, "/healthz").await.is_some_and(|answer| answer.starts_with("HTTP/1.1 200"))
                 }
-                Listener::Polling => self::polls(fake) > polls,
+                Listener::Polling => fake.polls() > polls,
             };
             if ready {
                 return;
@@ -281,24 +283,6 @@ impl Drop for Instance {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-/// How many times a bot called getUpdates.
-fn polls(fake: &FakeTelegram) -> usize {
-    fake.calls().iter().filter(|call| call.method == "getupdates").count()
-}
-
-async fn http_get(port: u16, path: &str) -> Option<String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let attempt = async {
-        let mut stream = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.ok()?;
-        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).await.ok()?;
-        Some(response)
-    };
-    tokio::time::timeout(Duration::from_secs(2), attempt).await.ok().flatten()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -776,6 +760,7 @@ struct Report {
     failures: Vec<String>,
 }
 
+/// Every invariant of a run, each checked apart; the failures are collected in the report.
 async fn check(
     fake: &FakeTelegram,
     store: &Store,
@@ -784,35 +769,48 @@ async fn check(
     taken: &[Taken],
     kills: usize,
 ) -> Report {
-    let killed = timeline.killed;
     let mut report = Report::default();
-    let mut fail = |problem: String| report_failure(&mut report.failures, problem);
     let mut conn = store.acquire().await.expect("a connection");
+    every_applicant_got_to_the_filing(fake, outcomes, &mut report);
+    let listed = one_application_per_applicant_with_their_own_answers(&mut conn, outcomes, &mut report).await;
+    at_most_one_receipt_each(fake, outcomes, &mut report);
+    let staff_calls = staff_calls(fake);
+    one_staff_notification_per_application(fake, &mut conn, &listed, &staff_calls, timeline, &mut report).await;
+    no_acknowledged_update_is_lost(fake, &mut conn, taken, timeline, &mut report).await;
+    staff_notifications_keep_flowing(fake, &staff_calls, timeline, &mut report);
+    the_kills_happened_mid_load(timeline, kills, &mut report);
+    report
+}
 
-    // (d) Every applicant got to the filing.
-    let unfinished: Vec<&Outcome> = outcomes.iter().filter(|outcome| outcome.failure.is_some()).collect();
-    for outcome in &unfinished {
+/// (d) Every applicant got to the filing.
+fn every_applicant_got_to_the_filing(fake: &FakeTelegram, outcomes: &[Outcome], report: &mut Report) {
+    for outcome in outcomes.iter().filter(|outcome| outcome.failure.is_some()) {
         let chat = fake.sent(outcome.user);
         let last: Vec<&str> = chat.iter().rev().take(3).map(|sent| sent.text.as_str()).collect();
-        fail(format!("user {} did not finish: {:?}; last messages: {last:?}", outcome.user, outcome.failure));
+        report.fail(format!("user {} did not finish: {:?}; last messages: {last:?}", outcome.user, outcome.failure));
     }
+}
 
-    // (a) One application per applicant, with the applicant's own answers.
-    let count = applications::count(&mut conn).await.expect("count applications");
-    let listed = applications::list(&mut conn, &Filter::default()).await.expect("list applications");
+/// (a) One application per applicant, with the applicant's own answers; the applications filed.
+async fn one_application_per_applicant_with_their_own_answers(
+    conn: &mut Conn,
+    outcomes: &[Outcome],
+    report: &mut Report,
+) -> Vec<Application> {
+    let count = applications::count(conn).await.expect("count applications");
+    let listed = applications::list(conn, &Filter::default()).await.expect("list applications");
     report.applications = listed.len();
     if count != outcomes.len() as i64 {
-        fail(format!("{count} applications for {} applicants", outcomes.len()));
+        report.fail(format!("{count} applications for {} applicants", outcomes.len()));
     }
     let mut by_user: HashMap<i64, Vec<String>> = HashMap::new();
     for application in &listed {
-        let user = users::by_id(&mut conn, application.user_id).await.expect("read a user").expect("the user exists");
+        let user = users::by_id(conn, application.user_id).await.expect("read a user").expect("the user exists");
         let telegram_id: i64 = user.external_id.parse().expect("a Telegram user id");
-        if !application.answers.contains(&format!("\"{}\"", Answers::of(telegram_id, "").phone)) {
-            fail(format!(
-                "{} of user {telegram_id} has someone else's answers: {}",
-                application.reference, application.answers
-            ));
+        let answers = serde_json::to_string(&application.filing).expect("answers as JSON");
+        if !answers.contains(&format!("\"{}\"", Answers::of(telegram_id, "").phone)) {
+            report
+                .fail(format!("{} of user {telegram_id} has someone else's answers: {answers}", application.reference));
         }
         by_user.entry(telegram_id).or_default().push(application.reference.clone());
     }
@@ -821,50 +819,68 @@ async fn check(
         match filed {
             [] => {
                 report.lost += 1;
-                fail(format!("user {} has no application (outcome {outcome:?})", outcome.user));
+                report.fail(format!("user {} has no application (outcome {outcome:?})", outcome.user));
             }
             [reference] => {
                 if outcome.reference.as_deref().is_some_and(|seen| seen != reference) {
-                    fail(format!("user {} was told {:?} but filed {reference}", outcome.user, outcome.reference));
+                    report
+                        .fail(format!("user {} was told {:?} but filed {reference}", outcome.user, outcome.reference));
                 }
             }
             several => {
                 report.duplicates += several.len() - 1;
-                fail(format!("user {} has {} applications: {several:?}", outcome.user, several.len()));
+                report.fail(format!("user {} has {} applications: {several:?}", outcome.user, several.len()));
             }
         }
     }
-    report.lost += unfinished.iter().filter(|outcome| by_user.contains_key(&outcome.user)).count();
+    // Filed, but the applicant never saw it through.
+    report.lost +=
+        outcomes.iter().filter(|outcome| outcome.failure.is_some() && by_user.contains_key(&outcome.user)).count();
     let applicants: HashSet<i64> = outcomes.iter().map(|outcome| outcome.user).collect();
     for user in by_user.keys().filter(|user| !applicants.contains(user)) {
-        fail(format!("an application from user {user}, who is no applicant"));
+        report.fail(format!("an application from user {user}, who is no applicant"));
     }
+    listed
+}
 
-    // (b) At most one receipt each; none only when the receipt went down with a killed instance
-    // and /status showed the application.
+/// (b) At most one receipt each; none only when the receipt went down with a killed instance
+/// and /status showed the application.
+fn at_most_one_receipt_each(fake: &FakeTelegram, outcomes: &[Outcome], report: &mut Report) {
     for outcome in outcomes {
         let receipts =
             fake.sent(outcome.user).iter().filter(|sent| !sent.edited && sent.text.contains("申请编号")).count();
         if receipts > 1 {
             report.duplicates += receipts - 1;
-            fail(format!("user {} got {receipts} receipts", outcome.user));
+            report.fail(format!("user {} got {receipts} receipts", outcome.user));
         }
         if receipts == 0 && !outcome.via_status && outcome.failure.is_none() {
-            fail(format!("user {} got no receipt: {outcome:?}", outcome.user));
+            report.fail(format!("user {} got no receipt: {outcome:?}", outcome.user));
         }
     }
+}
 
-    // (c) Exactly one staff notification queued per application, none sent twice, each one sent
-    // marked sent (a sent message not marked would be sent again when its lease expires).
-    let staff_messages = fake.sent(STAFF_CHAT);
-    let staff_calls: Vec<(Instant, String)> = fake
-        .calls()
+/// The sendMessage calls into the staff chat that reached Telegram: when, and their text.
+fn staff_calls(fake: &FakeTelegram) -> Vec<(Instant, String)> {
+    fake.calls()
         .into_iter()
         .filter(|call| {
             call.method == "sendmessage" && call.params["chat_id"].to_string().contains(&STAFF_CHAT.to_string())
         })
         .map(|call| (call.at, call.params["text"].as_str().unwrap_or_default().to_owned()))
-        .collect();
+        .collect()
+}
+
+/// (c) Exactly one staff notification queued per application, none sent twice, each one sent
+/// marked sent (a sent message not marked would be sent again when its lease expires).
+async fn one_staff_notification_per_application(
+    fake: &FakeTelegram,
+    conn: &mut Conn,
+    listed: &[Application],
+    staff_calls: &[(Instant, String)],
+    timeline: &Timeline<'_>,
+    report: &mut Report,
+) {
+    let staff_messages = fake.sent(STAFF_CHAT);
     let sent_at = |reference: &str| {
         let times: Vec<String> = staff_calls
             .iter()
@@ -877,10 +893,10 @@ async fn check(
         "SELECT payload, sent_at, failed_at, claimed_by, attempts FROM outbox WHERE chat = $1 ORDER BY id",
     )
     .bind(STAFF_CHAT.to_string())
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut **conn)
     .await
     .expect("read the outbox");
-    for application in &listed {
+    for application in listed {
         let reference = &application.reference;
         let queued: Vec<_> = rows.iter().filter(|row| row.0.contains(reference.as_str())).collect();
         let delivered = staff_messages
@@ -888,7 +904,7 @@ async fn check(
             .filter(|sent| !sent.edited && sent.text.contains("新申请") && sent.text.contains(reference.as_str()))
             .count();
         if queued.len() != 1 {
-            fail(format!("{reference}: {} staff notifications queued", queued.len()));
+            report.fail(format!("{reference}: {} staff notifications queued", queued.len()));
         }
         match delivered {
             0 => report.notifications_pending += 1,
@@ -896,7 +912,7 @@ async fn check(
             _ => {
                 report.notified_twice += 1;
                 report.duplicates += delivered - 1;
-                fail(format!(
+                report.fail(format!(
                     "{reference}: the staff chat got the notification {delivered} times; sendMessage reached Telegram {}",
                     sent_at(reference)
                 ));
@@ -904,10 +920,10 @@ async fn check(
         }
         let marked = queued.iter().any(|row| row.1.is_some());
         if marked && delivered == 0 {
-            fail(format!("{reference}: marked sent, never arrived"));
+            report.fail(format!("{reference}: marked sent, never arrived"));
         }
         if !marked && delivered > 0 {
-            fail(format!(
+            report.fail(format!(
                 "{reference}: arrived but not marked sent, so it goes again when its lease expires; sendMessage \
                  reached Telegram {}; the outbox row is claimed by {:?} after {} failed attempts",
                 sent_at(reference),
@@ -916,14 +932,24 @@ async fn check(
             ));
         }
         if queued.iter().any(|row| row.2.is_some()) {
-            fail(format!("{reference}: the staff notification was given up"));
+            report.fail(format!("{reference}: the staff notification was given up"));
         }
     }
+}
 
-    // Updates handled: those recorded one by one (group chats) and, as a private chat's updates are
-    // handled in order, those at or below its last one handled.
+/// The webhook answers only once an update is handled, and polling confirms only what the inbox
+/// holds, which a restarted instance handles first: nothing acknowledged may be lost. Handled are
+/// the updates recorded one by one (group chats) and, as a private chat's updates are handled in
+/// order, those at or below its last one handled.
+async fn no_acknowledged_update_is_lost(
+    fake: &FakeTelegram,
+    conn: &mut Conn,
+    taken: &[Taken],
+    timeline: &Timeline<'_>,
+    report: &mut Report,
+) {
     let recorded: HashSet<i64> = sqlx::query_scalar::<_, i64>("SELECT update_id FROM processed_updates")
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut **conn)
         .await
         .expect("read processed updates")
         .into_iter()
@@ -932,7 +958,7 @@ async fn check(
         "SELECT u.external_id, u.last_update, s.last_update FROM users u \
          LEFT JOIN dialog_sessions s ON s.user_id = u.id",
     )
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut **conn)
     .await
     .expect("read the last updates handled")
     .into_iter()
@@ -946,19 +972,26 @@ async fn check(
         recorded.contains(&update_id)
             || chat.and_then(|chat| last_handled.get(&chat)).is_some_and(|&last| update_id <= last)
     };
-    // The webhook answers only once an update is handled, and polling confirms only what the
-    // inbox holds, which a restarted instance handles first: nothing acknowledged may be lost.
     for taken in taken.iter().filter(|taken| !handled(taken.update_id)) {
         report.accepted_never_handled += 1;
-        fail(format!(
+        report.fail(format!(
             "update {} was acknowledged by the instance on port {} {} and never handled",
             taken.update_id,
             taken.port,
             timeline.place(taken.at)
         ));
     }
-    // The longest pause between two staff notifications (a kill leaves the notification its sender
-    // had claimed leased to a dead process), the end of the run closing the last pause.
+}
+
+/// The pauses between staff notifications (a kill leaves the notification its sender had claimed
+/// leased to a dead process), the end of the run closing the last pause; every update the fake
+/// had to deliver was accepted.
+fn staff_notifications_keep_flowing(
+    fake: &FakeTelegram,
+    staff_calls: &[(Instant, String)],
+    timeline: &Timeline<'_>,
+    report: &mut Report,
+) {
     let mut times: Vec<Instant> = staff_calls.iter().map(|(at, _)| *at).collect();
     times.sort();
     times.extend(timeline.stops.first().map(|(signalled, _)| *signalled));
@@ -970,24 +1003,29 @@ async fn check(
         .map(|(gap, after)| format!("{:.1}s after the notification {}", gap.as_secs_f64(), timeline.place(after)))
         .collect();
     if fake.webhook_backlog() != 0 {
-        fail(format!("{} updates never accepted by any instance", fake.webhook_backlog()));
+        report.fail(format!("{} updates never accepted by any instance", fake.webhook_backlog()));
     }
-
-    // The kills really happened mid-load.
-    let mid_load = killed.iter().filter(|kill| kill.unfinished > 0).count();
-    if mid_load < kills {
-        fail(format!("only {mid_load} of {kills} kills happened while applicants were unfinished: {killed:?}"));
-    }
-    report
 }
 
-fn report_failure(failures: &mut Vec<String>, problem: String) {
-    // Enough to diagnose; a systematic failure would otherwise print hundreds of lines.
-    const SHOWN: usize = 40;
-    if failures.len() < SHOWN {
-        failures.push(problem);
-    } else if failures.len() == SHOWN {
-        failures.push("… (more problems not shown)".to_owned());
+/// The kills really happened mid-load.
+fn the_kills_happened_mid_load(timeline: &Timeline<'_>, kills: usize, report: &mut Report) {
+    let killed = timeline.killed;
+    let mid_load = killed.iter().filter(|kill| kill.unfinished > 0).count();
+    if mid_load < kills {
+        report.fail(format!("only {mid_load} of {kills} kills happened while applicants were unfinished: {killed:?}"));
+    }
+}
+
+impl Report {
+    /// Notes a failure; enough to diagnose, as a systematic failure would otherwise print hundreds
+    /// of lines.
+    fn fail(&mut self, problem: String) {
+        const SHOWN: usize = 40;
+        if self.failures.len() < SHOWN {
+            self.failures.push(problem);
+        } else if self.failures.len() == SHOWN {
+            self.failures.push("… (more problems not shown)".to_owned());
+        }
     }
 }
 

@@ -3,10 +3,14 @@
 //! (`postgres://postgres@127.0.0.1:5433/postgres`), in a database of its own created for the test
 //! and dropped after it, so that tests run in parallel.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use policybot::dialog::engine::{DialogState, Stage};
+use policybot::dialog::value::Value;
+use policybot::filing::{Filing, Status};
+use policybot::lang::Lang;
 use policybot::store::applications::{self, Filter, NewApplication};
 use policybot::store::attachments::{self, NewAttachment};
 use policybot::store::events::NewEvent;
@@ -110,6 +114,7 @@ on_both_backends!(
     readers_do_not_wait_for_a_write_transaction,
     a_staff_prompt_is_taken_once,
     staff_actions_are_audited,
+    a_row_that_does_not_decode_is_corrupt,
 );
 
 /// The settings every pooled SQLite connection gets (foreign keys are tested on both backends).
@@ -139,17 +144,42 @@ async fn user(store: &Store, external_id: &str) -> users::User {
     users::get_or_create(&mut conn, "telegram", external_id, "zh", T0).await.unwrap()
 }
 
+/// A form's state in `flow`, told apart by the number `n` it holds.
+fn state(flow: &str, n: i64) -> DialogState {
+    DialogState {
+        flow: flow.to_owned(),
+        stage: Stage::Summary,
+        answers: BTreeMap::from([("n".to_owned(), Value::Integer(n))]),
+        trail: Vec::new(),
+        ticked: Vec::new(),
+        amend: None,
+    }
+}
+
+/// The number a [`state`] holds.
+fn number(state: &DialogState) -> i64 {
+    match state.answers["n"] {
+        Value::Integer(n) => n,
+        ref other => panic!("{other:?}"),
+    }
+}
+
+/// What an applicant named `name` filed.
+fn filing(name: &str) -> Filing {
+    Filing { answers: BTreeMap::from([("name".to_owned(), Value::Text(name.to_owned()))]), tier: None, lang: Lang::Zh }
+}
+
 /// Files an application for `user_id` at `now`.
 async fn file(
     store: &Store,
     user_id: i64,
     reference: &str,
     flow: &str,
-    status: &str,
+    status: Status,
     now: i64,
 ) -> applications::Application {
     let mut conn = store.acquire().await.unwrap();
-    let new = NewApplication { reference, flow, user_id, answers: r#"{"name":"张三"}"#, status };
+    let new = NewApplication { reference, flow, user_id, filing: &filing("张三"), status };
     applications::insert(&mut conn, &new, now).await.unwrap()
 }
 
@@ -227,7 +257,7 @@ async fn users_keep_language_and_consent(db: Db) {
 
 async fn foreign_keys_are_enforced(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
-    let orphan = sessions::save(&mut conn, 999, "apartment", "{}", None, None, T0).await;
+    let orphan = sessions::save(&mut conn, 999, &state("apartment", 0), None, None, T0).await;
     assert!(matches!(orphan, Err(StoreError::Query(_))), "{orphan:?}");
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 0);
 }
@@ -236,9 +266,9 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
     let alice = user(&db.store, "alice").await;
     let mut conn = db.store.acquire().await.unwrap();
     assert_eq!(sessions::get(&mut conn, alice.id).await.unwrap(), None);
-    let first = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, None, T0).await;
+    let first = sessions::save(&mut conn, alice.id, &state("apartment", 1), None, None, T0).await;
     assert_eq!(first.unwrap(), 1);
-    let again = sessions::save(&mut conn, alice.id, "apartment", r#"{"step":1}"#, None, None, T0).await;
+    let again = sessions::save(&mut conn, alice.id, &state("apartment", 1), None, None, T0).await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");
     drop(conn);
 
@@ -248,8 +278,10 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
             let store = db.store.clone();
             tokio::spawn(async move {
                 let mut conn = store.acquire().await.unwrap();
-                let state = format!(r#"{{"step":2,"by":"{who}"}}"#);
-                (state.clone(), sessions::save(&mut conn, alice.id, "apartment", &state, Some(1), None, T0 + 1).await)
+                let mut state = state("apartment", 2);
+                state.trail.push(who.to_owned());
+                let saved = sessions::save(&mut conn, alice.id, &state, Some(1), None, T0 + 1).await;
+                (state, saved)
             })
         })
         .collect();
@@ -284,8 +316,8 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
 async fn a_stale_delete_is_a_conflict(db: Db) {
     let alice = user(&db.store, "alice").await;
     let mut conn = db.store.acquire().await.unwrap();
-    sessions::save(&mut conn, alice.id, "apartment", "{}", None, None, T0).await.unwrap();
-    sessions::save(&mut conn, alice.id, "apartment", "{}", Some(1), None, T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, &state("apartment", 0), None, None, T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, &state("apartment", 0), Some(1), None, T0).await.unwrap();
 
     let stale = sessions::delete(&mut conn, alice.id, Some(1)).await;
     assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{stale:?}");
@@ -297,7 +329,7 @@ async fn a_stale_delete_is_a_conflict(db: Db) {
     let gone = sessions::delete(&mut conn, alice.id, Some(2)).await;
     assert!(matches!(gone, Err(StoreError::Conflict { .. })), "{gone:?}");
 
-    sessions::save(&mut conn, alice.id, "talent", "{}", None, None, T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, &state("talent", 0), None, None, T0).await.unwrap();
     sessions::delete(&mut conn, alice.id, None).await.unwrap();
     assert_eq!(sessions::get(&mut conn, alice.id).await.unwrap(), None);
 }
@@ -308,7 +340,7 @@ async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
     let alice = user(&db.store, "alice").await;
     {
         let mut conn = db.store.acquire().await.unwrap();
-        sessions::save(&mut conn, alice.id, "apartment", "0", None, None, T0).await.unwrap();
+        sessions::save(&mut conn, alice.id, &state("apartment", 0), None, None, T0).await.unwrap();
     }
     let steps: Vec<_> = (0..10)
         .map(|_| {
@@ -316,8 +348,8 @@ async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
             tokio::spawn(async move {
                 let mut tx = store.begin().await?;
                 let session = sessions::get(&mut tx, alice.id).await?.expect("a session");
-                let state = (session.state.parse::<i64>().unwrap() + 1).to_string();
-                sessions::save(&mut tx, alice.id, "apartment", &state, Some(session.version), None, T0).await?;
+                let next = state("apartment", number(&session.state) + 1);
+                sessions::save(&mut tx, alice.id, &next, Some(session.version), None, T0).await?;
                 tx.commit().await?;
                 Ok::<(), StoreError>(())
             })
@@ -335,7 +367,7 @@ async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
     let session = sessions::get(&mut conn, alice.id).await.unwrap().unwrap();
     assert_eq!(session.version, 1 + saved);
-    assert_eq!(session.state, saved.to_string());
+    assert_eq!(number(&session.state), saved);
 }
 
 async fn next_sequence_hands_out_each_number_once(db: Db) {
@@ -363,15 +395,15 @@ async fn next_sequence_hands_out_each_number_once(db: Db) {
 async fn applications_are_found_by_reference_id_and_user(db: Db) {
     let alice = user(&db.store, "alice").await;
     let bob = user(&db.store, "bob").await;
-    let first = file(&db.store, alice.id, "ZJ-APARTMENT-2026-000001", "apartment", "submitted", T0).await;
+    let first = file(&db.store, alice.id, "ZJ-APARTMENT-2026-000001", "apartment", Status::Submitted, T0).await;
     assert_eq!(first.reference, "ZJ-APARTMENT-2026-000001");
     assert_eq!(
-        (first.flow.as_str(), first.user_id, first.answers.as_str(), first.status.as_str()),
-        ("apartment", alice.id, r#"{"name":"张三"}"#, "submitted")
+        (first.flow.as_str(), first.user_id, &first.filing, first.status),
+        ("apartment", alice.id, &filing("张三"), Status::Submitted)
     );
     assert_eq!((first.created_at, first.updated_at), (T0, T0));
-    let second = file(&db.store, alice.id, "ZJ-TALENT-2026-000001", "talent", "submitted", T0 + 1).await;
-    file(&db.store, bob.id, "ZJ-TALENT-2026-000002", "talent", "submitted", T0 + 2).await;
+    let second = file(&db.store, alice.id, "ZJ-TALENT-2026-000001", "talent", Status::Submitted, T0 + 1).await;
+    file(&db.store, bob.id, "ZJ-TALENT-2026-000002", "talent", Status::Submitted, T0 + 2).await;
 
     let mut conn = db.store.acquire().await.unwrap();
     let found = applications::by_reference(&mut conn, "ZJ-APARTMENT-2026-000001").await.unwrap();
@@ -385,14 +417,14 @@ async fn applications_are_found_by_reference_id_and_user(db: Db) {
 
 async fn a_reference_in_use_is_a_conflict(db: Db) {
     let alice = user(&db.store, "alice").await;
-    file(&db.store, alice.id, "ZJ-APARTMENT-2026-000001", "apartment", "submitted", T0).await;
+    file(&db.store, alice.id, "ZJ-APARTMENT-2026-000001", "apartment", Status::Submitted, T0).await;
     let mut conn = db.store.acquire().await.unwrap();
     let duplicate = NewApplication {
         reference: "ZJ-APARTMENT-2026-000001",
         flow: "apartment",
         user_id: alice.id,
-        answers: "{}",
-        status: "submitted",
+        filing: &filing("李四"),
+        status: Status::Submitted,
     };
     let error = applications::insert(&mut conn, &duplicate, T0 + 1).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict { what: "application reference" }), "{error:?}");
@@ -401,10 +433,10 @@ async fn a_reference_in_use_is_a_conflict(db: Db) {
 
 async fn list_filters_by_flow_status_and_time_newest_first(db: Db) {
     let alice = user(&db.store, "alice").await;
-    file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
-    file(&db.store, alice.id, "T-1", "talent", "approved", T0 + 10).await;
-    file(&db.store, alice.id, "A-2", "apartment", "approved", T0 + 20).await;
-    file(&db.store, alice.id, "A-3", "apartment", "submitted", T0 + 20).await;
+    file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
+    file(&db.store, alice.id, "T-1", "talent", Status::Approved, T0 + 10).await;
+    file(&db.store, alice.id, "A-2", "apartment", Status::Approved, T0 + 20).await;
+    file(&db.store, alice.id, "A-3", "apartment", Status::Submitted, T0 + 20).await;
 
     let mut conn = db.store.acquire().await.unwrap();
     let mut list = async |filter: Filter| -> Vec<String> {
@@ -414,42 +446,43 @@ async fn list_filters_by_flow_status_and_time_newest_first(db: Db) {
     let flow = |flow: &str| Some(flow.to_owned());
     assert_eq!(list(Filter::default()).await, ["A-3", "A-2", "T-1", "A-1"]);
     assert_eq!(list(Filter { flow: flow("apartment"), ..Filter::default() }).await, ["A-3", "A-2", "A-1"]);
-    assert_eq!(list(Filter { status: flow("approved"), ..Filter::default() }).await, ["A-2", "T-1"]);
+    assert_eq!(list(Filter { status: Some(Status::Approved), ..Filter::default() }).await, ["A-2", "T-1"]);
     assert_eq!(list(Filter { since: Some(T0 + 10), ..Filter::default() }).await, ["A-3", "A-2", "T-1"]);
-    let all_three = Filter { flow: flow("apartment"), status: flow("submitted"), since: Some(T0 + 1) };
+    let all_three = Filter { flow: flow("apartment"), status: Some(Status::Submitted), since: Some(T0 + 1) };
     assert_eq!(list(all_three).await, ["A-3"]);
     assert!(list(Filter { flow: flow("none"), ..Filter::default() }).await.is_empty());
 }
 
 async fn set_status_is_a_compare_and_set(db: Db) {
     let alice = user(&db.store, "alice").await;
-    let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
+    let filed = file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
     let mut conn = db.store.acquire().await.unwrap();
 
-    applications::set_status(&mut conn, filed.id, "submitted", "approved", T0 + 5).await.unwrap();
-    let late = applications::set_status(&mut conn, filed.id, "submitted", "rejected", T0 + 6).await;
+    applications::set_status(&mut conn, filed.id, Status::Submitted, Status::Approved, T0 + 5).await.unwrap();
+    let late = applications::set_status(&mut conn, filed.id, Status::Submitted, Status::Rejected, T0 + 6).await;
     assert!(matches!(late, Err(StoreError::Conflict { what: "application status" })), "{late:?}");
     let approved = applications::by_id(&mut conn, filed.id).await.unwrap().unwrap();
-    assert_eq!((approved.status.as_str(), approved.updated_at), ("approved", T0 + 5));
+    assert_eq!((approved.status, approved.updated_at), (Status::Approved, T0 + 5));
 
-    applications::set_answers(&mut conn, filed.id, r#"{"name":"李四"}"#, T0 + 7).await.unwrap();
+    applications::set_answers(&mut conn, filed.id, &filing("李四"), T0 + 7).await.unwrap();
     let edited = applications::by_id(&mut conn, filed.id).await.unwrap().unwrap();
-    assert_eq!((edited.answers.as_str(), edited.updated_at), (r#"{"name":"李四"}"#, T0 + 7));
+    assert_eq!((&edited.filing, edited.updated_at), (&filing("李四"), T0 + 7));
     assert_eq!(edited.created_at, T0);
 }
 
 async fn events_come_oldest_first(db: Db) {
     let alice = user(&db.store, "alice").await;
-    let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
-    let other = file(&db.store, alice.id, "A-2", "apartment", "submitted", T0).await;
+    let filed = file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
+    let other = file(&db.store, alice.id, "A-2", "apartment", Status::Submitted, T0).await;
     let mut conn = db.store.acquire().await.unwrap();
     let actor = format!("user:{}", alice.id);
     let note = Some("请补充学历证明");
+    let degree = ["degree".to_owned()];
     let filing = |application_id| NewEvent {
         application_id,
         actor: &actor,
         from: None,
-        to: "submitted",
+        to: Status::Submitted,
         note: None,
         fields: None,
     };
@@ -458,29 +491,33 @@ async fn events_come_oldest_first(db: Db) {
     let request = NewEvent {
         application_id: filed.id,
         actor: "staff:wang",
-        from: Some("submitted"),
-        to: "need_info",
+        from: Some(Status::Submitted),
+        to: Status::NeedInfo,
         note,
-        fields: Some(r#"["degree"]"#),
+        fields: Some(&degree),
     };
     events::insert(&mut conn, &request, T0 + 9).await.unwrap();
-    let approval = NewEvent { from: Some("need_info"), to: "approved", note: None, fields: None, ..request };
+    let approval = NewEvent { from: Some(Status::NeedInfo), to: Status::Approved, note: None, fields: None, ..request };
     events::insert(&mut conn, &approval, T0 + 9).await.unwrap();
 
     let history = events::of_application(&mut conn, filed.id).await.unwrap();
-    let moves: Vec<_> = history
-        .iter()
-        .map(|event| (event.from_status.as_deref(), event.to_status.as_str(), event.created_at))
-        .collect();
+    let moves: Vec<_> = history.iter().map(|event| (event.from_status, event.to_status, event.created_at)).collect();
     assert_eq!(
         moves,
-        [(None, "submitted", T0), (Some("submitted"), "need_info", T0 + 9), (Some("need_info"), "approved", T0 + 9),]
+        [
+            (None, Status::Submitted, T0),
+            (Some(Status::Submitted), Status::NeedInfo, T0 + 9),
+            (Some(Status::NeedInfo), Status::Approved, T0 + 9),
+        ]
     );
     assert_eq!(history[0].actor, actor);
     assert_eq!(
         (history[1].actor.as_str(), history[1].note.as_deref(), history[1].fields.as_deref()),
-        ("staff:wang", note, Some(r#"["degree"]"#))
+        ("staff:wang", note, Some(&degree[..]))
     );
+    let latest = events::latest_request(&mut conn, filed.id).await.unwrap();
+    assert_eq!(latest.as_ref(), Some(&history[1]), "the latest event naming fields is the request");
+    assert_eq!(events::latest_request(&mut conn, other.id).await.unwrap(), None);
     assert!(history.iter().all(|event| event.application_id == filed.id));
     assert_eq!(events::of_application(&mut conn, other.id).await.unwrap().len(), 1);
 }
@@ -498,7 +535,7 @@ async fn drafts_are_linked_to_the_filed_application(db: Db) {
     assert_eq!(attachments::drafts_of_user(&mut conn, alice.id).await.unwrap(), [diploma.clone(), passport.clone()]);
     drop(conn);
 
-    let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
+    let filed = file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
     let mut conn = db.store.acquire().await.unwrap();
     assert_eq!(attachments::link_drafts(&mut conn, alice.id, filed.id).await.unwrap(), 2);
     let linked = attachments::of_application(&mut conn, filed.id).await.unwrap();
@@ -512,7 +549,7 @@ async fn drafts_are_linked_to_the_filed_application(db: Db) {
 async fn deleting_drafts_returns_them_and_keeps_linked_files(db: Db) {
     let alice = user(&db.store, "alice").await;
     draft(&db.store, alice.id, "diploma").await;
-    let filed = file(&db.store, alice.id, "A-1", "apartment", "submitted", T0).await;
+    let filed = file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
     {
         let mut conn = db.store.acquire().await.unwrap();
         attachments::link_drafts(&mut conn, alice.id, filed.id).await.unwrap();
@@ -530,20 +567,26 @@ async fn deleting_drafts_returns_them_and_keeps_linked_files(db: Db) {
 async fn a_rolled_back_transaction_leaves_nothing(db: Db) {
     let mut tx = db.store.begin().await.unwrap();
     let alice = users::get_or_create(&mut tx, "telegram", "alice", "zh", T0).await.unwrap();
-    sessions::save(&mut tx, alice.id, "apartment", "{}", None, None, T0).await.unwrap();
+    sessions::save(&mut tx, alice.id, &state("apartment", 0), None, None, T0).await.unwrap();
     let sequence = applications::next_sequence(&mut tx, "APARTMENT-2026").await.unwrap();
     let reference = format!("ZJ-APARTMENT-2026-{sequence:06}");
     let new = NewApplication {
         reference: &reference,
         flow: "apartment",
         user_id: alice.id,
-        answers: "{}",
-        status: "submitted",
+        filing: &filing("张三"),
+        status: Status::Submitted,
     };
     let filed = applications::insert(&mut tx, &new, T0).await.unwrap();
-    let filing =
-        NewEvent { application_id: filed.id, actor: "user", from: None, to: "submitted", note: None, fields: None };
-    events::insert(&mut tx, &filing, T0).await.unwrap();
+    let event = NewEvent {
+        application_id: filed.id,
+        actor: "user",
+        from: None,
+        to: Status::Submitted,
+        note: None,
+        fields: None,
+    };
+    events::insert(&mut tx, &event, T0).await.unwrap();
     tx.rollback().await.unwrap();
 
     let mut conn = db.store.acquire().await.unwrap();
@@ -561,7 +604,7 @@ async fn a_user_and_their_form_are_read_together(db: Db) {
     let alice = users::get_or_create(&mut conn, "test", "alice", "en", T0).await.unwrap();
     let (user, session) = users::with_session(&mut conn, "test", "alice").await.unwrap().unwrap();
     assert_eq!((user, session), (alice.clone(), None));
-    sessions::save(&mut conn, alice.id, "tax", "{}", None, None, T0 + 1).await.unwrap();
+    sessions::save(&mut conn, alice.id, &state("tax", 0), None, None, T0 + 1).await.unwrap();
     let (_, session) = users::with_session(&mut conn, "test", "alice").await.unwrap().unwrap();
     let session = session.expect("the form in progress");
     assert_eq!(
@@ -682,11 +725,11 @@ async fn a_private_chats_last_update_is_kept_on_the_form_or_the_user(db: Db) {
     assert!(!users::mark_update(&mut conn, alice.id, 5).await.unwrap(), "the same update again");
     assert!(!users::mark_update(&mut conn, alice.id, 4).await.unwrap(), "an earlier update");
     // A form step keeps its update on the form; a save without one keeps the last.
-    sessions::save(&mut conn, alice.id, "tax", "{}", None, Some(8), T0).await.unwrap();
-    sessions::save(&mut conn, alice.id, "tax", "{}", Some(1), None, T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, &state("tax", 0), None, Some(8), T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, &state("tax", 0), Some(1), None, T0).await.unwrap();
     let session = sessions::get(&mut conn, alice.id).await.unwrap().expect("a form");
     assert_eq!((session.version, session.last_update), (2, Some(8)));
-    sessions::save(&mut conn, alice.id, "tax", "{}", Some(2), Some(9), T0).await.unwrap();
+    sessions::save(&mut conn, alice.id, &state("tax", 0), Some(2), Some(9), T0).await.unwrap();
     let (user, session) = users::with_session(&mut conn, "telegram", "alice").await.unwrap().expect("alice");
     assert_eq!((user.last_update, session.and_then(|s| s.last_update)), (Some(5), Some(9)));
     assert!(!users::mark_update(&mut conn, alice.id, 7).await.unwrap(), "below the form's last update");
@@ -749,4 +792,28 @@ async fn staff_actions_are_audited(db: Db) {
     let entries = audit::latest(&mut conn, 10).await.unwrap();
     assert_eq!(entries[0], ("cli:wang".to_owned(), "export".to_owned(), "csv, 1 application".to_owned(), T0 + 1));
     assert_eq!(entries.len(), 2);
+}
+
+/// JSON the store did not write (a hand edit, a later version's format) is reported, not guessed.
+async fn a_row_that_does_not_decode_is_corrupt(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    let filed = file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
+    let mut conn = db.store.acquire().await.unwrap();
+    sessions::save(&mut conn, alice.id, &state("tax", 0), None, None, T0).await.unwrap();
+    sqlx::query("UPDATE dialog_sessions SET state = 'not json' WHERE user_id = $1")
+        .bind(alice.id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE applications SET status = 'pending' WHERE id = $1")
+        .bind(filed.id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let session = sessions::get(&mut conn, alice.id).await;
+    assert!(matches!(session, Err(StoreError::Corrupt(_))), "{session:?}");
+    let with_session = users::with_session(&mut conn, "telegram", "alice").await;
+    assert!(matches!(with_session, Err(StoreError::Corrupt(_))), "{with_session:?}");
+    let application = applications::by_id(&mut conn, filed.id).await;
+    assert!(matches!(application, Err(StoreError::Corrupt(_))), "{application:?}");
 }

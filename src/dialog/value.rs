@@ -23,6 +23,14 @@ pub struct FileRef {
     pub sha256: String,
 }
 
+impl FileRef {
+    /// A file that was not kept because it is over the size limit: no location, and its real
+    /// size, so that the form can explain the limit.
+    pub fn unkept(name: String, mime: String, size: u64) -> Self {
+        Self { location: String::new(), name, mime, size, sha256: String::new() }
+    }
+}
+
 /// One answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
@@ -105,18 +113,6 @@ impl Value {
             Self::Skipped => Bilingual::new("（未填写）", "(not given)").render(lang, scripts),
         }
     }
-}
-
-/// What a filed application holds: the answers, the tier they give, the applicant's language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Filing {
-    /// The answers of the steps that applied.
-    pub answers: std::collections::BTreeMap<String, Value>,
-    /// The talent tier the answers give, for forms with `tier_from`.
-    #[serde(default)]
-    pub tier: Option<String>,
-    /// The language the applicant used, for messages about the application.
-    pub lang: Lang,
 }
 
 /// "Yes" or "no" in both languages.

@@ -8,7 +8,7 @@ use super::decision::{self, Decision, Features};
 use super::numeral;
 use super::question::Question;
 use super::ranking::{self, Ranking};
-use super::{Policy, PolicyError, Tier, TierItem, TierMatch};
+use super::{Policy, PolicyError};
 use crate::lang::Lang;
 use crate::messages::Message;
 use crate::text;
@@ -86,14 +86,6 @@ impl Considered {
     }
 }
 
-/// What a tier question asks.
-enum TierQuestion<'a> {
-    /// The tier of these honours and qualifications.
-    Items(Vec<TierMatch<'a>>),
-    /// What these tiers include.
-    Tiers(Vec<&'a Tier>),
-}
-
 impl Policy {
     /// Answers a question. `preferred` is the user's language, used when the question itself
     /// does not tell (emoji, script-neutral Chinese).
@@ -167,18 +159,6 @@ impl Policy {
             }
             None => Considered::Settled(refusal),
         })
-    }
-
-    /// What a tier question asks about: the tier of named honours, or the contents of tiers
-    /// named by letter. `None` for any other question. A follow-up ("那全国技术能手呢？") names
-    /// its own honours and may take the asking about tiers from its context.
-    fn tier_question(&self, question: &Question<'_>) -> Option<TierQuestion<'_>> {
-        let matches = self.tiers.find(&question.asked);
-        if !matches.is_empty() && self.tiers.asks_about_tier(&question.text) {
-            return Some(TierQuestion::Items(matches));
-        }
-        let tiers = self.tiers.find_tiers(&question.asked);
-        (!tiers.is_empty()).then_some(TierQuestion::Tiers(tiers))
     }
 
     /// The passages that would answer the question (document order) and the features of the
@@ -279,93 +259,13 @@ impl Policy {
         Answer { question: question.to_owned(), lang, found: true, answer: sections.join("\n\n"), sources }
     }
 
-    /// An answer from the tier table: each item's tier, or each tier's items, then what
-    /// recognition brings.
-    fn tier_answer(&self, question: &str, lang: Lang, asked: &TierQuestion<'_>) -> Answer {
-        let tiers = &self.tiers;
-        let english = lang == Lang::En;
-        let (mut lines, items): (Vec<String>, Vec<&TierItem>) = match asked {
-            TierQuestion::Items(matches) => (
-                matches
-                    .iter()
-                    .map(|m| match english {
-                        true => format!(
-                            "{} are in Category {} of {} (the Category {} list).",
-                            capitalize(&m.item.en),
-                            m.tier.id,
-                            tiers.scheme.en,
-                            m.tier.id
-                        ),
-                        false => {
-                            format!("{}属于{}{}类（列入{}类清单）。", m.item.zh, tiers.scheme.zh, m.tier.id, m.tier.id)
-                        }
-                    })
-                    .collect(),
-                matches.iter().map(|m| m.item).collect(),
-            ),
-            TierQuestion::Tiers(named) => (
-                named
-                    .iter()
-                    .map(|tier| match english {
-                        true => format!(
-                            "Category {} of {} covers: {}.",
-                            tier.id,
-                            tiers.scheme.en,
-                            tier.items.iter().map(|i| i.en.as_str()).collect::<Vec<_>>().join("; ")
-                        ),
-                        false => format!(
-                            "{}{}类清单包括：{}。",
-                            tiers.scheme.zh,
-                            tier.id,
-                            tier.items.iter().map(|i| i.zh.as_str()).collect::<Vec<_>>().join("、")
-                        ),
-                    })
-                    .collect(),
-                named.iter().flat_map(|tier| &tier.items).collect(),
-            ),
-        };
-        lines.push(if english { tiers.benefits.en.clone() } else { tiers.benefits.zh.clone() });
-        // The policy sentences that name each item, and the benefits.
-        let quoted: Vec<usize> = self
-            .document
-            .passages
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| {
-                p.clause == tiers.clause
-                    && (p.text.contains(&tiers.benefits.zh) || items.iter().any(|item| p.text.contains(&item.zh)))
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let chinese: String = quoted.iter().map(|&i| self.document.passages[i].text.as_str()).collect();
-        let answer = match lang {
-            Lang::En => format!(
-                "{}\n— {}\n\n{}",
-                lines.join(" "),
-                self.citation(tiers.clause, Lang::En),
-                self.original(&chinese, tiers.clause)
-            ),
-            Lang::Zh | Lang::ZhHant => self.scripts.localize(
-                lang,
-                &format!("{}\n原文：{chinese}\n——{}", lines.concat(), self.citation(tiers.clause, Lang::Zh)),
-            ),
-        };
-        Answer {
-            question: question.to_owned(),
-            lang,
-            found: true,
-            answer,
-            sources: vec![self.source(tiers.clause, chinese)],
-        }
-    }
-
     /// The Chinese original under an English answer.
-    fn original(&self, chinese: &str, clause: u8) -> String {
+    pub(super) fn original(&self, chinese: &str, clause: u8) -> String {
         format!("原文 (original): {chinese}\n——{}", self.citation(clause, Lang::Zh))
     }
 
     /// How an answer names its clause: 第十七条 完善… / Clause 17: Improve….
-    fn citation(&self, clause: u8, lang: Lang) -> String {
+    pub(super) fn citation(&self, clause: u8, lang: Lang) -> String {
         match (lang, self.document.clause(clause)) {
             (Lang::En, Some(c)) => {
                 format!(
@@ -380,17 +280,12 @@ impl Policy {
         }
     }
 
-    fn source(&self, clause: u8, text: String) -> Source {
+    pub(super) fn source(&self, clause: u8, text: String) -> Source {
         match self.document.clause(clause) {
             Some(c) => Source { clause: numeral::format(c.number), title: c.title.clone(), text },
             None => Source { clause: "序言".to_owned(), title: self.document.title.clone(), text },
         }
     }
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -440,15 +335,6 @@ mod tests {
         assert_eq!(answer.lang, Lang::ZhHant);
         assert!(answer.answer.contains("常態化申請"), "{}", answer.answer);
         assert!(!answer.answer.contains("常态化"), "{}", answer.answer);
-    }
-
-    #[test]
-    fn tier_questions_are_answered_from_the_tier_table() {
-        let answer = ask("省级技能大师工作室带头人算几类人才？");
-        assert!(answer.answer.starts_with("省级技能大师工作室带头人属于湛江市高层次人才B类"), "{}", answer.answer);
-        assert!(answer.answer.contains("28项"), "{}", answer.answer);
-        let answer = ask("Which tier is a WorldSkills Competition winner in?");
-        assert!(answer.answer.contains("Category A"), "{}", answer.answer);
     }
 
     fn after(previous: &str, question: &str) -> Answer {

@@ -15,6 +15,7 @@ pub mod question;
 pub mod ranking;
 pub mod segmenter;
 pub mod tiers;
+mod tier_answer;
 pub mod translation;
 
 use serde::Deserialize;
@@ -24,6 +25,7 @@ pub use tiers::{Tier, TierItem, TierMatch, TierTable};
 
 use crate::assets::{AssetError, Assets};
 use crate::lang::{Bilingual, LangError, Scripts, is_han};
+use crate::messages::{self, City, Messages, Wording};
 use crate::smalltalk::{Phrases, SMALLTALK_FILE, SmallTalk, SmallTalkError};
 use asks::{ASKS_FILE, Asks};
 use decision::{DECISION_FILE, Decision};
@@ -116,6 +118,7 @@ pub struct Policy {
     decision: Decision,
     smalltalk: Phrases,
     scripts: Scripts,
+    messages: Messages,
 }
 
 impl Policy {
@@ -147,6 +150,14 @@ impl Policy {
         let decision = Decision::parse(&assets.read(DECISION_FILE)?)?;
         let smalltalk = Phrases::parse(&assets.read(SMALLTALK_FILE)?)?;
         let scripts = Scripts::new()?;
+        let city = City {
+            title: (&document.title, &translation.title),
+            topics: &manifest.topics,
+            contact: &manifest.contact,
+            examples: (&manifest.examples.zh, &manifest.examples.en),
+        };
+        let messages = Messages::parse(&assets.read(messages::FILE)?, city)
+            .map_err(|err| PolicyError::Toml { file: messages::FILE.to_owned(), message: err.to_string() })?;
         Ok(Self {
             manifest,
             document,
@@ -160,6 +171,7 @@ impl Policy {
             decision,
             smalltalk,
             scripts,
+            messages,
         })
     }
 
@@ -204,6 +216,25 @@ impl Policy {
     /// The Chinese script converter and language detector.
     pub fn scripts(&self) -> &Scripts {
         &self.scripts
+    }
+
+    /// The bot's own words (`messages.toml`).
+    pub fn messages(&self) -> &Messages {
+        &self.messages
+    }
+}
+
+impl Wording for Policy {
+    fn messages(&self) -> &Messages {
+        &self.messages
+    }
+
+    fn scripts(&self) -> &Scripts {
+        &self.scripts
+    }
+
+    fn city(&self) -> &Bilingual {
+        &self.manifest.city
     }
 }
 

@@ -8,11 +8,8 @@ use serde_json::json;
 
 use crate::clock::format_ms;
 use crate::dialog::Flows;
-use crate::dialog::value::Filing;
 use crate::lang::{Lang, Scripts};
 use crate::store::applications::Application;
-
-use super::Status;
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,12 +69,12 @@ struct Table {
 
 const FIXED: [&str; 6] = ["编号", "表单", "状态", "认定层次", "提交时间", "更新时间"];
 
-fn table(applications: &[(Application, Filing)], flows: &Flows, scripts: &Scripts) -> Table {
+fn table(applications: &[Application], flows: &Flows, scripts: &Scripts) -> Table {
     // One column per field key, in the order forms ask them; a key shared by forms (name, phone)
     // is one column.
     let mut keys: Vec<String> = Vec::new();
     let mut headers: Vec<String> = FIXED.iter().map(|h| (*h).to_owned()).collect();
-    for flow in flows.iter().filter(|flow| applications.iter().any(|(a, _)| a.flow == flow.id)) {
+    for flow in flows.iter().filter(|flow| applications.iter().any(|a| a.flow == flow.id)) {
         for step in &flow.steps {
             if !keys.contains(&step.key) {
                 keys.push(step.key.clone());
@@ -87,13 +84,10 @@ fn table(applications: &[(Application, Filing)], flows: &Flows, scripts: &Script
     }
     let rows = applications
         .iter()
-        .map(|(application, filing)| {
+        .map(|application| {
             let flow = flows.get(&application.flow);
-            let status = application
-                .status
-                .parse::<Status>()
-                .map(|s| s.label().zh)
-                .unwrap_or_else(|_| application.status.clone());
+            let filing = &application.filing;
+            let status = application.status.label().zh;
             let mut row = vec![
                 application.reference.clone(),
                 flow.map_or_else(|| application.flow.clone(), |f| f.title.zh.clone()),
@@ -117,7 +111,7 @@ fn table(applications: &[(Application, Filing)], flows: &Flows, scripts: &Script
 
 /// The applications in `format`.
 pub fn export(
-    applications: &[(Application, Filing)],
+    applications: &[Application],
     flows: &Flows,
     scripts: &Scripts,
     format: Format,
@@ -152,7 +146,7 @@ pub fn export(
             let objects: Vec<serde_json::Value> = applications
                 .iter()
                 .zip(&table.rows)
-                .map(|((application, filing), row)| {
+                .map(|(application, row)| {
                     let answers: serde_json::Map<String, serde_json::Value> = table
                         .keys
                         .iter()
@@ -163,8 +157,8 @@ pub fn export(
                     json!({
                         "reference": application.reference,
                         "flow": application.flow,
-                        "status": application.status,
-                        "tier": filing.tier,
+                        "status": application.status.as_str(),
+                        "tier": application.filing.tier,
                         "filed": row[4],
                         "updated": row[5],
                         "answers": answers,

@@ -4,17 +4,15 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, format_ms};
-use crate::dialog::value::{Filing, Value};
 use crate::dialog::{Flow, Flows};
+use crate::filing::Status;
 use crate::lang::{Lang, Scripts};
 use crate::notify::{Notifier, StatusChange};
 use crate::store::applications::{self, Application, Filter};
 use crate::store::attachments::{self, Attachment};
 use crate::store::events::{self, Event, NewEvent};
 use crate::store::users::{self, User};
-use crate::store::{Store, StoreError, audit};
-
-use super::Status;
+use crate::store::{Store, StoreError, Tx, audit};
 
 /// Why a review action was refused.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +22,7 @@ pub enum ReviewError {
     NotFound(String),
     /// The status machine does not allow the change.
     #[error("{reference} is {from}; it cannot become {to}")]
-    NotAllowed { reference: String, from: String, to: Status },
+    NotAllowed { reference: String, from: Status, to: Status },
     /// A need-info request names a field the form does not have.
     #[error("{flow} has no field {field:?} (fields: {known})")]
     UnknownField { flow: String, field: String, known: String },
@@ -34,9 +32,6 @@ pub enum ReviewError {
     /// The database failed.
     #[error("store")]
     Store(#[from] StoreError),
-    /// A stored application could not be read.
-    #[error("stored application")]
-    Json(#[from] serde_json::Error),
 }
 
 /// An application with everything staff need to decide on it.
@@ -44,8 +39,6 @@ pub enum ReviewError {
 pub struct Dossier {
     /// The stored application.
     pub application: Application,
-    /// Its answers.
-    pub filing: Filing,
     /// The applicant.
     pub user: Option<User>,
     /// Its history, oldest first.
@@ -97,16 +90,9 @@ impl Review {
     }
 
     /// Applications matching `filter`, newest first, with their answers.
-    pub async fn list(&self, filter: &Filter) -> Result<Vec<(Application, Filing)>, ReviewError> {
+    pub async fn list(&self, filter: &Filter) -> Result<Vec<Application>, ReviewError> {
         let mut conn = self.store.read().await?;
-        let applications = applications::list(&mut conn, filter).await?;
-        applications
-            .into_iter()
-            .map(|application| {
-                let filing = serde_json::from_str(&application.answers)?;
-                Ok((application, filing))
-            })
-            .collect()
+        Ok(applications::list(&mut conn, filter).await?)
     }
 
     /// Opens an application: everything about it. A newly filed application goes into review,
@@ -114,19 +100,18 @@ impl Review {
     pub async fn open(&self, reference: &str, actor: &str) -> Result<Dossier, ReviewError> {
         let mut tx = self.store.begin().await?;
         let mut application = find(&mut tx, reference).await?;
-        if application.status == Status::Submitted.as_str() {
-            change(&mut tx, &application, actor, Status::InReview, None, None, self.clock.now_ms()).await?;
+        if application.status == Status::Submitted {
+            change_status(&mut tx, &application, actor, Status::InReview, None, None, self.clock.now_ms()).await?;
             application = find(&mut tx, reference).await?;
             self.tell_applicant(&mut tx, &application, Status::InReview, None, &[]).await?;
         }
-        let filing = serde_json::from_str(&application.answers)?;
         let user = users::by_id(&mut tx, application.user_id).await?;
         let events = events::of_application(&mut tx, application.id).await?;
         let attachments = attachments::of_application(&mut tx, application.id).await?;
         // Who saw someone's full personal data is on record.
         audit::record(&mut tx, actor, "show", reference, self.clock.now_ms()).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(Dossier { application, filing, user, events, attachments })
+        tx.commit().await?;
+        Ok(Dossier { application, user, events, attachments })
     }
 
     /// Makes a decision on an application; returns it as it now is.
@@ -144,10 +129,10 @@ impl Review {
             }
             Decision::NeedInfo { fields, note } => {
                 self.check_fields(&application.flow, fields)?;
-                (Some(note.as_str()), Some(serde_json::to_string(fields)?))
+                (Some(note.as_str()), Some(fields.as_slice()))
             }
         };
-        change(&mut tx, &application, actor, decision.status(), note, fields.as_deref(), self.clock.now_ms()).await?;
+        change_status(&mut tx, &application, actor, decision.status(), note, fields, self.clock.now_ms()).await?;
         let application = find(&mut tx, reference).await?;
         let requested = match decision {
             Decision::NeedInfo { fields, .. } => fields.as_slice(),
@@ -155,7 +140,7 @@ impl Review {
         };
         self.tell_applicant(&mut tx, &application, decision.status(), note, requested).await?;
         audit::record(&mut tx, actor, decision.status().as_str(), reference, self.clock.now_ms()).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         tracing::info!(reference, actor, status = %decision.status(), "application decided");
         Ok(application)
     }
@@ -163,17 +148,16 @@ impl Review {
     /// Queues the status change for the applicant, in the transaction that makes it.
     async fn tell_applicant(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        tx: &mut Tx,
         application: &Application,
         to: Status,
         note: Option<&str>,
         fields: &[String],
     ) -> Result<(), ReviewError> {
-        let Some(applicant) = users::by_id(conn, application.user_id).await? else { return Ok(()) };
-        let filing: Filing = serde_json::from_str(&application.answers)?;
+        let Some(applicant) = users::by_id(tx, application.user_id).await? else { return Ok(()) };
         let flow = self.flows.get(&application.flow);
-        let change = StatusChange { application, filing: &filing, flow, applicant: &applicant, to, note, fields };
-        Ok(self.notifier.status(conn, &change, self.clock.now_ms()).await?)
+        let change = StatusChange { application, flow, applicant: &applicant, to, note, fields };
+        Ok(self.notifier.status(tx, &change, self.clock.now_ms()).await?)
     }
 
     fn check_fields(&self, flow_id: &str, fields: &[String]) -> Result<(), ReviewError> {
@@ -189,61 +173,35 @@ impl Review {
     }
 }
 
-async fn find(conn: &mut sqlx::AnyConnection, reference: &str) -> Result<Application, ReviewError> {
-    applications::by_reference(conn, reference).await?.ok_or_else(|| ReviewError::NotFound(reference.to_owned()))
+async fn find(tx: &mut Tx, reference: &str) -> Result<Application, ReviewError> {
+    applications::by_reference(tx, reference).await?.ok_or_else(|| ReviewError::NotFound(reference.to_owned()))
 }
 
-/// Moves `application` to `to` if the status machine allows it, recording who and why.
-async fn change(
-    conn: &mut sqlx::AnyConnection,
+/// Moves `application` to `to` if the status machine allows it, recording who and why: the one
+/// way an application's status changes, for staff decisions and applicants' corrections alike.
+pub async fn change_status(
+    tx: &mut Tx,
     application: &Application,
     actor: &str,
     to: Status,
     note: Option<&str>,
-    fields: Option<&str>,
+    fields: Option<&[String]>,
     now: i64,
 ) -> Result<(), ReviewError> {
-    let not_allowed =
-        || ReviewError::NotAllowed { reference: application.reference.clone(), from: application.status.clone(), to };
-    let from: Status = application.status.parse().map_err(|_| not_allowed())?;
+    let from = application.status;
     if !from.can_become(to) {
-        return Err(not_allowed());
+        return Err(ReviewError::NotAllowed { reference: application.reference.clone(), from, to });
     }
-    applications::set_status(conn, application.id, from.as_str(), to.as_str(), now).await?;
-    let event =
-        NewEvent { application_id: application.id, actor, from: Some(from.as_str()), to: to.as_str(), note, fields };
-    events::insert(conn, &event, now).await?;
+    applications::set_status(tx, application.id, from, to, now).await?;
+    let event = NewEvent { application_id: application.id, actor, from: Some(from), to, note, fields };
+    events::insert(tx, &event, now).await?;
     Ok(())
-}
-
-/// The answers of a filing as (label, value) pairs in the form's order, in `lang`; personal
-/// identifiers masked when `masked`.
-pub fn answer_lines(
-    flow: Option<&Flow>,
-    filing: &Filing,
-    lang: Lang,
-    scripts: &Scripts,
-    masked: bool,
-) -> Vec<(String, String)> {
-    let Some(flow) = flow else {
-        return filing.answers.iter().map(|(key, value)| (key.clone(), format!("{value:?}"))).collect();
-    };
-    flow.steps
-        .iter()
-        .filter_map(|step| {
-            let value: &Value = filing.answers.get(&step.key)?;
-            let shown =
-                if masked { value.display_masked(step, lang, scripts) } else { value.display(step, lang, scripts) };
-            Some((step.label().render(lang, scripts), shown))
-        })
-        .collect()
 }
 
 /// A dossier as text for staff: header, answers, files, history.
 pub fn render_dossier(dossier: &Dossier, flow: Option<&Flow>, scripts: &Scripts, masked: bool) -> String {
     let application = &dossier.application;
-    let status =
-        application.status.parse::<Status>().map(|s| s.label().zh).unwrap_or_else(|_| application.status.clone());
+    let status = application.status.label().zh;
     let title = flow.map(|f| f.title.zh.clone()).unwrap_or_else(|| application.flow.clone());
     let mut lines = vec![
         format!("{}  {title}", application.reference),
@@ -253,13 +211,13 @@ pub fn render_dossier(dossier: &Dossier, flow: Option<&Flow>, scripts: &Scripts,
             format_ms(application.updated_at)
         ),
     ];
-    if let Some(tier) = &dossier.filing.tier {
+    if let Some(tier) = &application.filing.tier {
         lines.push(format!("认定层次：{tier}类"));
     }
     if let Some(user) = &dossier.user {
-        lines.push(format!("申请人：{}:{}（语言 {}）", user.channel, user.external_id, dossier.filing.lang));
+        lines.push(format!("申请人：{}:{}（语言 {}）", user.channel, user.external_id, application.filing.lang));
     }
-    for (label, value) in answer_lines(flow, &dossier.filing, Lang::Zh, scripts, masked) {
+    for (label, value) in application.filing.lines(flow, Lang::Zh, scripts, masked) {
         lines.push(format!("  {label}：{value}"));
     }
     for file in &dossier.attachments {
@@ -267,9 +225,9 @@ pub fn render_dossier(dossier: &Dossier, flow: Option<&Flow>, scripts: &Scripts,
     }
     lines.push("记录：".to_owned());
     for event in &dossier.events {
-        let from = event.from_status.as_deref().unwrap_or("—");
+        let from = event.from_status.map_or("—", Status::as_str);
         let note = event.note.as_deref().map(|n| format!("  {n}")).unwrap_or_default();
-        let fields = event.fields.as_deref().map(|f| format!("  字段 {f}")).unwrap_or_default();
+        let fields = event.fields.as_ref().map(|f| format!("  字段 {}", serde_json::json!(f))).unwrap_or_default();
         lines.push(format!(
             "  {} {} {from} → {}{note}{fields}",
             format_ms(event.created_at),

@@ -2,8 +2,10 @@
 //! the review status staff move along (the audit of each move is in `events`).
 
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
-use super::{StoreError, decode, decode_all, decode_optional, one_row};
+use super::{StoreError, decode, from_json, one_row, to_json};
+use crate::filing::{Filing, Status};
 
 /// The columns of [`Application`], in one place for every query that returns applications.
 macro_rules! columns {
@@ -13,7 +15,7 @@ macro_rules! columns {
 }
 
 /// A filed form.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Application {
     /// Our id, used by events and attachments.
     pub id: i64,
@@ -23,14 +25,44 @@ pub struct Application {
     pub flow: String,
     /// The user who filed it.
     pub user_id: i64,
-    /// The answers, as JSON.
-    pub answers: String,
-    /// The review status ("submitted", "approved"…), owned by the staff workflow.
-    pub status: String,
+    /// What was filed.
+    pub filing: Filing,
+    /// The review status, owned by the staff workflow.
+    pub status: Status,
     /// When it was filed (epoch ms).
     pub created_at: i64,
     /// When its status or answers last changed (epoch ms).
     pub updated_at: i64,
+}
+
+/// An application as stored: its answers JSON and status name, decoded into [`Application`].
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    reference: String,
+    flow: String,
+    user_id: i64,
+    answers: String,
+    status: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<Row> for Application {
+    type Error = StoreError;
+
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        let what = || format!("application {}", row.reference);
+        let status = row.status.parse().map_err(|error| StoreError::Corrupt(format!("{}: {error}", what())))?;
+        let filing = from_json(&row.answers, &what())?;
+        let Row { id, reference, flow, user_id, created_at, updated_at, .. } = row;
+        Ok(Application { id, reference, flow, user_id, filing, status, created_at, updated_at })
+    }
+}
+
+/// Decodes an application row.
+fn application(row: &AnyRow) -> Result<Application, StoreError> {
+    decode::<Row>(row)?.try_into()
 }
 
 /// A form about to be filed.
@@ -42,10 +74,10 @@ pub struct NewApplication<'a> {
     pub flow: &'a str,
     /// The user filing it.
     pub user_id: i64,
-    /// The answers, as JSON.
-    pub answers: &'a str,
+    /// What is filed.
+    pub filing: &'a Filing,
     /// The initial status.
-    pub status: &'a str,
+    pub status: Status,
 }
 
 /// Which applications [`list`] returns; `None` fields do not filter.
@@ -54,7 +86,7 @@ pub struct Filter {
     /// Only this flow.
     pub flow: Option<String>,
     /// Only this status.
-    pub status: Option<String>,
+    pub status: Option<Status>,
     /// Only those filed at or after this time (epoch ms).
     pub since: Option<i64>,
 }
@@ -83,8 +115,8 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewApplication<'_>, now: i64
     .bind(new.reference)
     .bind(new.flow)
     .bind(new.user_id)
-    .bind(new.answers)
-    .bind(new.status)
+    .bind(to_json(new.filing, "the answers of an application")?)
+    .bind(new.status.as_str())
     .bind(now)
     .fetch_one(&mut *conn)
     .await
@@ -94,7 +126,7 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewApplication<'_>, now: i64
         }
         error => error.into(),
     })?;
-    decode(&row)
+    application(&row)
 }
 
 /// The application with this reference number, if any.
@@ -103,7 +135,7 @@ pub async fn by_reference(conn: &mut AnyConnection, reference: &str) -> Result<O
         .bind(reference)
         .fetch_optional(&mut *conn)
         .await?;
-    decode_optional(row)
+    row.as_ref().map(application).transpose()
 }
 
 /// The application with this id, if any.
@@ -112,7 +144,7 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Applicati
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    decode_optional(row)
+    row.as_ref().map(application).transpose()
 }
 
 /// The applications a user filed, newest first.
@@ -126,7 +158,7 @@ pub async fn of_user(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Appli
     .bind(user_id)
     .fetch_all(&mut *conn)
     .await?;
-    decode_all(&rows)
+    rows.iter().map(application).collect()
 }
 
 /// The applications that pass `filter`, newest first.
@@ -143,25 +175,25 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Appli
          ORDER BY created_at DESC, id DESC"
     ))
     .bind(filter.flow.as_deref())
-    .bind(filter.status.as_deref())
+    .bind(filter.status.map(Status::as_str))
     .bind(filter.since)
     .fetch_all(&mut *conn)
     .await?;
-    decode_all(&rows)
+    rows.iter().map(application).collect()
 }
 
 /// Compare-and-set: Conflict unless the current status is `expected`.
 pub async fn set_status(
     conn: &mut AnyConnection,
     id: i64,
-    expected: &str,
-    to: &str,
+    expected: Status,
+    to: Status,
     now: i64,
 ) -> Result<(), StoreError> {
     let result = sqlx::query("UPDATE applications SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2")
         .bind(id)
-        .bind(expected)
-        .bind(to)
+        .bind(expected.as_str())
+        .bind(to.as_str())
         .bind(now)
         .execute(&mut *conn)
         .await?;
@@ -172,10 +204,10 @@ pub async fn set_status(
 }
 
 /// Replaces the answers (after a "need more information" request was answered).
-pub async fn set_answers(conn: &mut AnyConnection, id: i64, answers: &str, now: i64) -> Result<(), StoreError> {
+pub async fn set_answers(conn: &mut AnyConnection, id: i64, filing: &Filing, now: i64) -> Result<(), StoreError> {
     let result = sqlx::query("UPDATE applications SET answers = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
-        .bind(answers)
+        .bind(to_json(filing, "the answers of an application")?)
         .bind(now)
         .execute(&mut *conn)
         .await?;

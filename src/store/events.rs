@@ -3,10 +3,11 @@
 
 use sqlx::AnyConnection;
 
-use super::{StoreError, decode_all};
+use super::{StoreError, decode_all, from_json, to_json};
+use crate::filing::Status;
 
 /// One change to an application.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// Our id; orders events of the same millisecond.
     pub id: i64,
@@ -15,15 +16,43 @@ pub struct Event {
     /// Who changed it ("user:42", "staff:wang"…).
     pub actor: String,
     /// The status before; `None` when the application was filed.
-    pub from_status: Option<String>,
+    pub from_status: Option<Status>,
     /// The status after.
-    pub to_status: String,
+    pub to_status: Status,
     /// The reason given, if any.
     pub note: Option<String>,
-    /// For a request for more information: the fields to answer again (JSON list).
-    pub fields: Option<String>,
+    /// For a request for more information: the fields to answer again.
+    pub fields: Option<Vec<String>>,
     /// When (epoch ms).
     pub created_at: i64,
+}
+
+/// An event as stored: status names and the fields as a JSON list.
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    application_id: i64,
+    actor: String,
+    from_status: Option<String>,
+    to_status: String,
+    note: Option<String>,
+    fields: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<Row> for Event {
+    type Error = StoreError;
+
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        let status = |name: &str| {
+            name.parse::<Status>().map_err(|error| StoreError::Corrupt(format!("event {}: {error}", row.id)))
+        };
+        let from_status = row.from_status.as_deref().map(status).transpose()?;
+        let to_status = status(&row.to_status)?;
+        let fields = row.fields.as_deref().map(|json| from_json(json, &format!("event {}", row.id))).transpose()?;
+        let Row { id, application_id, actor, note, created_at, .. } = row;
+        Ok(Event { id, application_id, actor, from_status, to_status, note, fields, created_at })
+    }
 }
 
 /// A change about to be recorded.
@@ -34,13 +63,13 @@ pub struct NewEvent<'a> {
     /// Who changed it.
     pub actor: &'a str,
     /// The status before; `None` when the application is filed.
-    pub from: Option<&'a str>,
+    pub from: Option<Status>,
     /// The status after.
-    pub to: &'a str,
+    pub to: Status,
     /// The reason given, if any.
     pub note: Option<&'a str>,
-    /// For a request for more information: the fields to answer again (JSON list).
-    pub fields: Option<&'a str>,
+    /// For a request for more information: the fields to answer again.
+    pub fields: Option<&'a [String]>,
 }
 
 /// Records a change at `now`.
@@ -52,10 +81,10 @@ pub async fn insert(conn: &mut AnyConnection, event: &NewEvent<'_>, now: i64) ->
     )
     .bind(event.application_id)
     .bind(event.actor)
-    .bind(event.from)
-    .bind(event.to)
+    .bind(event.from.map(Status::as_str))
+    .bind(event.to.as_str())
     .bind(event.note)
-    .bind(event.fields)
+    .bind(event.fields.map(|fields| to_json(&fields, "the fields of an event")).transpose()?)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -71,5 +100,12 @@ pub async fn of_application(conn: &mut AnyConnection, application_id: i64) -> Re
     .bind(application_id)
     .fetch_all(&mut *conn)
     .await?;
-    decode_all(&rows)
+    decode_all::<Row>(&rows)?.into_iter().map(Event::try_from).collect()
+}
+
+/// Staff's latest request for more information about an application (the event naming fields
+/// to correct), if any.
+pub async fn latest_request(conn: &mut AnyConnection, application_id: i64) -> Result<Option<Event>, StoreError> {
+    let history = of_application(conn, application_id).await?;
+    Ok(history.into_iter().rev().find(|event| event.fields.is_some()))
 }

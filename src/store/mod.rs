@@ -5,13 +5,16 @@
 //! Every query is one SQL text for both backends, run through sqlx's `Any` driver, so it may only
 //! use portable SQL (`$n` placeholders, `RETURNING`, `ON CONFLICT`) and the types `Any` decodes:
 //! `i64`, `String` and their `Option`s. Times are epoch milliseconds passed in by the caller as
-//! `now`; JSON is stored as text. Each query is a function taking `&mut AnyConnection`, so a caller
-//! composes several in one transaction from [`Store::begin`], runs one that may write on
-//! [`Store::acquire`], or only reads on [`Store::read`]:
+//! `now`; JSON is stored as text and decoded here, once: the rows callers get are typed
+//! ([`Status`](crate::filing::Status), [`Filing`](crate::filing::Filing),
+//! [`DialogState`](crate::dialog::engine::DialogState)), and no sqlx type leaves this module. Each
+//! query is a function taking a connection, so a caller composes several in one [`Tx`] from
+//! [`Store::begin`], runs one that may write on [`Store::acquire`], or only reads on
+//! [`Store::read`]:
 //!
 //! ```ignore
 //! let mut tx = store.begin().await?;
-//! store::sessions::save(&mut tx, user_id, "apartment", &state, Some(version), now).await?;
+//! store::sessions::save(&mut tx, user_id, &state, Some(version), None, now).await?;
 //! tx.commit().await?;
 //! ```
 //!
@@ -36,10 +39,13 @@ pub mod updates;
 pub mod users;
 
 use std::borrow::Cow;
+use std::ops::{Deref, DerefMut};
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::any::{AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, FromRow, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, FromRow, Transaction};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +99,13 @@ pub enum StoreError {
     /// A row holds a value its type cannot have.
     #[error("the database holds an impossible row: {0}")]
     Corrupt(String),
+    /// A value could not be written as JSON (which the types stored here always can).
+    #[error("cannot encode {what} as JSON")]
+    Encode {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 /// The database: connection pools and the backend they talk to.
@@ -165,25 +178,25 @@ impl Store {
     }
 
     /// Starts a transaction; it rolls back when dropped without `commit`.
-    pub async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        Ok(match self.backend {
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(Tx(match self.backend {
             // A deferred SQLite transaction that reads and then writes cannot wait for the write
             // lock: it fails at once with SQLITE_BUSY when another writer went first, whatever
             // the busy timeout. Taking the lock up front makes concurrent transactions queue.
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             // PostgreSQL locks rows, not the database: writers wait for each other as needed.
             Backend::Postgres => self.pool.begin().await?,
-        })
+        }))
     }
 
     /// A connection for statements that may write and need no transaction.
-    pub async fn acquire(&self) -> Result<PoolConnection<Any>, StoreError> {
-        Ok(self.pool.acquire().await?)
+    pub async fn acquire(&self) -> Result<Conn, StoreError> {
+        Ok(Conn(self.pool.acquire().await?))
     }
 
     /// A connection for statements that only read; it never waits for a writer.
-    pub async fn read(&self) -> Result<PoolConnection<Any>, StoreError> {
-        Ok(self.readers.acquire().await?)
+    pub async fn read(&self) -> Result<Conn, StoreError> {
+        Ok(Conn(self.readers.acquire().await?))
     }
 
     /// Waits for the connections in use to come back, then closes them all.
@@ -192,6 +205,57 @@ impl Store {
         self.readers.close().await;
     }
 }
+
+/// A connection from a pool, given back when dropped. The query functions take it (or a [`Tx`])
+/// as `&mut conn`.
+#[derive(Debug)]
+pub struct Conn(PoolConnection<Any>);
+
+/// A transaction: the queries run in it commit together or not at all; dropped without
+/// [`commit`](Tx::commit), it rolls back.
+#[derive(Debug)]
+pub struct Tx(Transaction<'static, Any>);
+
+impl Tx {
+    /// Makes the transaction's changes permanent.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
+    }
+
+    /// Undoes the transaction's changes.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        Ok(self.0.rollback().await?)
+    }
+}
+
+/// What the query functions run on: a [`Conn`] or a [`Tx`], for callers that take either.
+pub trait Db: DerefMut<Target = AnyConnection> + Send {}
+
+impl Db for Conn {}
+impl Db for Tx {}
+
+/// Lets the query functions, which take `&mut AnyConnection`, run on a [`Conn`] or a [`Tx`].
+macro_rules! connection {
+    ($($handle:ident),*) => {
+        $(
+            impl Deref for $handle {
+                type Target = AnyConnection;
+
+                fn deref(&self) -> &AnyConnection {
+                    &self.0
+                }
+            }
+
+            impl DerefMut for $handle {
+                fn deref_mut(&mut self) -> &mut AnyConnection {
+                    &mut self.0
+                }
+            }
+        )*
+    };
+}
+
+connection!(Conn, Tx);
 
 /// A pool of up to `size` connections to `url`, set up for `backend`.
 async fn open_pool(url: &str, backend: Backend, size: u32) -> Result<AnyPool, sqlx::Error> {
@@ -264,6 +328,16 @@ fn decode_optional<T: for<'r> FromRow<'r, AnyRow>>(row: Option<AnyRow>) -> Resul
 /// [`decode`] for every row.
 fn decode_all<T: for<'r> FromRow<'r, AnyRow>>(rows: &[AnyRow]) -> Result<Vec<T>, StoreError> {
     rows.iter().map(decode).collect()
+}
+
+/// A value stored as JSON text, for a column of `what`.
+fn to_json(value: &impl Serialize, what: &'static str) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|source| StoreError::Encode { what, source })
+}
+
+/// The value a JSON column of `what` holds; text it cannot be is corruption.
+fn from_json<T: DeserializeOwned>(json: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|error| StoreError::Corrupt(format!("{what}: {error}")))
 }
 
 /// The outcome of an update of one row by id: a missing row means the caller's id is unknown.

@@ -1,29 +1,51 @@
 //! The dialog state of the form a user is filling in, saved after every step so that a restart
-//! resumes where the user was. The state is JSON text the dialog engine owns; the version makes
+//! resumes where the user was. The state is the dialog engine's, stored as JSON; the version makes
 //! concurrent saves (two bot instances, a double-tapped button) fail instead of overwriting.
 
 use sqlx::AnyConnection;
 
-use super::{StoreError, decode_optional};
+use super::{StoreError, decode_optional, from_json, to_json};
+use crate::dialog::engine::DialogState;
 
 /// What [`StoreError::Conflict`] names when a session changed under the caller.
 const CHANGED: StoreError = StoreError::Conflict { what: "dialog session" };
 
 /// A user's form in progress.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     /// The user filling the form (one session per user).
     pub user_id: i64,
     /// The flow being filled.
     pub flow: String,
-    /// The dialog engine's state, as JSON.
-    pub state: String,
+    /// The dialog engine's state.
+    pub state: DialogState,
     /// 1 when created, incremented by every save.
     pub version: i64,
     /// When it was last saved (epoch ms).
     pub updated_at: i64,
     /// The last update of the user's private chat this form handled, if it came from a messenger.
     pub last_update: Option<i64>,
+}
+
+/// A session as stored, its state as JSON.
+#[derive(sqlx::FromRow)]
+pub(super) struct Row {
+    pub(super) user_id: i64,
+    pub(super) flow: String,
+    pub(super) state: String,
+    pub(super) version: i64,
+    pub(super) updated_at: i64,
+    pub(super) last_update: Option<i64>,
+}
+
+impl TryFrom<Row> for Session {
+    type Error = StoreError;
+
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        let state = from_json(&row.state, &format!("the form of user {}", row.user_id))?;
+        let Row { user_id, flow, version, updated_at, last_update, .. } = row;
+        Ok(Session { user_id, flow, state, version, updated_at, last_update })
+    }
 }
 
 /// The user's session, if any.
@@ -34,18 +56,18 @@ pub async fn get(conn: &mut AnyConnection, user_id: i64) -> Result<Option<Sessio
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?;
-    decode_optional(row)
+    decode_optional::<Row>(row)?.map(Session::try_from).transpose()
 }
 
-/// `expected` = the version the caller read (None = it saw no session). Inserts (version 1) or
-/// updates where version = expected, returning the new version; Conflict if the row changed
-/// meanwhile (or already exists when expected is None). `update` is the id of the private chat's
-/// update being handled, kept as the form's last one (None keeps the last one as it is).
+/// Saves `state` (of the flow it names). `expected` = the version the caller read (None = it saw
+/// no session). Inserts (version 1) or updates where version = expected, returning the new
+/// version; Conflict if the row changed meanwhile (or already exists when expected is None).
+/// `update` is the id of the private chat's update being handled, kept as the form's last one
+/// (None keeps the last one as it is).
 pub async fn save(
     conn: &mut AnyConnection,
     user_id: i64,
-    flow: &str,
-    state: &str,
+    state: &DialogState,
     expected: Option<i64>,
     update: Option<i64>,
     now: i64,
@@ -64,7 +86,8 @@ pub async fn save(
              WHERE user_id = $1 AND version = $6 RETURNING version",
         ),
     };
-    let query = query.bind(user_id).bind(flow).bind(state).bind(now).bind(update);
+    let json = to_json(state, "a form's state")?;
+    let query = query.bind(user_id).bind(&state.flow).bind(json).bind(now).bind(update);
     let query = match expected {
         None => query,
         Some(version) => query.bind(version),

@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::sessions::Session;
+use super::sessions::{self, Session};
 use super::{StoreError, decode, decode_optional, one_row};
 
 /// The columns of [`User`], in one place for every query that returns users.
@@ -104,12 +104,12 @@ pub async fn with_session(
     let user: User = decode(&row)?;
     let session = session_of(&row, user.id)
         .map_err(|error| StoreError::Corrupt(format!("session of user {}: {error}", user.id)))?;
-    Ok(Some((user, session)))
+    Ok(Some((user, session.map(Session::try_from).transpose()?)))
 }
 
-fn session_of(row: &AnyRow, user_id: i64) -> Result<Option<Session>, sqlx::Error> {
+fn session_of(row: &AnyRow, user_id: i64) -> Result<Option<sessions::Row>, sqlx::Error> {
     let Some(version) = row.try_get::<Option<i64>, _>("session_version")? else { return Ok(None) };
-    Ok(Some(Session {
+    Ok(Some(sessions::Row {
         user_id,
         flow: row.try_get("session_flow")?,
         state: row.try_get("session_state")?,

@@ -9,16 +9,17 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use teloxide::prelude::*;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
+use super::channel::Telegram;
 use super::updates;
-use crate::app::App;
+use crate::bot;
 
 /// Updates handled or waiting for their chat's previous update, at most.
 pub const MAX_IN_FLIGHT: u32 = 500;
 
 /// The updates being handled.
 pub struct Lanes {
-    bot: Bot,
-    app: Arc<App>,
+    telegram: Arc<Telegram<Bot>>,
+    core: bot::Bot,
     permits: Arc<Semaphore>,
     state: Arc<Mutex<State>>,
 }
@@ -32,9 +33,9 @@ struct State {
 }
 
 impl Lanes {
-    pub fn new(bot: Bot, app: Arc<App>) -> Self {
+    pub fn new(telegram: Arc<Telegram<Bot>>, core: bot::Bot) -> Self {
         let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT as usize));
-        Lanes { bot, app, permits, state: Arc::default() }
+        Lanes { telegram, core, permits, state: Arc::default() }
     }
 
     /// Starts handling `update` after its chat's earlier ones; waits while [`MAX_IN_FLIGHT`]
@@ -49,13 +50,13 @@ impl Lanes {
             state.latest.insert(chat, (id, handled)).map(|(_, previous)| previous)
         };
         let ticket = Ticket { state: Arc::clone(&self.state), id, chat, _permit: permit, _done: done };
-        let (bot, app) = (self.bot.clone(), Arc::clone(&self.app));
+        let (telegram, core) = (Arc::clone(&self.telegram), self.core.clone());
         tokio::spawn(async move {
             if let Some(previous) = previous {
                 // An error only says the previous update's task ended without handling it.
                 previous.await.ok();
             }
-            updates::handle(&bot, &app, update).await;
+            updates::handle(&telegram, &core, update).await;
             drop(ticket);
         });
     }

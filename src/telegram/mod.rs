@@ -1,12 +1,13 @@
 //! The Telegram channel: `policybot serve`. A thin adapter over the bot core — updates are
-//! translated into inputs and replies into messages — plus the outbox sender for notifications.
-//! Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set. Neither
+//! translated into what the core receives, replies into messages — that implements the core's
+//! `Channel`, through which the core's outbox sender pushes notifications (throttled to
+//! Telegram's limits). Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set. Neither
 //! acknowledges an update before it is safe: polling stores a batch before confirming it, the
 //! webhook answers once the update is handled, so a crash loses none (teloxide's own listeners
 //! acknowledge on receipt; its client and types are used throughout).
 
+mod channel;
 mod lanes;
-mod outbox;
 mod polling;
 mod send;
 mod updates;
@@ -22,7 +23,13 @@ use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 use url::Url;
 
-use crate::app::App;
+use crate::bot::{self, commands};
+use crate::delivery::{self, Profile, Reach};
+use crate::lang::Lang;
+use channel::Telegram;
+
+/// Telegram as the core knows it: a messenger anyone can write to, which pushes notifications.
+pub const PROFILE: Profile = Profile { name: "telegram", reach: Reach::Push, rate_limited: true };
 
 /// How `serve` reaches Telegram.
 #[derive(Debug, Clone)]
@@ -61,10 +68,10 @@ pub enum TelegramError {
     Listen { addr: SocketAddr, source: std::io::Error },
 }
 
-/// Runs the bot on Telegram until `shutdown` completes (the binary passes Ctrl-C or SIGTERM);
+/// Runs `core` on Telegram until `shutdown` completes (the binary passes Ctrl-C or SIGTERM);
 /// updates being handled are finished first.
 pub async fn serve(
-    app: App,
+    core: bot::Bot,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), TelegramError> {
@@ -77,7 +84,7 @@ pub async fn serve(
         source => TelegramError::Unreachable { url: bot.api_url().to_string(), source },
     })?;
     tracing::info!(username = %me.username(), "connected to Telegram");
-    register_commands(&bot).await?;
+    register_commands(&bot, &core).await?;
 
     let per_minute = config.group_messages_per_minute;
     let limits = Limits {
@@ -87,20 +94,23 @@ pub async fn serve(
         messages_per_sec_chat: per_minute.div_ceil(60).max(Limits::default().messages_per_sec_chat),
         ..Limits::default()
     };
-    let throttled = Throttle::new_spawn(bot.clone(), limits);
+    let outbox = Telegram::new(Throttle::new_spawn(bot.clone(), limits), bot.clone());
     let worker = instance_id(&config);
     let (stop_sender, stopped) = watch::channel(false);
-    let sender = tokio::spawn(outbox::run(throttled, app.bot.store().clone(), app.clock(), worker, stopped));
+    let delivery = core.delivery().clone();
+    let sender = tokio::spawn(async move { delivery.send_outbox(&outbox, &worker, stopped).await });
 
-    let app = Arc::new(app);
+    let telegram = Arc::new(Telegram::new(bot.clone(), bot));
     let listened = match &config.webhook_url {
-        None => polling::run(bot, app, shutdown).await,
-        Some(url) => webhook::run(bot, app, url, config.listen_addr, config.webhook_secret.clone(), shutdown).await,
+        None => polling::run(telegram, core, shutdown).await,
+        Some(url) => {
+            webhook::run(telegram, core, url, config.listen_addr, config.webhook_secret.clone(), shutdown).await
+        }
     };
     // Let the sender finish the message in hand: cut off between sending and marking it sent, it
     // would send it again after the restart.
     stop_sender.send(true).ok();
-    if tokio::time::timeout(outbox::LEASE, sender).await.is_err() {
+    if tokio::time::timeout(delivery::LEASE, sender).await.is_err() {
         tracing::warn!("the outbox sender did not stop in time");
     }
     listened
@@ -118,33 +128,13 @@ fn instance_id(config: &Config) -> String {
     format!("{}/{listener}", host.trim())
 }
 
-/// The commands Telegram suggests, in Chinese (the default) and English.
-async fn register_commands(bot: &Bot) -> Result<(), TelegramError> {
-    let commands = |list: &[(&str, &str)]| list.iter().map(|(c, d)| BotCommand::new(*c, *d)).collect::<Vec<_>>();
-    let zh = commands(&[
-        ("start", "欢迎和菜单"),
-        ("help", "帮助"),
-        ("ask", "咨询政策"),
-        ("apply", "办理申请"),
-        ("eligibility", "人才资格自测"),
-        ("status", "我的申请"),
-        ("cancel", "取消正在填写的表单"),
-        ("lang", "切换语言"),
-        ("mydata", "查看我的个人数据"),
-        ("forget", "删除我的草稿和个人数据"),
-    ]);
-    let en = commands(&[
-        ("start", "Welcome and menu"),
-        ("help", "Help"),
-        ("ask", "Ask about the policy"),
-        ("apply", "Apply"),
-        ("eligibility", "Check your talent tier"),
-        ("status", "Your applications"),
-        ("cancel", "Leave the form you are filling in"),
-        ("lang", "Language"),
-        ("mydata", "See your personal data"),
-        ("forget", "Erase your drafts and personal data"),
-    ]);
+/// The commands Telegram suggests, in Chinese (the default) and English: the bot's command
+/// table.
+async fn register_commands(bot: &Bot, core: &bot::Bot) -> Result<(), TelegramError> {
+    let messages = core.policy().messages();
+    let commands =
+        |lang| commands::menu(messages, lang).into_iter().map(|(c, d)| BotCommand::new(c, d)).collect::<Vec<_>>();
+    let (zh, en) = (commands(Lang::Zh), commands(Lang::En));
     let setup = |source| TelegramError::Setup { what: "setMyCommands", source };
     bot.set_my_commands(zh.clone()).await.map_err(setup)?;
     bot.set_my_commands(zh).language_code("zh").await.map_err(setup)?;

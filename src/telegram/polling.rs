@@ -12,14 +12,11 @@ use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 
-use super::TelegramError;
+use super::channel::Telegram;
 use super::lanes::Lanes;
-use crate::app::App;
-use crate::bot::error_chain;
-use crate::clock::Clock;
-use crate::notify::PUSH_CHANNEL;
-use crate::store::inbox::{self, Stored};
-use crate::store::{Store, StoreError};
+use super::{PROFILE, TelegramError};
+use crate::delivery::{self, Inbox};
+use crate::{bot, errors};
 
 /// How long one getUpdates waits for news.
 const POLL_SECS: u32 = 10;
@@ -34,15 +31,20 @@ pub fn wanted() -> [AllowedUpdate; 2] {
 }
 
 /// Polls until `shutdown`; the updates fetched by then are handled before it returns.
-pub async fn run(bot: Bot, app: Arc<App>, shutdown: impl Future<Output = ()>) -> Result<(), TelegramError> {
+pub async fn run(
+    telegram: Arc<Telegram<Bot>>,
+    core: bot::Bot,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), TelegramError> {
+    let bot = telegram.bot().clone();
     // A webhook left from an earlier deployment would make getUpdates fail.
     bot.delete_webhook().await.map_err(|source| TelegramError::Setup { what: "deleteWebhook", source })?;
-    let mut inbox = Inbox { store: app.bot.store().clone(), clock: app.clock(), forgotten_below: 0 };
-    let lanes = Lanes::new(bot.clone(), Arc::clone(&app));
+    let mut inbox = core.delivery().inbox(PROFILE.name);
+    let lanes = Lanes::new(telegram, core);
     tokio::pin!(shutdown);
     let mut offset = tokio::select! {
         () = &mut shutdown => return Ok(()),
-        offset = inbox.replay(&lanes) => offset,
+        offset = replay(&inbox, &lanes) => offset,
     };
     let mut failures = 0;
     loop {
@@ -52,7 +54,7 @@ pub async fn run(bot: Bot, app: Arc<App>, shutdown: impl Future<Output = ()>) ->
             fetched = request.send() => fetched,
         };
         let failure = match fetched {
-            Ok(batch) => match inbox.keep(&batch).await {
+            Ok(batch) => match inbox.keep(batch.iter().map(|update| (i64::from(update.id.0), update))).await {
                 Ok(()) => {
                     failures = 0;
                     if let Some(last) = batch.last() {
@@ -61,16 +63,17 @@ pub async fn run(bot: Bot, app: Arc<App>, shutdown: impl Future<Output = ()>) ->
                     for update in batch {
                         lanes.push(update).await;
                     }
-                    inbox.forget_handled(&lanes, offset).await;
+                    // Handled are all below the oldest in flight, or below `offset` when none is.
+                    inbox.forget_below(lanes.oldest().unwrap_or(i64::from(offset))).await;
                     continue;
                 }
                 // Not confirmed: the next call fetches the same batch again.
-                Err(error) => format!("cannot store the updates: {}", error_chain(&error)),
+                Err(error) => format!("cannot store the updates: {}", errors::chain(&error)),
             },
-            Err(error) => format!("getUpdates failed: {}", error_chain(&error)),
+            Err(error) => format!("getUpdates failed: {}", errors::chain(&error)),
         };
         failures += 1;
-        let wait = (Duration::from_millis(250) * 2u32.pow(failures.min(7))).min(MAX_BACKOFF);
+        let wait = delivery::backoff(failures).min(MAX_BACKOFF);
         tracing::warn!(error = failure, ?wait, "fetching updates failed");
         tokio::time::sleep(wait).await;
     }
@@ -78,71 +81,20 @@ pub async fn run(bot: Bot, app: Arc<App>, shutdown: impl Future<Output = ()>) ->
     Ok(())
 }
 
-/// The inbox of this channel.
-struct Inbox {
-    store: Store,
-    clock: Clock,
-    /// Everything below this id is deleted already.
-    forgotten_below: i64,
-}
-
-impl Inbox {
-    /// Hands the updates left from the last run to `lanes`; returns the offset to fetch from.
-    async fn replay(&self, lanes: &Lanes) -> i32 {
-        let left = async { inbox::stored(&mut *self.store.read().await?, PUSH_CHANNEL).await }.await;
-        let left = left.unwrap_or_else(|error| {
-            // Telegram still holds whatever was not confirmed; only the rest waits for a restart.
-            tracing::error!(error = %error, "the stored updates could not be read");
-            Vec::new()
-        });
-        let mut offset = 0;
-        if !left.is_empty() {
-            tracing::info!(count = left.len(), "handling the updates stored before the last stop");
-        }
-        for stored in left {
-            offset = offset_after(stored.update_id);
-            match serde_json::from_str::<Update>(&stored.body) {
-                Ok(update) => lanes.push(update).await,
-                Err(error) => tracing::error!(id = stored.update_id, error = %error, "a stored update is unreadable"),
-            }
-        }
-        offset
-    }
-
-    /// Stores `batch` before the next getUpdates confirms it.
-    async fn keep(&self, batch: &[Update]) -> Result<(), InboxError> {
-        let rows = batch
-            .iter()
-            .map(|update| Ok(Stored { update_id: i64::from(update.id.0), body: serde_json::to_string(update)? }))
-            .collect::<Result<Vec<_>, serde_json::Error>>()?;
-        let mut conn = self.store.acquire().await?;
-        Ok(inbox::keep(&mut conn, PUSH_CHANNEL, &rows, self.clock.now_ms()).await?)
-    }
-
-    /// Deletes the stored updates that are handled: all below the oldest in flight, or below
-    /// `offset` when none is. A failure only leaves them for the next time.
-    async fn forget_handled(&mut self, lanes: &Lanes, offset: i32) {
-        let below = lanes.oldest().unwrap_or(i64::from(offset));
-        if below <= self.forgotten_below {
-            return;
-        }
-        match async { inbox::forget_below(&mut *self.store.acquire().await?, PUSH_CHANNEL, below).await }.await {
-            Ok(_) => self.forgotten_below = below,
-            Err(error) => tracing::warn!(error = %error, "handled updates could not be deleted from the inbox"),
+/// Hands the updates left in the inbox from the last run to `lanes`; the offset to fetch from.
+async fn replay(inbox: &Inbox, lanes: &Lanes) -> i32 {
+    let mut offset = 0;
+    for (id, body) in inbox.left().await {
+        offset = offset_after(id);
+        match serde_json::from_str::<Update>(&body) {
+            Ok(update) => lanes.push(update).await,
+            Err(error) => tracing::error!(id, error = %error, "a stored update is unreadable"),
         }
     }
+    offset
 }
 
 /// The getUpdates offset that confirms `update_id` and every update before it.
 fn offset_after(update_id: i64) -> i32 {
     i32::try_from(update_id).unwrap_or(i32::MAX).saturating_add(1)
-}
-
-/// Why a batch could not be stored.
-#[derive(Debug, thiserror::Error)]
-enum InboxError {
-    #[error("the database failed")]
-    Store(#[from] StoreError),
-    #[error("an update could not be encoded")]
-    Json(#[from] serde_json::Error),
 }

@@ -1,12 +1,10 @@
-//! Sending replies to Telegram: inline keyboards, long texts split at Telegram's limit, documents,
-//! and a retry policy that honours 429 `retry_after` and backs off on server and network errors.
+//! Replies as Telegram messages: inline keyboards, long texts split at Telegram's limit,
+//! documents.
 
-use std::time::Duration;
-
+use teloxide::RequestError;
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
 use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
-use teloxide::{ApiError, RequestError};
 
 use crate::reply::{Button, Reply};
 use crate::text::truncate;
@@ -17,34 +15,6 @@ const MAX_TEXT_CHARS: usize = 4096;
 const MAX_CAPTION_CHARS: usize = 1024;
 /// Buttons with labels this short go two to a row.
 const SHORT_LABEL_CHARS: usize = 12;
-/// How often a direct reply is tried before it is given up.
-const ATTEMPTS: u32 = 5;
-
-/// How a failed request should be handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
-    /// Try again after this long (429 with `retry_after`, a server or network error).
-    Retry(Duration),
-    /// Telegram will never accept it (bot blocked, chat not found, bad request).
-    Permanent,
-}
-
-/// Classifies an error: rate limits and passing failures are retried, the rest are not.
-pub fn classify(error: &RequestError, attempt: u32) -> Failure {
-    let backoff = Duration::from_millis(250 * 2u64.pow(attempt.min(8)));
-    match error {
-        RequestError::RetryAfter(seconds) => Failure::Retry(seconds.duration()),
-        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => Failure::Retry(backoff),
-        // Errors teloxide does not know by name: a server error (500, 502) passes; a request
-        // Telegram refuses stays refused.
-        RequestError::Api(ApiError::Unknown(text))
-            if !["Bad Request", "Forbidden", "Unauthorized"].iter().any(|refusal| text.starts_with(refusal)) =>
-        {
-            Failure::Retry(backoff)
-        }
-        _ => Failure::Permanent,
-    }
-}
 
 /// Sends `reply` to `chat` once (one or more messages); the first error ends it.
 pub async fn send_once(
@@ -71,26 +41,6 @@ pub async fn send_once(
         }
     }
     Ok(())
-}
-
-/// Sends `reply`, retrying rate limits and passing failures a few times (used for the direct
-/// answer to a message; the outbox has its own, persistent retries).
-pub async fn send(bot: &impl Requester<Err = RequestError>, chat: ChatId, reply: &Reply) {
-    for attempt in 0..ATTEMPTS {
-        match send_once(bot, chat, reply).await {
-            Ok(()) => return,
-            Err(error) => match classify(&error, attempt) {
-                Failure::Retry(wait) if attempt + 1 < ATTEMPTS => {
-                    tracing::warn!(chat = chat.0, error = %error, ?wait, "retrying a reply");
-                    tokio::time::sleep(wait).await;
-                }
-                _ => {
-                    tracing::error!(chat = chat.0, error = %error, "a reply could not be delivered");
-                    return;
-                }
-            },
-        }
-    }
 }
 
 /// The inline keyboard for `buttons`: short labels two to a row, long ones on their own.
@@ -170,16 +120,5 @@ mod tests {
     fn a_line_longer_than_a_message_is_cut() {
         let parts = split(&"a".repeat(10_000));
         assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [4096, 4096, 1808]);
-    }
-
-    #[test]
-    fn rate_limits_wait_as_told_and_bad_requests_are_final() {
-        let retry = RequestError::RetryAfter(teloxide::types::Seconds::from_seconds(3));
-        assert_eq!(classify(&retry, 0), Failure::Retry(Duration::from_secs(3)));
-        assert_eq!(classify(&RequestError::Api(ApiError::BotBlocked), 0), Failure::Permanent);
-        assert_eq!(
-            classify(&RequestError::Api(ApiError::Unknown("Internal Server Error".into())), 2),
-            Failure::Retry(Duration::from_secs(1))
-        );
     }
 }

@@ -14,40 +14,41 @@ use teloxide::payloads::SetWebhookSetters;
 use teloxide::prelude::*;
 use url::Url;
 
+use super::channel::Telegram;
 use super::{TelegramError, polling, updates};
-use crate::app::App;
-use crate::store::{Store, outbox};
+use crate::bot;
+use crate::delivery::Delivery;
 
 /// The header Telegram sends the secret in.
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 struct Listener {
-    bot: Bot,
-    app: Arc<App>,
+    telegram: Arc<Telegram<Bot>>,
+    core: bot::Bot,
     secret: Option<String>,
 }
 
 /// Listens on `addr`, registers `url` with Telegram, and serves until `shutdown`; requests being
 /// handled are finished first.
 pub async fn run(
-    bot: Bot,
-    app: Arc<App>,
+    telegram: Arc<Telegram<Bot>>,
+    core: bot::Bot,
     url: &Url,
     addr: SocketAddr,
     secret: Option<String>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), TelegramError> {
     let tcp = tokio::net::TcpListener::bind(addr).await.map_err(|source| TelegramError::Listen { addr, source })?;
-    let mut register = bot.set_webhook(url.clone()).allowed_updates(polling::wanted());
+    let mut register = telegram.bot().set_webhook(url.clone()).allowed_updates(polling::wanted());
     if let Some(secret) = &secret {
         register = register.secret_token(secret.clone());
     }
     register.await.map_err(|source| TelegramError::Setup { what: "setWebhook", source })?;
-    let store = app.bot.store().clone();
+    let delivery = core.delivery().clone();
     let router = Router::new()
         .route(url.path(), post(receive))
-        .with_state(Arc::new(Listener { bot, app, secret }))
-        .route("/healthz", get(move || healthz(store.clone())));
+        .with_state(Arc::new(Listener { telegram, core, secret }))
+        .route("/healthz", get(move || healthz(delivery.clone())));
     axum::serve(tcp, router)
         .with_graceful_shutdown(shutdown)
         .await
@@ -62,7 +63,7 @@ async fn receive(State(listener): State<Arc<Listener>>, headers: HeaderMap, body
     }
     match serde_json::from_slice::<Update>(&body) {
         Ok(update) => {
-            updates::handle(&listener.bot, &listener.app, update).await;
+            updates::handle(&listener.telegram, &listener.core, update).await;
             StatusCode::OK
         }
         // Not an update this version can read: redelivering it would not help.
@@ -75,13 +76,9 @@ async fn receive(State(listener): State<Arc<Listener>>, headers: HeaderMap, body
 
 /// `/healthz`: 200 with the number of unsent notifications when the database answers, 503 when
 /// it does not.
-async fn healthz(store: Store) -> (StatusCode, String) {
-    let unsent = async {
-        let mut conn = store.read().await?;
-        outbox::unsent(&mut conn).await
-    };
-    match unsent.await {
-        Ok(count) => (StatusCode::OK, format!("{{\"status\":\"ok\",\"unsent\":{count}}}")),
+async fn healthz(delivery: Delivery) -> (StatusCode, String) {
+    match delivery.health().await {
+        Ok(health) => (StatusCode::OK, format!("{{\"status\":\"ok\",\"unsent\":{}}}", health.unsent)),
         Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("{{\"status\":\"error\",\"error\":\"{error}\"}}")),
     }
 }

@@ -72,10 +72,8 @@ fn check_accepts_the_shipped_corpus() {
 
 #[test]
 fn check_names_the_file_and_line_of_a_broken_translation() {
-    let corpus = data_copy("corpus");
-    let path = corpus.path().join("zhanjiang-high-skill-talent-policy.en.txt");
-    let text = std::fs::read_to_string(&path).unwrap().replace("\n17.8: ", "\n17.99: ");
-    std::fs::write(&path, text).unwrap();
+    let corpus =
+        data_copy("corpus", "zhanjiang-high-skill-talent-policy.en.txt", |text| text.replace("\n17.8: ", "\n17.99: "));
     let output = run(&["check", "--corpus", corpus.path().to_str().unwrap()], "");
     assert!(!output.status.success());
     let message = stderr(&output);
@@ -86,10 +84,7 @@ fn check_names_the_file_and_line_of_a_broken_translation() {
 
 #[test]
 fn check_reports_a_glossary_term_the_policy_never_uses() {
-    let corpus = data_copy("corpus");
-    let path = corpus.path().join("glossary.toml");
-    let text = std::fs::read_to_string(&path).unwrap() + "\"weather\" = [\"天气\"]\n";
-    std::fs::write(&path, text).unwrap();
+    let corpus = data_copy("corpus", "glossary.toml", |text| text + "\"weather\" = [\"天气\"]\n");
     let output = run(&["check", "--corpus", corpus.path().to_str().unwrap()], "");
     assert!(!output.status.success());
     assert!(
@@ -97,6 +92,31 @@ fn check_reports_a_glossary_term_the_policy_never_uses() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn check_names_each_broken_message_of_the_catalog() {
+    let corpus = data_copy("corpus", "messages.toml", |text| {
+        text.replace("[form.required]", "[form.requird]").replace("申请编号：{reference}", "申请编号：{referance}")
+    });
+    let output = run(&["check", "--corpus", corpus.path().to_str().unwrap()], "");
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("messages.toml"), "{message}");
+    assert!(message.contains("[form.required] is missing"), "{message}");
+    assert!(message.contains("[form.requird] is not a message the bot says"), "{message}");
+    assert!(message.contains("[form.filed] zh uses {referance}"), "{message}");
+}
+
+#[test]
+fn another_city_changes_the_wording_in_the_corpus_without_code() {
+    let corpus = data_copy("corpus", "messages.toml", |text| {
+        text.replace("您当前没有正在填写的表单。", "现在没有要取消的表单。")
+    });
+    let workdir = tempfile::tempdir().unwrap();
+    let output = run_in(workdir.path(), &["chat", "--corpus", corpus.path().to_str().unwrap()], "/cancel\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("现在没有要取消的表单。"), "{}", stdout(&output));
 }
 
 #[test]
@@ -165,10 +185,9 @@ fn staff_commands_review_an_application_and_export_it() {
 
 #[test]
 fn check_names_the_file_and_step_of_a_broken_dialog() {
-    let dialogs = data_copy("dialogs");
-    let path = dialogs.path().join("talent-apartment.toml");
-    let text = std::fs::read_to_string(&path).unwrap().replace("any_of = [\"A\", \"B\", \"C\"]", "any_of = [\"D\"]");
-    std::fs::write(&path, text).unwrap();
+    let dialogs = data_copy("dialogs", "talent-apartment.toml", |text| {
+        text.replace("any_of = [\"A\", \"B\", \"C\"]", "any_of = [\"D\"]")
+    });
     let output = run(&["check", "--dialogs", dialogs.path().to_str().unwrap()], "");
     assert!(!output.status.success());
     let message = stderr(&output);

@@ -2,8 +2,9 @@
 //! invalid answers, back, skip, cancel and edits on the way; resuming after a restart; staff
 //! review and the applicant's correction; privacy commands.
 
-use policybot::dialog::value::{Filing, Value};
-use policybot::staff::{Decision, Status};
+use policybot::dialog::value::Value;
+use policybot::filing::{Filing, Status};
+use policybot::staff::Decision;
 use policybot::store::applications::{self, Filter};
 use policybot::store::{attachments, sessions};
 
@@ -15,7 +16,7 @@ const SPOUSE_ID: &str = "32010219921111001X";
 async fn filed(app: &TestApp, reference: &str) -> (applications::Application, Filing) {
     let mut conn = app.app.bot.store().acquire().await.unwrap();
     let application = applications::by_reference(&mut conn, reference).await.unwrap().expect("filed");
-    let filing = serde_json::from_str(&application.answers).unwrap();
+    let filing = application.filing.clone();
     (application, filing)
 }
 
@@ -60,7 +61,7 @@ async fn a_talent_apartment_application_is_filed_after_invalid_answers_back_skip
     assert_eq!(reference, "ZJ-APARTMENT-2026-000001");
 
     let (application, filing) = filed(&app, &reference).await;
-    assert_eq!(application.status, "submitted");
+    assert_eq!(application.status, Status::Submitted);
     assert_eq!(filing.answers["household_size"], Value::Integer(4));
     assert_eq!(filing.answers["recognition_reference"], Value::Skipped);
     assert!(matches!(&filing.answers["id_card"], Value::IdCard(id) if id.as_str() == ID));
@@ -220,7 +221,7 @@ async fn staff_need_info_reopens_exactly_the_named_field_and_the_answer_returns_
     let reference = reference_in(&app.say("jo", "确认").await);
     let review = app.app.review();
     let dossier = review.open(&reference, "staff:wang").await.unwrap();
-    assert_eq!(dossier.application.status, "in_review", "opening starts the review");
+    assert_eq!(dossier.application.status, Status::InReview, "opening starts the review");
     let request = Decision::NeedInfo { fields: vec!["phone".into()], note: "电话无法接通".into() };
     review.decide(&reference, "staff:wang", &request).await.unwrap();
 
@@ -236,11 +237,11 @@ async fn staff_need_info_reopens_exactly_the_named_field_and_the_answer_returns_
     assert!(app.say("jo", "确认").await.contains("继续审核"));
 
     let (application, filing) = filed(&app, &reference).await;
-    assert_eq!(application.status, "in_review");
+    assert_eq!(application.status, Status::InReview);
     assert!(matches!(&filing.answers["phone"], Value::Phone(p) if p.as_str() == "13911112222"));
     assert_eq!(filing.answers["employer"], Value::Text("湛江港集团".into()), "other answers are kept");
     let approved = review.decide(&reference, "staff:wang", &Decision::Approve(None)).await.unwrap();
-    assert_eq!(approved.status, Status::Approved.as_str());
+    assert_eq!(approved.status, Status::Approved);
     let refused = review.decide(&reference, "staff:wang", &Decision::Reject("太晚了".into())).await;
     assert!(refused.is_err(), "a decision is final");
     let history = review.open(&reference, "staff:wang").await.unwrap().events;
@@ -312,7 +313,7 @@ async fn concurrent_messages_of_one_user_are_handled_one_at_a_time() {
     let user = policybot::store::users::get_or_create(&mut conn, "test", "max", "zh", 0).await.unwrap();
     let session = sessions::get(&mut conn, user.id).await.unwrap().expect("still filling in");
     assert_eq!(session.version, 22, "one version per message: start, consent, 20 messages");
-    let state: policybot::dialog::engine::DialogState = serde_json::from_str(&session.state).unwrap();
+    let state = session.state;
     assert!(names.contains(&match &state.answers["name"] {
         Value::Text(t) => t.clone(),
         other => panic!("{other:?}"),
@@ -331,8 +332,8 @@ async fn the_staff_list_filters_by_form_and_status() {
     let review = app.app.review();
     let all = review.list(&Filter::default()).await.unwrap();
     assert_eq!(all.len(), 2);
-    review.decide(&all[0].0.reference, "staff", &Decision::Approve(None)).await.unwrap();
-    let approved = Filter { status: Some("approved".into()), ..Filter::default() };
+    review.decide(&all[0].reference, "staff", &Decision::Approve(None)).await.unwrap();
+    let approved = Filter { status: Some(Status::Approved), ..Filter::default() };
     assert_eq!(review.list(&approved).await.unwrap().len(), 1);
     let other_form = Filter { flow: Some("settlement".into()), ..Filter::default() };
     assert!(review.list(&other_form).await.unwrap().is_empty());

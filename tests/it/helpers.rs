@@ -8,10 +8,11 @@ use std::sync::OnceLock;
 
 use policybot::app::{App, Settings};
 use policybot::assets::Assets;
-use policybot::bot::{Input, Sender};
+use policybot::bot::{Input, Sender, Staff};
 use policybot::clock::Clock;
 use policybot::policy::Policy;
 use policybot::reply::Reply;
+use policybot::telegram;
 use tempfile::TempDir;
 
 /// The shipped policy, loaded once per test process.
@@ -52,7 +53,8 @@ pub async fn spawn_app_at(clock: Clock) -> TestApp {
         corpus: None,
         dialogs: None,
         files_dir: dir.path().join("files"),
-        staff: policybot::notify::Staff {
+        staff: Staff {
+            channel: telegram::PROFILE.name.to_owned(),
             chat: Some(STAFF_CHAT.to_owned()),
             members: [STAFF_MEMBER.to_owned()].into_iter().collect(),
         },
@@ -150,12 +152,16 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("utf-8 output")
 }
 
-/// A copy of a shipped data directory (`corpus`, `dialogs`) in a temporary directory, to break.
-pub fn data_copy(name: &str) -> TempDir {
+/// A copy of a shipped data directory (`corpus`, `dialogs`) in a temporary directory, with `file`
+/// in it changed by `edit`.
+pub fn data_copy(name: &str, file: &str, edit: impl FnOnce(String) -> String) -> TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("data dir") {
         let path = entry.expect("entry").path();
         std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
     }
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{file}: {error}"));
+    std::fs::write(&path, edit(text)).expect("write the changed file");
     dir
 }

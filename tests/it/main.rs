@@ -1,10 +1,13 @@
 //! Integration tests: the library and the `policybot` binary exercised as users and scripts use
 //! them. One test binary, modules per area, helpers shared.
 
+mod architecture;
 mod cli;
 mod forms;
 mod fuzz;
 mod helpers;
+#[path = "../support/http.rs"]
+mod http;
 mod qa;
 mod security;
 mod telegram;

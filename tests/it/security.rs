@@ -8,10 +8,12 @@ use std::sync::{Arc, Mutex};
 use policybot::bot::{Input, Sender};
 use policybot::dialog::flow::MAX_FILE_BYTES;
 use policybot::dialog::value::FileRef;
+use policybot::filing::Status;
 use policybot::lang::Lang;
-use policybot::notify::{PUSH_CHANNEL, staff_button};
+use policybot::notify::staff_button;
 use policybot::reply::Reply;
 use policybot::store::{applications, attachments, users};
+use policybot::telegram::PROFILE as MESSENGER;
 
 use crate::helpers::{STAFF_CHAT, STAFF_MEMBER, TestApp, join, reference_in, spawn_app};
 
@@ -71,7 +73,7 @@ fn assert_no_identifier(log: &str) {
 /// A user in their private chat on the messenger, where staff rights exist. (Each such user
 /// sends fewer than 20 messages per test, the rate limit on the messenger.)
 fn telegram(user: &str) -> Sender {
-    Sender::new(PUSH_CHANNEL, user, None)
+    Sender::new(MESSENGER.name, user, None)
 }
 
 async fn send(app: &TestApp, sender: &Sender, input: Input) -> Vec<Reply> {
@@ -128,7 +130,7 @@ async fn file_visa(app: &TestApp, sender: &Sender) -> String {
     reference_in(&say(app, sender, "confirm").await)
 }
 
-async fn status_of(app: &TestApp, reference: &str) -> String {
+async fn status_of(app: &TestApp, reference: &str) -> Status {
     let mut conn = app.app.bot.store().acquire().await.unwrap();
     applications::by_reference(&mut conn, reference).await.unwrap().expect("filed").status
 }
@@ -159,7 +161,7 @@ async fn footprint(app: &TestApp, reference: &str) -> Vec<String> {
 /// The texts queued for `chat` on the messenger, oldest first.
 async fn queued_for(app: &TestApp, chat: &str) -> Vec<String> {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT chat, payload FROM outbox WHERE channel = $1 ORDER BY id")
-        .bind(PUSH_CHANNEL)
+        .bind(MESSENGER.name)
         .fetch_all(app.app.bot.store().pool())
         .await
         .unwrap();
@@ -259,7 +261,7 @@ async fn an_applicant_sees_only_their_own_applications_and_has_no_staff_powers()
         "/pending talent-apartment".to_owned(),
     ];
     // In a private chat, and in the staff chat by someone who is in it but not staff.
-    let in_staff_chat = Sender::in_group(PUSH_CHANNEL, STAFF_CHAT, "5550009", None);
+    let in_staff_chat = Sender::in_group(MESSENGER.name, STAFF_CHAT, "5550009", None);
     for sender in [&bob, &in_staff_chat] {
         for command in &commands {
             let replies = send(&app, sender, Input::Text(command.clone())).await;
@@ -276,7 +278,7 @@ async fn an_applicant_sees_only_their_own_applications_and_has_no_staff_powers()
         say(&app, sender, "材料不全").await;
     }
     assert_eq!(footprint(&app, &reference).await, before, "nothing changed");
-    assert_eq!(status_of(&app, &reference).await, "submitted");
+    assert_eq!(status_of(&app, &reference).await, Status::Submitted);
     assert!(say(&app, &alice, "/status").await.contains("待受理"));
 }
 
@@ -325,7 +327,7 @@ async fn a_hundred_thousand_character_message_gets_a_short_friendly_reply_in_the
         (Some(Lang::En), format!("/ask {}", "x".repeat(100_000)), "Your message is too long"),
     ];
     for (index, (lang, text, expected)) in cases.iter().enumerate() {
-        let sender = Sender::new(PUSH_CHANNEL, format!("long{index}"), *lang);
+        let sender = Sender::new(MESSENGER.name, format!("long{index}"), *lang);
         let reply = say(&app, &sender, text).await;
         let start: String = reply.chars().take(300).collect();
         assert!(reply.contains(expected), "{start}…");
@@ -333,7 +335,7 @@ async fn a_hundred_thousand_character_message_gets_a_short_friendly_reply_in_the
     }
 
     // Inside a form, where answers are read by the field parsers.
-    let sender = Sender::new(PUSH_CHANNEL, "long-form", Some(Lang::En));
+    let sender = Sender::new(MESSENGER.name, "long-form", Some(Lang::En));
     say(&app, &sender, "apply for a visa").await;
     press(&app, &sender, "yes").await;
     let reply = say(&app, &sender, &"A".repeat(100_000)).await;
@@ -363,7 +365,7 @@ async fn an_oversized_certificate_is_refused_with_the_limit_and_the_form_waits()
     assert!(!text.contains("请确认"), "the form did not advance: {text}");
     assert!(!std::path::Path::new(&kept.location).exists(), "the refused file is not kept");
     let mut conn = app.app.bot.store().acquire().await.unwrap();
-    let user = users::get_or_create(&mut conn, PUSH_CHANNEL, "5550003", "zh", 0).await.unwrap();
+    let user = users::get_or_create(&mut conn, MESSENGER.name, "5550003", "zh", 0).await.unwrap();
     assert!(attachments::drafts_of_user(&mut conn, user.id).await.unwrap().is_empty());
     drop(conn);
 

@@ -7,7 +7,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use fake_telegram::{FakeTelegram, Sent};
+use policybot::bot::commands::{self, Audience, COMMANDS};
 use policybot::clock::Clock;
+use policybot::filing::Status;
+use policybot::lang::Lang;
 use policybot::store::inbox::{self, Stored};
 use policybot::store::{applications, attachments, audit, users};
 use policybot::telegram::{self, Config, TelegramError};
@@ -15,6 +18,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::helpers::{STAFF_CHAT, STAFF_MEMBER, TestApp, reference_in, spawn_app_at};
+use crate::http;
 
 const TOKEN: &str = "4242:fake-token";
 /// Longest wait for a reply; a healthy run answers in milliseconds.
@@ -70,7 +74,7 @@ impl Live {
         };
         configure(&mut config);
         let (stop, stopped) = oneshot::channel::<()>();
-        let serving = tokio::spawn(telegram::serve(test.app.clone(), config, async {
+        let serving = tokio::spawn(telegram::serve(test.app.bot.clone(), config, async {
             stopped.await.ok();
         }));
         Live { fake, test, serving: Some(serving), stop: Some(stop), seen: Mutex::default() }
@@ -153,7 +157,7 @@ impl Live {
         receipt_reference(&self.press(user, "confirm").await)
     }
 
-    async fn status_of(&self, reference: &str) -> String {
+    async fn status_of(&self, reference: &str) -> Status {
         let mut conn = self.test.app.bot.store().read().await.unwrap();
         applications::by_reference(&mut conn, reference).await.unwrap().expect("filed").status
     }
@@ -224,6 +228,28 @@ async fn start_shows_a_menu_in_the_users_language_and_questions_get_cited_answer
     assert_eq!(languages, [None, Some("zh".to_owned()), Some("en".to_owned())]);
     let names: Vec<_> = commands[2].1.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["start", "help", "ask", "apply", "eligibility", "status", "cancel", "lang", "mydata", "forget"]);
+}
+
+#[tokio::test]
+async fn the_telegram_command_menu_is_the_command_table() {
+    let live = Live::start().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while live.fake.commands().len() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "setMyCommands was not called three times");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let table = |lang| -> Vec<(String, String)> {
+        commands::menu(live.test.app.bot.policy().messages(), lang)
+            .into_iter()
+            .map(|(name, help)| (name.to_owned(), help))
+            .collect()
+    };
+    let expected =
+        [(None, table(Lang::Zh)), (Some("zh".to_owned()), table(Lang::Zh)), (Some("en".to_owned()), table(Lang::En))];
+    assert_eq!(live.fake.commands(), expected);
+    let listed: Vec<&str> =
+        COMMANDS.iter().filter(|entry| entry.audience == Audience::Everyone).map(|entry| entry.name).collect();
+    assert_eq!(expected[2].1.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(), listed);
 }
 
 #[tokio::test]
@@ -309,7 +335,7 @@ async fn staff_approve_reject_with_reason_and_need_info_round_trip_reach_the_app
     assert!(text(&live.press(31, "confirm").await).contains("继续审核"));
     let back = text(&live.next(staff_chat()).await);
     assert!(back.contains("已补正") && back.contains(&asked) && back.contains("139****2222"), "{back}");
-    assert_eq!(live.status_of(&asked).await, "in_review");
+    assert_eq!(live.status_of(&asked).await, Status::InReview);
 
     // Reject with a reason asked for by the bot.
     let question = text(&live.press_in(staff_chat(), staff_member(), &format!("staff:reject:{rejected}")).await);
@@ -320,7 +346,7 @@ async fn staff_approve_reject_with_reason_and_need_info_round_trip_reach_the_app
     live.staff_says("材料不全").await;
     let push = text(&live.next(32).await);
     assert!(push.contains("未通过") && push.contains("材料不全"), "{push}");
-    assert_eq!(live.status_of(&rejected).await, "rejected");
+    assert_eq!(live.status_of(&rejected).await, Status::Rejected);
 
     // Approve by command in the staff member's private chat.
     let done = text(&live.say(staff_member(), &format!("/approve {approved} 请按时到场")).await);
@@ -375,7 +401,7 @@ async fn a_non_staff_user_is_refused_every_staff_command_and_button_and_nothing_
     }
     live.fake.send_group_text(staff_chat(), intruder, "通过");
     tokio::time::sleep(QUIET * 3).await;
-    assert_eq!(live.status_of(&reference).await, "submitted");
+    assert_eq!(live.status_of(&reference).await, Status::Submitted);
     assert_eq!(live.fake.sent(41).len(), live.seen.lock().unwrap()[&41], "the applicant was told nothing");
     assert_eq!(live.fake.sent(staff_chat()).len(), live.seen.lock().unwrap()[&staff_chat()], "chatter is ignored");
 }
@@ -475,9 +501,9 @@ async fn webhook_mode_takes_updates_checks_the_secret_and_answers_health_checks(
     let set = live.fake.calls().into_iter().find(|call| call.method == "setwebhook").expect("setWebhook");
     assert_eq!(set.params["secret_token"], "s3cret");
 
-    let health = http_get(port, "/healthz").await;
+    let health = http::get(port, "/healthz").await.expect("/healthz answers");
     assert!(health.starts_with("HTTP/1.1 200") && health.contains("\"status\":\"ok\""), "{health}");
-    let forged = http_post(port, "/telegram", "{}").await;
+    let forged = http::post(port, "/telegram", "{}").await.expect("the webhook answers");
     assert!(!forged.starts_with("HTTP/1.1 200"), "no secret, no entry: {forged}");
     live.shutdown().await.expect("a clean stop");
 }
@@ -494,32 +520,11 @@ async fn a_wrong_token_or_an_unreachable_api_fails_fast_with_a_clear_error() {
         webhook_secret: None,
         group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
     };
-    let wrong = telegram::serve(test.app.clone(), config("4242:wrong", fake.url()), std::future::pending()).await;
+    let wrong = telegram::serve(test.app.bot.clone(), config("4242:wrong", fake.url()), std::future::pending()).await;
     assert!(matches!(wrong, Err(TelegramError::InvalidToken)), "{wrong:?}");
     let url = fake.url();
     fake.stop().await;
-    let unreachable = telegram::serve(test.app.clone(), config(TOKEN, url.clone()), std::future::pending()).await;
+    let unreachable = telegram::serve(test.app.bot.clone(), config(TOKEN, url.clone()), std::future::pending()).await;
     let message = unreachable.expect_err("no API, no bot").to_string();
     assert!(message.contains("cannot reach the Telegram Bot API") && message.contains(&url), "{message}");
-}
-
-async fn http_get(port: u16, path: &str) -> String {
-    http(port, &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).await
-}
-
-async fn http_post(port: u16, path: &str, body: &str) -> String {
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    http(port, &request).await
-}
-
-async fn http(port: u16, request: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
 }

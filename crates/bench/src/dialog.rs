@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use policybot::app::{App, AppError, Settings};
 use policybot::bot::{Bot, Input, Sender};
 use policybot::clock::Clock;
-use policybot::staff::Status;
+use policybot::filing::{Filing, Status};
 use policybot::store::applications::{self, NewApplication};
 use policybot::store::{Store, StoreError, users};
 
@@ -30,8 +30,8 @@ const SQLITE_TARGET: f64 = 5_000.0;
 /// Not a messenger, so the per-user rate limit (meant for Telegram floods) stays out of the way of
 /// a user sending thousands of messages a second.
 pub const BENCH_CHANNEL: &str = "bench";
-/// What a seeded application holds: a filed appointment of typical size.
-const SEED_ANSWERS: &str = r#"{"name":"赵六","phone":"13900139000","employer":"湛江晨鸣浆纸","preferred_date":"2026-11-24","time_slot":"morning","question":"年终奖怎么计税"}"#;
+/// What a seeded application holds: a filed appointment of typical size, as the bot files it.
+const SEED_ANSWERS: &str = r#"{"answers":{"name":{"type":"text","value":"赵六"},"phone":{"type":"phone","value":"13900139000"},"employer":{"type":"text","value":"湛江晨鸣浆纸"},"preferred_date":{"type":"date","value":"2026-11-24"},"time_slot":{"type":"choice","value":"morning"},"question":{"type":"text","value":"年终奖怎么计税"}},"lang":"zh"}"#;
 
 /// A dialog measurement failed.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +69,7 @@ pub async fn build_app(database: &Database, clock: Clock) -> Result<App, DialogE
         corpus: None,
         dialogs: None,
         files_dir: database.files_dir(),
-        staff: policybot::notify::Staff::default(),
+        staff: policybot::bot::Staff::default(),
     };
     Ok(App::build(&settings, clock).await?)
 }
@@ -185,6 +185,7 @@ pub async fn rates(
 
 /// Files `count` applications of as many users in one transaction, as if the bot had run a while.
 pub async fn seed(store: &Store, count: usize, now: i64) -> Result<(), DialogError> {
+    let filing: Filing = serde_json::from_str(SEED_ANSWERS).expect("the seed is a filing");
     let mut tx = store.begin().await?;
     for n in 0..count {
         let user = users::get_or_create(&mut tx, "seed", &n.to_string(), "zh", now).await?;
@@ -193,12 +194,12 @@ pub async fn seed(store: &Store, count: usize, now: i64) -> Result<(), DialogErr
             reference: &reference,
             flow: "tax-guidance",
             user_id: user.id,
-            answers: SEED_ANSWERS,
-            status: Status::Submitted.as_str(),
+            filing: &filing,
+            status: Status::Submitted,
         };
         applications::insert(&mut tx, &application, now).await?;
     }
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 

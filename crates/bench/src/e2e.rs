@@ -235,7 +235,7 @@ async fn run(users: usize, host: Host) -> Result<Run, E2eError> {
     let store = Store::connect(&database_url).await?;
     check_filed(&store, 1).await?;
 
-    let polls_before = polls(&fake);
+    let polls_before = fake.polls();
     let (start, cpu) = (Instant::now(), Sample::take());
     let walks: Vec<_> = (1..=users as i64)
         .map(|n| tokio::spawn(walk(Arc::clone(&fake), FIRST_USER + n, conversation.clone(), sizes.clone())))
@@ -245,18 +245,13 @@ async fn run(users: usize, host: Host) -> Result<Run, E2eError> {
         latencies.extend(walk.await??);
     }
     let wall = start.elapsed();
-    let polls = polls(&fake) - polls_before;
+    let polls = fake.polls() - polls_before;
     let busy = cpu.and_then(|cpu| cpu.busy_since());
 
     let peak = serving.stop().await?;
     check_filed(&store, users as i64 + 1).await?;
     store.close().await;
     Ok(Run { updates: users * conversation.len(), wall, latencies: Samples::new(latencies), polls, busy, peak })
-}
-
-/// getUpdates calls so far.
-fn polls(fake: &FakeTelegram) -> usize {
-    fake.calls().iter().filter(|call| call.method == "getupdates").count()
 }
 
 /// The bot serving on `fake`, wherever it runs.
@@ -272,7 +267,7 @@ async fn serve_here(database_url: &str, dir: &Path, fake: &FakeTelegram, clock: 
         corpus: None,
         dialogs: None,
         files_dir: dir.join("files"),
-        staff: policybot::notify::Staff::default(),
+        staff: policybot::bot::Staff::default(),
     };
     let app = App::build(&settings, clock).await?;
     let config = Config {
@@ -284,7 +279,7 @@ async fn serve_here(database_url: &str, dir: &Path, fake: &FakeTelegram, clock: 
         group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let serving = tokio::spawn(telegram::serve(app, config, async {
+    let serving = tokio::spawn(telegram::serve(app.bot, config, async {
         stopped.await.ok();
     }));
     Ok(Serving::Task { serving, stop })

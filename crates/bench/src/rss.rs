@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use policybot::notify::PUSH_CHANNEL;
 use policybot::store::{StoreError, sessions};
 
 use crate::database::{Database, DatabaseError};
@@ -79,7 +78,7 @@ async fn open_dialogs(dialogs: usize) -> Result<(u64, u64), RssError> {
     let app = dialog::build_app(&database, dialog::clock()).await?;
     let before = memory::resident()?;
     // As Telegram users, so the per-user rate-limit windows are part of what is measured.
-    let driver = Driver::new(app.bot.clone(), PUSH_CHANNEL);
+    let driver = Driver::new(app.bot.clone(), policybot::telegram::PROFILE.name);
     let started = Arc::new(AtomicUsize::new(0));
     let users: Vec<_> = (0..CONCURRENCY.min(dialogs))
         .map(|_| {

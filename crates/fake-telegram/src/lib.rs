@@ -203,6 +203,11 @@ impl FakeTelegram {
         self.shared.lock().calls().to_vec()
     }
 
+    /// How many times the bot called getUpdates (long polling's progress).
+    pub fn polls(&self) -> usize {
+        self.shared.lock().calls().iter().filter(|call| call.method == "getupdates").count()
+    }
+
     /// The messages the bot sent into `chat_id` or edited there, in order.
     pub fn sent(&self, chat_id: i64) -> Vec<Sent> {
         self.shared.lock().sent(chat_id).to_vec()

@@ -1,23 +1,21 @@
-//! The outbox sender: claims due messages, sends them through Telegram's rate limits (teloxide's
-//! `Throttle`: about 1 message per second per chat, 30 per second overall, 20 per minute per
-//! group), and marks each sent — or schedules another attempt, honouring 429 `retry_after`.
+//! The outbox sender: claims the messages due on one channel, sends them through it, and marks
+//! each sent — or schedules another attempt as the channel's classification of the failure says.
+//! A claim is a lease: a sender that dies leaves its messages to be claimed again, so the outbox
+//! is at-least-once. It also forgets handled updates the channel no longer redelivers.
 
 use std::time::Duration;
 
-use teloxide::adaptors::Throttle;
-use teloxide::prelude::*;
 use tokio::sync::watch;
 
-use super::send::{self, Failure};
+use super::{Channel, Failure};
 use crate::clock::Clock;
-use crate::notify::PUSH_CHANNEL;
 use crate::reply::Reply;
 use crate::store::outbox::{self, Pending};
 use crate::store::{Store, StoreError, updates};
 
-/// How long a claim is held: longer than any send — including a wait in `Throttle` behind a
-/// group's 20 messages per minute — so that a message is never claimed again while still on its
-/// way; short enough to recover from a dead sender.
+/// How long a claim is held: longer than any send — including a wait in a channel's own rate
+/// limiter behind a group's 20 messages per minute — so that a message is never claimed again
+/// while still on its way; short enough to recover from a dead sender.
 pub const LEASE: Duration = Duration::from_secs(90);
 /// Messages claimed at once.
 const BATCH: i64 = 50;
@@ -27,10 +25,18 @@ const IDLE: Duration = Duration::from_millis(100);
 const MAX_ATTEMPTS: i64 = 20;
 /// Processed update ids older than this are forgotten (Telegram redelivers for 24 hours).
 const KEEP_UPDATES_MS: i64 = 48 * 3600 * 1000;
+/// How often they are forgotten.
+const PRUNE_EVERY_MS: i64 = 3_600_000;
 
-/// Sends the outbox until `stop` turns true; the batch in hand is finished first.
-pub async fn run(bot: Throttle<Bot>, store: Store, clock: Clock, worker: String, mut stop: watch::Receiver<bool>) {
-    match release(&store, &worker).await {
+/// Sends the outbox of `channel` until `stop` turns true; the batch in hand is finished first.
+pub(super) async fn run(
+    channel: &impl Channel,
+    store: &Store,
+    clock: Clock,
+    worker: &str,
+    mut stop: watch::Receiver<bool>,
+) {
+    match release(store, worker).await {
         Ok(0) => {}
         Ok(released) => tracing::warn!(released, "resending what this instance had in hand when it last stopped"),
         Err(error) => tracing::warn!(error = %error, "could not release earlier claims"),
@@ -38,22 +44,23 @@ pub async fn run(bot: Throttle<Bot>, store: Store, clock: Clock, worker: String,
     let mut last_prune = 0;
     while !*stop.borrow() {
         let now = clock.now_ms();
-        if now - last_prune > 3_600_000 {
+        if now - last_prune > PRUNE_EVERY_MS {
             last_prune = now;
-            if let Err(error) = prune(&store, now).await {
+            if let Err(error) = prune(store, now).await {
                 tracing::warn!(error = %error, "could not prune processed updates");
             }
         }
-        match claim(&store, &worker, now).await {
+        match claim(store, channel.profile().name, worker, now).await {
             Ok(batch) if batch.is_empty() => {
                 tokio::select! {
                     () = tokio::time::sleep(IDLE) => {}
                     _ = stop.changed() => {}
                 }
             }
-            // One message per chat in a batch, so they may all go at once; Throttle paces them.
+            // One message per chat in a batch, so they may all go at once; the channel paces them.
             Ok(batch) => {
-                futures::future::join_all(batch.into_iter().map(|pending| deliver(&bot, &store, clock, pending))).await;
+                futures::future::join_all(batch.into_iter().map(|pending| deliver(channel, store, clock, pending)))
+                    .await;
             }
             Err(error) => {
                 tracing::error!(error = %error, "could not claim outbox messages");
@@ -63,9 +70,9 @@ pub async fn run(bot: Throttle<Bot>, store: Store, clock: Clock, worker: String,
     }
 }
 
-async fn claim(store: &Store, worker: &str, now: i64) -> Result<Vec<Pending>, StoreError> {
+async fn claim(store: &Store, channel: &str, worker: &str, now: i64) -> Result<Vec<Pending>, StoreError> {
     let mut tx = store.begin().await?;
-    let batch = outbox::claim(&mut tx, PUSH_CHANNEL, worker, now, LEASE.as_millis() as i64, BATCH).await?;
+    let batch = outbox::claim(&mut tx, channel, worker, now, LEASE.as_millis() as i64, BATCH).await?;
     tx.commit().await?;
     Ok(batch)
 }
@@ -82,13 +89,13 @@ async fn prune(store: &Store, now: i64) -> Result<(), StoreError> {
 }
 
 /// Sends one message and records the outcome.
-async fn deliver(bot: &Throttle<Bot>, store: &Store, clock: Clock, pending: Pending) {
-    let outcome = match (serde_json::from_str::<Reply>(&pending.payload), pending.chat.parse::<i64>()) {
-        (Ok(reply), Ok(chat)) => send::send_once(bot, ChatId(chat), &reply).await.map_err(|error| {
-            let failure = send::classify(&error, pending.attempts.clamp(0, 8) as u32);
+async fn deliver(channel: &impl Channel, store: &Store, clock: Clock, pending: Pending) {
+    let outcome = match serde_json::from_str::<Reply>(&pending.payload) {
+        Ok(reply) => channel.send(&pending.chat, &reply).await.map_err(|error| {
+            let failure = channel.classify(&error, pending.attempts.clamp(0, 8) as u32);
             (error.to_string(), failure)
         }),
-        _ => Err(("unreadable outbox row".to_owned(), Failure::Permanent)),
+        Err(_) => Err(("unreadable outbox row".to_owned(), Failure::Permanent)),
     };
     let now = clock.now_ms();
     let result = async {

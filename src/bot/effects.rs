@@ -1,0 +1,293 @@
+//! What a turn changes: consent, a filed or corrected application, a file sent, the form's state,
+//! the user's language, an erasure, and the messenger update handled. Everything a turn writes is
+//! here, and this is the only place in the bot core that opens transactions: the engine's effects
+//! and the new form state commit together, before the replies go out.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+
+use super::turn::Turn;
+use super::{BotError, Input};
+use crate::dialog::Flow;
+use crate::dialog::engine::{DialogState, Effect, Outcome};
+use crate::dialog::value::{FileRef, Value};
+use crate::filing::{Filing, Status};
+use crate::lang::Lang;
+use crate::messages::{arg, keys};
+use crate::reply::Reply;
+use crate::staff::ReviewError;
+use crate::staff::review;
+use crate::store::applications::{self, NewApplication};
+use crate::store::attachments::{self, NewAttachment};
+use crate::store::events::{self, NewEvent};
+use crate::store::sessions::{self, Session};
+use crate::store::{Db, Tx, updates, users};
+
+impl Turn<'_> {
+    /// Applies what the engine decided, in one transaction: consent, the filed or corrected
+    /// application, the file sent, the new form state. Files of discarded drafts are removed
+    /// after the commit.
+    pub(super) async fn apply(
+        &mut self,
+        flow: &Flow,
+        outcome: Outcome,
+        input: Option<&Input>,
+    ) -> Result<Vec<Reply>, BotError> {
+        let Outcome { state, mut replies, effects } = outcome;
+        let expected = self.session.as_ref().map(|session| session.version);
+        let plain = effects.is_empty()
+            && self.update.is_none_or(|update| update.in_order)
+            && !matches!(input, Some(Input::File(_)));
+        let state = match (state, plain) {
+            (Some(state), true) => {
+                // Only the form state changes, with the update's id if any: one versioned
+                // statement is atomic by itself, and skipping BEGIN and COMMIT saves two round
+                // trips on most messages.
+                let version = self.save_form(&mut self.inner.store.acquire().await?, &state, expected).await?;
+                self.recorded = true;
+                self.saved(flow, state, version);
+                return Ok(replies);
+            }
+            (state, _) => state,
+        };
+        let mut tx = self.inner.store.begin().await?;
+        self.record_update(&mut tx, state.is_some()).await?;
+        let mut discarded: Vec<String> = Vec::new();
+        if let Some(Input::File(file)) = input {
+            match field_of(file, state.as_ref(), &effects) {
+                Some(field) => {
+                    let replaced = attachments::delete_drafts_of_field(&mut tx, self.user.id, &field).await?;
+                    discarded.extend(replaced.into_iter().map(|a| a.location));
+                    attachments::insert(&mut tx, &new_attachment(self.user.id, &field, file), self.now).await?;
+                }
+                None => discarded.push(file.location.clone()),
+            }
+        }
+        for effect in &effects {
+            match effect {
+                Effect::Consented => {
+                    let version = &self.inner.flows.consent().version;
+                    users::record_consent(&mut tx, self.user.id, version, self.now).await?;
+                    self.user.consent_version = Some(version.clone());
+                    self.user.consent_at = Some(self.now);
+                }
+                Effect::Submit { answers, tier } => {
+                    let reference = self.file(&mut tx, flow, answers, tier).await?;
+                    replies.push(Reply::text(
+                        self.word(keys::FILED, &[arg("reference", &reference), arg("title", &flow.title)]),
+                    ));
+                }
+                Effect::Amend { reference, answers, tier } => {
+                    if !self.correct(&mut tx, reference, answers, tier).await? {
+                        replies = self.say(keys::NOTHING_TO_CORRECT, &[]);
+                    }
+                }
+                Effect::Cancelled => {
+                    let drafts = attachments::delete_drafts_of_user(&mut tx, self.user.id).await?;
+                    discarded.extend(drafts.into_iter().map(|a| a.location));
+                }
+            }
+        }
+        let saved = match state {
+            Some(state) => Some((self.save_form(&mut tx, &state, expected).await?, state)),
+            None if expected.is_some() => {
+                sessions::delete(&mut tx, self.user.id, expected).await?;
+                None
+            }
+            None => None,
+        };
+        tx.commit().await?;
+        match saved {
+            Some((version, state)) => self.saved(flow, state, version),
+            None => self.session = None,
+        }
+        discarded.iter().for_each(|location| remove_file(location));
+        Ok(replies)
+    }
+
+    /// Records the update being handled in `db`, unless the form saved with it carries the update
+    /// (`form_saved`); a redelivered update ends the turn unapplied.
+    pub(super) async fn record_update(&mut self, db: &mut impl Db, form_saved: bool) -> Result<(), BotError> {
+        let Some(update) = self.update.filter(|_| !self.recorded) else { return Ok(()) };
+        let fresh = match (update.in_order, form_saved) {
+            (true, true) => true,
+            (true, false) => users::mark_update(db, self.user.id, update.id).await?,
+            (false, _) => updates::record(db, &self.sender.channel, update.id, self.now).await?,
+        };
+        if !fresh {
+            return Err(BotError::Duplicate);
+        }
+        if update.in_order && !form_saved {
+            self.user.last_update = Some(update.id);
+        }
+        self.recorded = true;
+        Ok(())
+    }
+
+    /// Saves the form's new `state` over version `expected`, with the private chat's update being
+    /// handled; its new version.
+    async fn save_form(&self, db: &mut impl Db, state: &DialogState, expected: Option<i64>) -> Result<i64, BotError> {
+        let update = self.ordered_update();
+        Ok(sessions::save(db, self.user.id, state, expected, update, self.now).await?)
+    }
+
+    /// The id of the private chat's update being handled, which a saved form keeps.
+    fn ordered_update(&self) -> Option<i64> {
+        self.update.filter(|update| update.in_order).map(|update| update.id)
+    }
+
+    /// Records the form state just saved, for the rest of the turn and the cache.
+    fn saved(&mut self, flow: &Flow, state: DialogState, version: i64) {
+        let last_update = self.ordered_update().or(self.session.as_ref().and_then(|session| session.last_update));
+        let (user_id, flow, updated_at) = (self.user.id, flow.id.clone(), self.now);
+        self.session = Some(Session { user_id, flow, state, version, updated_at, last_update });
+    }
+
+    /// Closes the open form (its flow no longer exists).
+    pub(super) async fn close_form(&mut self) -> Result<(), BotError> {
+        let Some(session) = &self.session else { return Ok(()) };
+        sessions::delete(&mut *self.inner.store.acquire().await?, self.user.id, Some(session.version)).await?;
+        self.session = None;
+        Ok(())
+    }
+
+    /// Files an application under the next reference number of its form and year.
+    async fn file(
+        &self,
+        tx: &mut Tx,
+        flow: &Flow,
+        answers: &BTreeMap<String, Value>,
+        tier: &Option<String>,
+    ) -> Result<String, BotError> {
+        let year = self.inner.clock.now().year();
+        let sequence = applications::next_sequence(tx, &format!("{}-{year}", flow.code)).await?;
+        let prefix = &self.inner.policy.manifest().reference_prefix;
+        let reference = format!("{prefix}-{}-{year}-{sequence:06}", flow.code);
+        let filing = Filing { answers: answers.clone(), tier: tier.clone(), lang: self.lang };
+        let new = NewApplication {
+            reference: &reference,
+            flow: &flow.id,
+            user_id: self.user.id,
+            filing: &filing,
+            status: Status::Submitted,
+        };
+        let application = applications::insert(tx, &new, self.now).await?;
+        let actor = self.actor();
+        let event = NewEvent {
+            application_id: application.id,
+            actor: &actor,
+            from: None,
+            to: Status::Submitted,
+            note: None,
+            fields: None,
+        };
+        events::insert(tx, &event, self.now).await?;
+        self.inner.notifier.filed(tx, &application, flow, self.now).await?;
+        if answers.values().any(|value| matches!(value, Value::File(_))) {
+            attachments::link_drafts(tx, self.user.id, application.id).await?;
+        }
+        tracing::info!(reference = %reference, flow = %flow.id, "application filed");
+        Ok(reference)
+    }
+
+    /// Stores the corrected answers staff asked for and puts the application back in review,
+    /// through the status change staff decisions take too. `false` if it no longer waits for a
+    /// correction from this user.
+    async fn correct(
+        &self,
+        tx: &mut Tx,
+        reference: &str,
+        answers: &BTreeMap<String, Value>,
+        tier: &Option<String>,
+    ) -> Result<bool, BotError> {
+        let Some(application) = self.own_application(tx, reference, Status::NeedInfo).await? else { return Ok(false) };
+        let mut filing = application.filing.clone();
+        filing.answers.extend(answers.clone());
+        filing.tier = tier.clone().or(filing.tier);
+        applications::set_answers(tx, application.id, &filing, self.now).await?;
+        let fields: Vec<String> = answers.keys().cloned().collect();
+        let note = format!("corrected: {}", fields.join(", "));
+        let actor = self.actor();
+        review::change_status(tx, &application, &actor, Status::InReview, Some(&note), None, self.now).await.map_err(
+            |error| match error {
+                // A lost race: the turn is handled again.
+                ReviewError::Store(error) => BotError::Store(error),
+                refused => BotError::Review(refused),
+            },
+        )?;
+        if let Some(flow) = self.flow_by_id(&application.flow) {
+            self.inner.notifier.corrected(tx, &application, &filing, flow, &fields, self.now).await?;
+        }
+        Ok(true)
+    }
+
+    /// Erases the form in progress, unfiled files and the consent record; filed applications are
+    /// official records and stay.
+    pub(super) async fn forget(&mut self) -> Result<Vec<Reply>, BotError> {
+        let mut tx = self.inner.store.begin().await?;
+        self.record_update(&mut tx, false).await?;
+        sessions::delete(&mut tx, self.user.id, None).await?;
+        let drafts = attachments::delete_drafts_of_user(&mut tx, self.user.id).await?;
+        users::clear_consent(&mut tx, self.user.id).await?;
+        tx.commit().await?;
+        drafts.iter().for_each(|draft| remove_file(&draft.location));
+        self.session = None;
+        (self.user.consent_version, self.user.consent_at) = (None, None);
+        tracing::info!(user = self.user.id, "user data erased on request");
+        Ok(self.say(keys::FORGOTTEN, &[]))
+    }
+
+    pub(super) async fn set_lang(&mut self, lang: Lang) -> Result<Vec<Reply>, BotError> {
+        self.set_user_lang(lang).await?;
+        Ok(self.say_with_menu(keys::LANG_SET, &[]))
+    }
+
+    /// Switches the user to `lang` for this turn and the next.
+    pub(super) async fn set_user_lang(&mut self, lang: Lang) -> Result<(), BotError> {
+        let mut conn = self.inner.store.acquire().await?;
+        users::set_lang(&mut conn, self.user.id, lang.code()).await?;
+        self.lang = lang;
+        self.user.lang = lang.code().to_owned();
+        Ok(())
+    }
+
+    /// Who the user is in an application's history.
+    fn actor(&self) -> String {
+        format!("applicant:{}", self.user.id)
+    }
+}
+
+/// The step a sent file answers, if the form took it.
+fn field_of(file: &FileRef, state: Option<&DialogState>, effects: &[Effect]) -> Option<String> {
+    let holds = |answers: &BTreeMap<String, Value>| {
+        answers.iter().find(|(_, value)| matches!(value, Value::File(f) if f == file)).map(|(key, _)| key.clone())
+    };
+    state.and_then(|state| holds(&state.answers)).or_else(|| {
+        effects.iter().find_map(|effect| match effect {
+            Effect::Submit { answers, .. } | Effect::Amend { answers, .. } => holds(answers),
+            _ => None,
+        })
+    })
+}
+
+fn new_attachment<'a>(user_id: i64, field: &'a str, file: &'a FileRef) -> NewAttachment<'a> {
+    NewAttachment {
+        user_id,
+        field,
+        location: &file.location,
+        name: &file.name,
+        mime: &file.mime,
+        size: i64::try_from(file.size).unwrap_or(i64::MAX),
+        sha256: &file.sha256,
+    }
+}
+
+/// Removes a stored file; a failure only leaves garbage behind, so it is logged, not raised.
+pub(super) fn remove_file(location: &str) {
+    if let Err(err) = std::fs::remove_file(location)
+        && err.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(location, error = %err, "could not remove a discarded file");
+    }
+}
