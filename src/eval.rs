@@ -225,7 +225,14 @@ mod tests {
     use super::*;
 
     fn answer(found: bool, text: &str) -> Answer {
-        Answer { question: String::new(), lang: Lang::Zh, found, answer: text.to_owned(), sources: Vec::new() }
+        Answer {
+            question: String::new(),
+            lang: Lang::Zh,
+            found,
+            answer: text.to_owned(),
+            sources: Vec::new(),
+            basis: Default::default(),
+        }
     }
 
     fn item(found: bool, expect: &[&[&str]]) -> EvalItem {

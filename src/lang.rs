@@ -146,6 +146,9 @@ impl Scripts {
         match traditional.cmp(&simplified) {
             std::cmp::Ordering::Greater => Lang::ZhHant,
             std::cmp::Ordering::Less => Lang::Zh,
+            // A Simplified keyboard rarely yields a Traditional-only character, while Hong Kong
+            // Cantonese keeps a few Simplified-looking ones (多謝晒).
+            std::cmp::Ordering::Equal if traditional > 0 => Lang::ZhHant,
             std::cmp::Ordering::Equal if preferred.is_chinese() => preferred,
             std::cmp::Ordering::Equal => Lang::Zh,
         }
@@ -181,6 +184,7 @@ mod tests {
         assert_eq!(s.detect("高级技师能不能落户啊", Lang::Zh), Lang::Zh);
         assert_eq!(s.detect("世界技能大賽獲獎者屬於哪一類人才？", Lang::Zh), Lang::ZhHant);
         assert_eq!(s.detect("How long is a visa valid?", Lang::Zh), Lang::En);
+        assert_eq!(s.detect("多謝晒！", Lang::Zh), Lang::ZhHant);
     }
 
     #[test]

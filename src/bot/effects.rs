@@ -22,7 +22,7 @@ use crate::store::applications::{self, NewApplication};
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::events::{self, NewEvent};
 use crate::store::sessions::{self, Session};
-use crate::store::{Db, Tx, updates, users};
+use crate::store::{Db, Tx, questions, updates, users};
 
 impl Turn<'_> {
     /// Applies what the engine decided, in one transaction: consent, the filed or corrected
@@ -230,12 +230,51 @@ impl Turn<'_> {
         sessions::delete(&mut tx, self.user.id, None).await?;
         let drafts = attachments::delete_drafts_of_user(&mut tx, self.user.id).await?;
         users::clear_consent(&mut tx, self.user.id).await?;
+        users::forget_question(&mut tx, self.user.id).await?;
         tx.commit().await?;
         drafts.iter().for_each(|draft| remove_file(&draft.location));
         self.session = None;
         (self.user.consent_version, self.user.consent_at) = (None, None);
+        (self.user.last_question, self.user.last_question_at) = (None, None);
         tracing::info!(user = self.user.id, "user data erased on request");
         Ok(self.say(keys::FORGOTTEN, &[]))
+    }
+
+    /// Remembers a question the user asked (redacted), for reading a follow-up, with the update
+    /// being handled in the same statement; and logs it for staff when the bot could not answer
+    /// it, answered it unsurely, or handed it over (`logged`). Small talk is only logged.
+    pub(super) async fn note_question(
+        &mut self,
+        redacted: &str,
+        remember: bool,
+        logged: Option<(questions::Outcome, Option<f32>)>,
+    ) -> Result<(), BotError> {
+        let mut conn = self.inner.store.acquire().await?;
+        if remember {
+            let update = self.ordered_update().filter(|_| !self.recorded);
+            if !users::note_question(&mut conn, self.user.id, redacted, self.now, update).await? {
+                return Err(BotError::Duplicate);
+            }
+            self.recorded |= update.is_some();
+            self.user.last_question = Some(redacted.to_owned());
+            self.user.last_question_at = Some(self.now);
+            if let Some(update) = update {
+                self.user.last_update = Some(update);
+            }
+        } else {
+            self.record_update(&mut conn, false).await?;
+        }
+        if let Some((outcome, confidence)) = logged {
+            let question = questions::Question {
+                asked_at: self.now,
+                lang: self.lang.code().to_owned(),
+                outcome,
+                text: redacted.to_owned(),
+                confidence: confidence.map(f64::from),
+            };
+            questions::record(&mut conn, &question).await?;
+        }
+        Ok(())
     }
 
     pub(super) async fn set_lang(&mut self, lang: Lang) -> Result<Vec<Reply>, BotError> {

@@ -23,6 +23,7 @@ use crate::notify::Notifier;
 use crate::policy::Policy;
 use crate::reply::Reply;
 use crate::staff::Review;
+use crate::store::questions;
 use crate::store::users;
 use crate::store::{Store, StoreError};
 
@@ -118,6 +119,12 @@ impl Bot {
     /// Staff review over the bot's store and forms.
     pub fn review(&self) -> &Review {
         &self.inner.review
+    }
+
+    /// The logged questions (see [`crate::staff::questions`]) asked at or after `since` (epoch
+    /// ms), oldest first, at most `limit`.
+    pub async fn question_log(&self, since: i64, limit: i64) -> Result<Vec<questions::Question>, BotError> {
+        Ok(questions::since(&mut *self.inner.store.read().await?, since, limit).await?)
     }
 
     /// Delivery over the bot's store and files, for the channels.

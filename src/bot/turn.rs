@@ -10,9 +10,19 @@ use crate::dialog::value::Value;
 use crate::dialog::{Flow, Flows};
 use crate::lang::{Bilingual, Lang};
 use crate::messages::{Arg, Key, arg, keys};
+use crate::policy::Basis;
+use crate::policy::answer::MAX_QUESTION_CHARS;
 use crate::reply::{Button, Reply};
+use crate::smalltalk::SmallTalk;
+use crate::store::questions::Outcome;
 use crate::store::sessions::Session;
 use crate::store::users::User;
+use crate::text;
+
+/// A message this soon after a question may follow it up ("那我老婆孩子呢？").
+const FOLLOW_UP_WINDOW_MS: i64 = 5 * 60 * 1000;
+/// An answer the decision trusted only this little above its threshold goes to the question log.
+const UNCERTAIN_MARGIN: f32 = 0.1;
 
 /// The handling of one message.
 pub(super) struct Turn<'a> {
@@ -99,16 +109,20 @@ impl<'a> Turn<'a> {
         }
     }
 
-    /// Text outside a form: a wish to apply starts a form; anything else is a question. Writing
-    /// in another language than the user's switches the user to it.
+    /// Text outside a form: small talk gets its reply, a wish to apply starts a form, anything
+    /// else is a question. Writing in another language than the user's switches the user to it.
     async fn free_text(&mut self, text: &str) -> Result<Vec<Reply>, BotError> {
-        let scripts = self.inner.policy.scripts();
+        let policy = &self.inner.policy;
         let cleaned = crate::text::clean(text);
-        let written_in = scripts.detect(&cleaned, self.lang);
+        let written_in = policy.scripts().detect(&cleaned, self.lang);
         if written_in != self.lang {
             self.set_user_lang(written_in).await?;
         }
-        let query = scripts.simplify(&crate::text::fold_width(&cleaned)).to_lowercase();
+        // "我要转人工" is no wish to apply, and "谢谢" no question.
+        if policy.small_talk(&cleaned).is_some() {
+            return self.answer(text).await;
+        }
+        let query = policy.normalize(&cleaned).0;
         match intent::detect(&query, &self.inner.flows, self.inner.policy.tiers()) {
             Intent::Apply(flow) => {
                 let flow = self.flow_by_id(&flow.id).unwrap_or(flow);
@@ -119,12 +133,30 @@ impl<'a> Turn<'a> {
         }
     }
 
-    /// Answers from the policy, with buttons for the forms the question is about.
+    /// Answers from the policy — a follow-up read with the user's previous question — with
+    /// buttons for the forms the question is about (and the self-test under a tier answer). What
+    /// the bot could not answer, answered unsurely or handed over goes to the question log.
     pub(super) async fn answer(&mut self, question: &str) -> Result<Vec<Reply>, BotError> {
-        let answer = self.inner.policy.answer(question, self.lang)?;
-        let mut buttons = Vec::new();
+        let policy = &self.inner.policy;
+        let recent = |at: i64| self.now.saturating_sub(at) <= FOLLOW_UP_WINDOW_MS;
+        let previous = self.user.last_question.as_deref().filter(|_| self.user.last_question_at.is_some_and(recent));
+        let answer = policy.answer_after(question, previous, self.lang)?;
+        let uncertain = policy.decision().threshold() + UNCERTAIN_MARGIN;
+        let logged = match answer.basis {
+            Basis::Refused { confidence } => Some((Outcome::Refused, confidence)),
+            Basis::Passages { confidence } if confidence < uncertain => Some((Outcome::Uncertain, Some(confidence))),
+            Basis::SmallTalk(SmallTalk::Handover) => Some((Outcome::Handover, None)),
+            _ => None,
+        };
+        let remember = matches!(answer.basis, Basis::Passages { .. } | Basis::Tiers | Basis::Refused { .. });
+        if remember || logged.is_some() {
+            let cleaned = text::clean(question);
+            let redacted = text::redact_identifiers(text::truncate(&cleaned, MAX_QUESTION_CHARS));
+            self.note_question(&redacted, remember, logged).await?;
+        }
+        let mut buttons: Vec<Button> = Vec::new();
         if answer.found {
-            let query = self.inner.policy.scripts().simplify(question).to_lowercase();
+            let query = policy.normalize(question).0;
             buttons = intent::matching(&query, self.inner.flows.iter().filter(|flow| flow.files))
                 .into_iter()
                 .take(2)
@@ -135,6 +167,9 @@ impl<'a> Turn<'a> {
                     )
                 })
                 .collect();
+        }
+        if answer.basis == Basis::Tiers && self.eligibility_flow().is_some() {
+            buttons.push(Button::new(self.word(keys::MENU_ELIGIBILITY, &[]), "menu:eligibility"));
         }
         Ok(vec![Reply::with_buttons(answer.answer, buttons)])
     }

@@ -11,6 +11,7 @@ use super::ranking::{self, Ranking};
 use super::{Policy, PolicyError};
 use crate::lang::Lang;
 use crate::messages::Message;
+use crate::smalltalk::SmallTalk;
 use crate::text;
 
 /// Longest question the bot reads, in characters.
@@ -37,6 +38,31 @@ pub struct Answer {
     pub answer: String,
     /// The policy text the answer rests on.
     pub sources: Vec<Source>,
+    /// How the answer came about (for the bot and its question log; not part of the JSON).
+    #[serde(skip)]
+    pub basis: Basis,
+}
+
+/// How an answer came about.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Basis {
+    /// Quoted passages the decision trusted this much (its threshold or more).
+    Passages {
+        /// The decision's confidence.
+        confidence: f32,
+    },
+    /// The tier table.
+    Tiers,
+    /// Refused: the policy does not cover the question, as far as the bot can tell.
+    Refused {
+        /// The decision's confidence in the best passage, where there was one.
+        confidence: Option<f32>,
+    },
+    /// A reply to small talk.
+    SmallTalk(SmallTalk),
+    /// A prompt to write a question (nothing readable, too long).
+    #[default]
+    Prompt,
 }
 
 /// A clause an answer quotes.
@@ -80,7 +106,11 @@ impl Considered {
         match self {
             Self::Settled(answer) => answer,
             Self::Candidate { answer, features, refusal } => {
-                if decision.answers(&features) { answer } else { refusal }
+                let confidence = decision.confidence(&features);
+                match decision.answers(&features) {
+                    true => Answer { basis: Basis::Passages { confidence }, ..answer },
+                    false => Answer { basis: Basis::Refused { confidence: Some(confidence) }, ..refusal },
+                }
             }
         }
     }
@@ -99,20 +129,13 @@ impl Policy {
     pub fn answer_after(&self, question: &str, previous: Option<&str>, preferred: Lang) -> Result<Answer, PolicyError> {
         let alone = self.consider_after(question, None, preferred)?;
         let Some(previous) = previous else { return Ok(alone.decide(&self.decision)) };
-        let open = match &alone {
-            Considered::Settled(answer) => answer.found || !answer.answer.starts_with(&self.not_covered(answer.lang)),
-            Considered::Candidate { .. } => false,
-        };
+        // A tier answer, small talk or a prompt stands; only a refusal may be a follow-up.
+        let open = matches!(&alone, Considered::Settled(answer) if !matches!(answer.basis, Basis::Refused { .. }));
         if open || (alone.answers(&self.decision) && !self.asks.follows_up(&self.normalize(question).0)) {
             return Ok(alone.decide(&self.decision));
         }
         let together = self.consider_after(question, Some(previous), preferred)?;
         Ok(if together.answers(&self.decision) { together } else { alone }.decide(&self.decision))
-    }
-
-    /// What the bot says when the policy does not cover a question.
-    fn not_covered(&self, lang: Lang) -> String {
-        Message::NotCovered.render(lang, self)
     }
 
     /// Finds what would answer a question and how good a match it is, without deciding whether
@@ -122,7 +145,12 @@ impl Policy {
     }
 
     /// [`Policy::consider`] for a question read after `context`.
-    fn consider_after(&self, question: &str, context: Option<&str>, preferred: Lang) -> Result<Considered, PolicyError> {
+    fn consider_after(
+        &self,
+        question: &str,
+        context: Option<&str>,
+        preferred: Lang,
+    ) -> Result<Considered, PolicyError> {
         let cleaned = text::clean(question);
         let lang = self.scripts.detect(&cleaned, preferred);
         let refusal = |message: Message| Answer {
@@ -131,6 +159,11 @@ impl Policy {
             found: false,
             answer: message.render(lang, self),
             sources: Vec::new(),
+            basis: match message {
+                Message::SmallTalk(kind) => Basis::SmallTalk(kind),
+                Message::NotCovered => Basis::Refused { confidence: None },
+                _ => Basis::Prompt,
+            },
         };
         if cleaned.is_empty() {
             return Ok(Considered::Settled(refusal(Message::Empty)));
@@ -256,7 +289,16 @@ impl Policy {
             });
             sources.push(self.source(clause, chinese));
         }
-        Answer { question: question.to_owned(), lang, found: true, answer: sections.join("\n\n"), sources }
+        let answer = sections.join("\n\n");
+        // The decision sets the confidence when it trusts the passages.
+        Answer {
+            question: question.to_owned(),
+            lang,
+            found: true,
+            answer,
+            sources,
+            basis: Basis::Passages { confidence: 0.0 },
+        }
     }
 
     /// The Chinese original under an English answer.

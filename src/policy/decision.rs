@@ -110,7 +110,8 @@ impl Decision {
         }
         let mut weights = [0.0; Feature::ALL.len()];
         for (slot, feature) in weights.iter_mut().zip(Feature::ALL) {
-            *slot = *raw.weights.get(feature.name()).ok_or_else(|| problem(format!("no weight for {}", feature.name())))?;
+            *slot =
+                *raw.weights.get(feature.name()).ok_or_else(|| problem(format!("no weight for {}", feature.name())))?;
         }
         if !(0.0..1.0).contains(&raw.threshold) {
             return Err(problem(format!("threshold {} is not between 0 and 1", raw.threshold)));
@@ -122,6 +123,11 @@ impl Decision {
     pub fn confidence(&self, features: &Features) -> f32 {
         let z = self.bias + self.weights.iter().zip(features).map(|(w, f)| w * f).sum::<f32>();
         1.0 / (1.0 + (-z).exp())
+    }
+
+    /// The lowest confidence at which the bot answers.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
     }
 
     /// Whether to answer.
@@ -169,7 +175,13 @@ pub fn features(
             Feature::Margin => (best.fused - next) / best.fused,
             Feature::AskedUnstated => f32::from(u8::from(asked_unstated)),
             Feature::Evidence => evidence.min(1.0),
-            Feature::AskedCoverage => if asked_weight > 0.0 { asked_credit / asked_weight } else { 0.0 },
+            Feature::AskedCoverage => {
+                if asked_weight > 0.0 {
+                    asked_credit / asked_weight
+                } else {
+                    0.0
+                }
+            }
             Feature::FocusGap => focus_gap / index.unknown_idf(),
         };
     }

@@ -1,7 +1,7 @@
 //! The policy knowledge base: the corpus (policy text, English translation, synonyms, glossary,
 //! tier table) loaded, indexed and asked. Transport-agnostic: no messenger code here.
 
-mod answer;
+pub mod answer;
 pub mod asking;
 pub mod asks;
 pub mod decision;
@@ -14,13 +14,13 @@ pub mod query;
 pub mod question;
 pub mod ranking;
 pub mod segmenter;
-pub mod tiers;
 mod tier_answer;
+pub mod tiers;
 pub mod translation;
 
 use serde::Deserialize;
 
-pub use answer::{Answer, Considered, Source};
+pub use answer::{Answer, Basis, Considered, Source};
 pub use tiers::{Tier, TierItem, TierMatch, TierTable};
 
 use crate::assets::{AssetError, Assets};

@@ -1,7 +1,7 @@
 //! Answering tier questions from the tier table: which tier named honours put a person in, or
 //! what a tier named by its letter includes, then what recognition brings — quoting clause 十七.
 
-use super::answer::Answer;
+use super::answer::{Answer, Basis};
 use super::question::Question;
 use super::{Policy, Tier, TierItem, TierMatch};
 use crate::lang::Lang;
@@ -104,9 +104,9 @@ impl Policy {
             found: true,
             answer,
             sources: vec![self.source(tiers.clause, chinese)],
+            basis: Basis::Tiers,
         }
     }
-
 }
 
 fn capitalize(text: &str) -> String {

@@ -34,6 +34,7 @@ pub mod events;
 pub mod inbox;
 pub mod outbox;
 pub mod prompts;
+pub mod questions;
 pub mod sessions;
 pub mod updates;
 pub mod users;

@@ -12,7 +12,8 @@ use super::{StoreError, decode, decode_optional, one_row};
 /// The columns of [`User`], in one place for every query that returns users.
 macro_rules! columns {
     () => {
-        "id, channel, external_id, lang, consent_version, consent_at, created_at, last_update"
+        "id, channel, external_id, lang, consent_version, consent_at, created_at, last_update, last_question, \
+         last_question_at"
     };
 }
 
@@ -37,6 +38,10 @@ pub struct User {
     /// The last update of the user's private chat handled while no form was open, or the one that
     /// closed a form (see [`mark_update`]).
     pub last_update: Option<i64>,
+    /// The question the user asked last (identifiers redacted), for reading a follow-up.
+    pub last_question: Option<String>,
+    /// When it was asked (epoch ms).
+    pub last_question_at: Option<i64>,
 }
 
 /// The user with this channel and id, created with `lang` when first seen (an existing user keeps
@@ -91,7 +96,7 @@ pub async fn with_session(
 ) -> Result<Option<(User, Option<Session>)>, StoreError> {
     let row = sqlx::query(
         "SELECT u.id, u.channel, u.external_id, u.lang, u.consent_version, u.consent_at, u.created_at, \
-         u.last_update, s.flow AS session_flow, s.state AS session_state, s.version AS session_version, \
+         u.last_update, u.last_question, u.last_question_at, s.flow AS session_flow, s.state AS session_state, s.version AS session_version, \
          s.updated_at AS session_updated_at, s.last_update AS session_last_update \
          FROM users u LEFT JOIN dialog_sessions s ON s.user_id = u.id \
          WHERE u.channel = $1 AND u.external_id = $2",
@@ -144,6 +149,51 @@ pub async fn record_consent(conn: &mut AnyConnection, id: i64, version: &str, no
         .execute(&mut *conn)
         .await?;
     one_row(result)
+}
+
+/// Remembers the question the user asked at `now` (redacted), and, for a messenger update of the
+/// user's private chat, records it handled as [`mark_update`] does, in the same statement; `false`
+/// when that update or a later one already was.
+pub async fn note_question(
+    conn: &mut AnyConnection,
+    id: i64,
+    question: &str,
+    now: i64,
+    update_id: Option<i64>,
+) -> Result<bool, StoreError> {
+    let result = match update_id {
+        None => {
+            sqlx::query("UPDATE users SET last_question = $2, last_question_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(question)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+        }
+        Some(update_id) => {
+            sqlx::query(
+                "UPDATE users SET last_question = $2, last_question_at = $3, last_update = $4 \
+                 WHERE id = $1 AND (last_update IS NULL OR last_update < $4) \
+                 AND NOT EXISTS (SELECT 1 FROM dialog_sessions WHERE user_id = $1 AND last_update >= $4)",
+            )
+            .bind(id)
+            .bind(question)
+            .bind(now)
+            .bind(update_id)
+            .execute(&mut *conn)
+            .await?
+        }
+    };
+    Ok(result.rows_affected() == 1)
+}
+
+/// Forgets the question the user asked last.
+pub async fn forget_question(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET last_question = NULL, last_question_at = NULL WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Withdraws the user's consent.

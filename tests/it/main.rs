@@ -3,6 +3,7 @@
 
 mod architecture;
 mod cli;
+mod conversation;
 mod forms;
 mod fuzz;
 mod helpers;

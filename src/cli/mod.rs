@@ -15,11 +15,11 @@ use crate::clock::{Clock, china};
 use crate::filing::Status;
 use crate::lang::Lang;
 use crate::policy::Policy;
-use crate::staff::export::{self, Format};
-use crate::staff::review::render_dossier;
-use crate::staff::{Decision, Review};
-use crate::store::applications::Filter;
+use crate::staff::export::Format;
 use crate::{chat, eval, telegram};
+
+mod calibration;
+mod staff;
 use url::Url;
 
 /// policybot: answers questions about a city's talent policy, with the clause each answer rests
@@ -100,6 +100,16 @@ pub enum Command {
     Check,
     /// Run the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set).
     Serve(ServeArgs),
+    /// The questions the bot could not answer, answered unsurely or handed over to a person,
+    /// grouped by similarity, most frequent first.
+    Questions {
+        /// Only those asked on or after this day (YYYY-MM-DD, China time).
+        #[arg(long, value_parser = parse_day)]
+        since: Option<i64>,
+        /// Print one JSON object per group.
+        #[arg(long)]
+        json: bool,
+    },
     /// Staff work on filed applications.
     Applications {
         /// Who is acting, for the audit log.
@@ -266,7 +276,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", eval::evaluate(&policy, items)?);
             Ok(())
         }
-        Command::Calibrate { out, samples, files } => calibrate(&load_policy(&settings)?, out, samples, &files),
+        Command::Calibrate { out, samples, files } => {
+            calibration::calibrate(&load_policy(&settings)?, out, samples, &files)
+        }
         Command::Chat { user, lang } => {
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
             let sender = Sender::new(chat::PROFILE.name, user, lang);
@@ -285,7 +297,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             telegram::serve(app.bot, config, shutdown_signal()).await?;
             Ok(())
         }
-        Command::Applications { actor, action } => applications(&settings, &format!("cli:{actor}"), action).await,
+        Command::Questions { since, json } => staff::questions(&settings, since, json).await,
+        Command::Applications { actor, action } => {
+            staff::applications(&settings, &format!("cli:{actor}"), action).await
+        }
     }
 }
 
@@ -343,48 +358,6 @@ fn ask(policy: &Policy, json: bool, lang: Lang, questions: Vec<String>) -> anyho
     Ok(())
 }
 
-fn calibrate(policy: &Policy, out: Option<PathBuf>, show: bool, files: &[PathBuf]) -> anyhow::Result<()> {
-    use crate::policy::decision::{self, Decision, Feature};
-    let mut samples = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let items = eval::parse_items(&text).with_context(|| format!("{}", file.display()))?;
-        samples.extend(eval::samples(policy, &items)?);
-    }
-    let names: Vec<String> = files.iter().filter_map(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned()).collect();
-    let only: Vec<_> = samples.iter().map(|(_, sample)| sample.clone()).collect();
-    let raw = decision::fit(&only, &format!("{} questions of {}", only.len(), names.join(", ")));
-    let model = Decision::from_raw(&raw)?;
-    if show {
-        let header: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
-        println!("id\tanswer\tconfidence\t{}", header.join("\t"));
-        for (id, sample) in &samples {
-            let values: Vec<String> = sample.features.iter().map(|v| format!("{v:.3}")).collect();
-            println!("{id}\t{}\t{:.3}\t{}", sample.answer, model.confidence(&sample.features), values.join("\t"));
-        }
-    }
-    let decided = |answer: bool| only.iter().filter(move |s| s.answer == answer);
-    let right = decided(true).filter(|s| model.answers(&s.features)).count();
-    let wrong = decided(false).filter(|s| model.answers(&s.features)).count();
-    eprintln!(
-        "{} samples: answers {right} of {} that should be answered, and {wrong} of {} that should not",
-        only.len(),
-        decided(true).count(),
-        decided(false).count()
-    );
-    let toml = toml::to_string(&raw)?;
-    match out {
-        Some(path) => {
-            let header = std::fs::read_to_string(&path).unwrap_or_default();
-            let comments: String = header.lines().take_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
-            std::fs::write(&path, format!("{comments}{toml}")).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("written to {}", path.display());
-        }
-        None => print!("{toml}"),
-    }
-    Ok(())
-}
-
 fn check(settings: &Settings) -> anyhow::Result<()> {
     let (policy, flows) = load_content(settings)?;
     let mut problems = policy.problems();
@@ -400,79 +373,5 @@ fn check(settings: &Settings) -> anyhow::Result<()> {
         document.passages.len(),
         flows.iter().count()
     );
-    Ok(())
-}
-
-async fn applications(settings: &Settings, actor: &str, action: Action) -> anyhow::Result<()> {
-    let app = App::build(settings, Clock::System).await.context("cannot open the application")?;
-    let review = app.review();
-    let scripts = app.bot.policy().scripts();
-    let filter = |selection: &Selection| Filter {
-        flow: selection.flow.clone(),
-        status: selection.status,
-        since: selection.since,
-    };
-    let mut out = std::io::stdout().lock();
-    match action {
-        Action::List { selection, json } => {
-            let applications = review.list(&filter(&selection)).await?;
-            if json {
-                out.write_all(&export::export(&applications, review.flows(), scripts, Format::Json)?)?;
-                writeln!(out)?;
-            } else {
-                for application in &applications {
-                    let flow = review.flows().get(&application.flow);
-                    writeln!(
-                        out,
-                        "{}  {}  {}  {}  {}",
-                        application.reference,
-                        flow.map_or(application.flow.as_str(), |f| f.title.zh.as_str()),
-                        application.status.label().zh,
-                        crate::clock::format_ms(application.created_at),
-                        application.filing.who(flow, scripts, 3)
-                    )?;
-                }
-                writeln!(out, "{} application(s)", applications.len())?;
-            }
-        }
-        Action::Show { reference } => {
-            let dossier = review.open(&reference, actor).await?;
-            let flow = review.flows().get(&dossier.application.flow);
-            writeln!(out, "{}", render_dossier(&dossier, flow, scripts, false))?;
-        }
-        Action::Approve { reference, note } => {
-            decide(review, &mut out, &reference, actor, Decision::Approve(note)).await?
-        }
-        Action::Reject { reference, reason } => {
-            decide(review, &mut out, &reference, actor, Decision::Reject(reason)).await?
-        }
-        Action::NeedInfo { reference, fields, note } => {
-            decide(review, &mut out, &reference, actor, Decision::NeedInfo { fields, note }).await?;
-        }
-        Action::Export { selection, format, out: path } => {
-            let applications = review.list(&filter(&selection)).await?;
-            let bytes = export::export(&applications, review.flows(), scripts, format)?;
-            match path.as_deref().map(|p| p.to_str() == Some("-")) {
-                Some(true) => out.write_all(&bytes)?,
-                _ => {
-                    let path = path.unwrap_or_else(|| PathBuf::from(format!("applications.{}", format.extension())));
-                    std::fs::write(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
-                    writeln!(out, "wrote {} application(s) to {}", applications.len(), path.display())?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn decide(
-    review: &Review,
-    out: &mut impl Write,
-    reference: &str,
-    actor: &str,
-    decision: Decision,
-) -> anyhow::Result<()> {
-    let application = review.decide(reference, actor, &decision).await?;
-    writeln!(out, "{} is now {}", application.reference, application.status)?;
     Ok(())
 }
