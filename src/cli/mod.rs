@@ -20,6 +20,7 @@ use crate::{chat, eval, telegram};
 
 mod calibration;
 mod staff;
+mod web;
 use url::Url;
 
 /// policybot: answers questions about a city's talent policy, with the clause each answer rests
@@ -98,8 +99,18 @@ pub enum Command {
     },
     /// Validate the corpus and the forms; exits non-zero with a precise message on any problem.
     Check,
-    /// Run the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set).
+    /// Run the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set), and the web
+    /// too when WEB_LISTEN_ADDR is set.
     Serve(ServeArgs),
+    /// Serve the web without Telegram: the staff console (/console/), the citizens' chat
+    /// (/chat/) and /healthz.
+    Web {
+        /// Where to listen.
+        #[arg(long, env = "WEB_LISTEN_ADDR", default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        web: web::WebArgs,
+    },
     /// The questions the bot could not answer, answered unsurely or handed over to a person,
     /// grouped by similarity, most frequent first.
     Questions {
@@ -143,20 +154,25 @@ pub struct ServeArgs {
     /// Bot API server allows more, e.g. a test server).
     #[arg(long, env = "TELEGRAM_GROUP_LIMIT", default_value_t = telegram::GROUP_MESSAGES_PER_MINUTE)]
     pub group_limit: u32,
+    /// Also serve the web (console, chat, /healthz) on this address.
+    #[arg(long, env = "WEB_LISTEN_ADDR")]
+    pub web_listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub web: web::WebArgs,
 }
 
 impl ServeArgs {
-    fn config(self) -> anyhow::Result<telegram::Config> {
-        let token = self.token.filter(|token| !token.trim().is_empty()).context(
+    fn config(&self) -> anyhow::Result<telegram::Config> {
+        let token = self.token.as_deref().filter(|token| !token.trim().is_empty()).context(
             "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, then run \
              `TELEGRAM_BOT_TOKEN=123456:ABC… policybot serve` (README: Deployment)",
         )?;
         Ok(telegram::Config {
             token: token.trim().to_owned(),
-            api_url: self.api_url,
-            webhook_url: self.webhook_url,
+            api_url: self.api_url.clone(),
+            webhook_url: self.webhook_url.clone(),
             listen_addr: self.listen_addr,
-            webhook_secret: self.webhook_secret,
+            webhook_secret: self.webhook_secret.clone(),
             group_messages_per_minute: self.group_limit.max(1),
         })
     }
@@ -294,8 +310,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = args.config()?;
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
-            telegram::serve(app.bot, config, shutdown_signal()).await?;
+            let web = match args.web_listen {
+                Some(addr) => Some(web::start(&app, addr, &args.web).await?),
+                None => None,
+            };
+            let (stop, stopping) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stop.send(true).ok();
+            });
+            let web = web.map(|web| tokio::spawn(web.serve(stopping.clone())));
+            telegram::serve(app.bot, config, web::stopped(stopping)).await?;
+            if let Some(web) = web {
+                web.await.context("the web panicked")??;
+            }
             Ok(())
+        }
+        Command::Web { listen, web } => {
+            let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
+            let running = web::start(&app, listen, &web).await?;
+            let (stop, stopping) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stop.send(true).ok();
+            });
+            running.serve(stopping).await
         }
         Command::Questions { since, json } => staff::questions(&settings, since, json).await,
         Command::Applications { actor, action } => {
