@@ -20,6 +20,7 @@ pub mod lang;
 pub mod messages;
 pub mod notify;
 pub mod policy;
+pub mod random;
 pub mod reply;
 pub mod smalltalk;
 pub mod staff;

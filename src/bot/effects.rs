@@ -22,7 +22,11 @@ use crate::store::applications::{self, NewApplication};
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::events::{self, NewEvent};
 use crate::store::sessions::{self, Session};
-use crate::store::{Db, Tx, questions, updates, users};
+use crate::store::tallies::{self, Metric};
+use crate::store::{Db, StoreError, Tx, questions, updates, users};
+
+use super::handler::Inner;
+use super::tally;
 
 impl Turn<'_> {
     /// Applies what the engine decided, in one transaction: consent, the filed or corrected
@@ -35,6 +39,28 @@ impl Turn<'_> {
         input: Option<&Input>,
     ) -> Result<Vec<Reply>, BotError> {
         let Outcome { state, mut replies, effects } = outcome;
+        let marks = tally::marks(self.session.as_ref().map(|session| &session.state), state.as_ref(), &effects);
+        self.apply_effects(flow, state, &mut replies, effects, input).await?;
+        self.count(Metric::Form, marks.iter().map(|mark| format!("{}/{mark}", flow.id)));
+        Ok(replies)
+    }
+
+    /// Counts `subjects` of `metric` today, for the console's figures.
+    pub(super) fn count(&self, metric: Metric, subjects: impl IntoIterator<Item = String>) {
+        let day = self.inner.clock.today().format("%Y-%m-%d").to_string();
+        for subject in subjects {
+            self.inner.tallies.count(metric, &day, &subject);
+        }
+    }
+
+    async fn apply_effects(
+        &mut self,
+        flow: &Flow,
+        state: Option<DialogState>,
+        replies: &mut Vec<Reply>,
+        effects: Vec<Effect>,
+        input: Option<&Input>,
+    ) -> Result<(), BotError> {
         let expected = self.session.as_ref().map(|session| session.version);
         let plain = effects.is_empty()
             && self.update.is_none_or(|update| update.in_order)
@@ -47,7 +73,7 @@ impl Turn<'_> {
                 let version = self.save_form(&mut self.inner.store.acquire().await?, &state, expected).await?;
                 self.recorded = true;
                 self.saved(flow, state, version);
-                return Ok(replies);
+                return Ok(());
             }
             (state, _) => state,
         };
@@ -80,7 +106,7 @@ impl Turn<'_> {
                 }
                 Effect::Amend { reference, answers, tier } => {
                     if !self.correct(&mut tx, reference, answers, tier).await? {
-                        replies = self.say(keys::NOTHING_TO_CORRECT, &[]);
+                        *replies = self.say(keys::NOTHING_TO_CORRECT, &[]);
                     }
                 }
                 Effect::Cancelled => {
@@ -103,7 +129,7 @@ impl Turn<'_> {
             None => self.session = None,
         }
         discarded.iter().for_each(|location| remove_file(location));
-        Ok(replies)
+        Ok(())
     }
 
     /// Records the update being handled in `db`, unless the form saved with it carries the update
@@ -329,4 +355,25 @@ pub(super) fn remove_file(location: &str) {
     {
         tracing::warn!(location, error = %err, "could not remove a discarded file");
     }
+}
+
+/// Writes the figures' counts that are due (all of them with `all`) in one transaction; counts
+/// that could not be written go with the next write.
+pub(super) async fn write_tallies(inner: &Inner, all: bool) -> Result<(), StoreError> {
+    let counts = inner.tallies.take(all);
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let written = async {
+        let mut tx = inner.store.begin().await?;
+        for ((metric, day, subject), count) in &counts {
+            tallies::add(&mut tx, *metric, day, subject, *count).await?;
+        }
+        tx.commit().await
+    }
+    .await;
+    if written.is_err() {
+        inner.tallies.restore(counts);
+    }
+    written
 }

@@ -10,6 +10,7 @@ use super::cache::SessionCache;
 use super::locks::Locks;
 use super::ratelimit::{RateLimiter, Verdict};
 use super::sender::Staff;
+use super::tally::Tallies;
 use super::turn::{Turn, UpdateId};
 use super::{BotError, Input, Sender, effects};
 use crate::clock::Clock;
@@ -70,6 +71,8 @@ pub(super) struct Inner {
     locks: Locks,
     cache: SessionCache,
     limiter: RateLimiter,
+    /// Counts for the console's figures, not yet written.
+    pub(super) tallies: Tallies,
     /// The limiter's time base: monotonic, unlike the injected clock (fixed in tests, or set back).
     started: Instant,
 }
@@ -96,6 +99,7 @@ impl Bot {
             locks,
             cache,
             limiter,
+            tallies: Tallies::default(),
             started,
         };
         Self { inner: Arc::new(inner) }
@@ -190,7 +194,21 @@ impl Bot {
         self.handle_once(sender, input, Some(update)).await
     }
 
+    /// Writes every count for the figures this instance has not written yet (the console does
+    /// before it shows them; otherwise they go every few seconds with the turns).
+    pub async fn flush_tallies(&self) -> Result<(), BotError> {
+        Ok(effects::write_tallies(&self.inner, true).await?)
+    }
+
     async fn handle_once(&self, sender: &Sender, input: Input, update: Option<UpdateId>) -> Vec<Reply> {
+        let replies = self.handle_locked(sender, input, update).await;
+        if let Err(error) = effects::write_tallies(&self.inner, false).await {
+            tracing::warn!(error = %errors::chain(&error), "the figures' counts wait for the next write");
+        }
+        replies
+    }
+
+    async fn handle_locked(&self, sender: &Sender, input: Input, update: Option<UpdateId>) -> Vec<Reply> {
         let key = sender.key();
         // Before the user's lock and the database, so a flood costs neither.
         if let Some(replies) = self.rate_limited(&key, sender, &input) {

@@ -16,6 +16,7 @@
 //! - `effects`: what a turn changes, and the only place here that opens transactions;
 //! - `views`: what a turn only reads (the applications' status, the user's data);
 //! - `staff`: review commands, buttons and prompts for staff members;
+//! - `tally`: counts for the console's figures (form progress, questions), written in batches;
 //! - `intent`, `ratelimit`, `cache`, `locks`: the helpers of the above.
 
 mod cache;
@@ -28,6 +29,7 @@ mod locks;
 mod ratelimit;
 pub mod sender;
 mod staff;
+pub mod tally;
 mod turn;
 mod views;
 

@@ -235,14 +235,11 @@ impl Turn<'_> {
                 Err(_) => return Ok(self.staff_usage()),
             },
         };
-        let applications = self.inner.review.list(&Filter::default()).await.map_err(BotError::Review)?;
-        let bytes = export::export(&applications, &self.inner.flows, self.inner.policy.scripts(), format)
-            .map_err(|err| BotError::Store(StoreError::Corrupt(format!("export: {err}"))))?;
-        let mut conn = self.inner.store.acquire().await?;
-        let detail = format!("{}, {} applications", format.extension(), applications.len());
-        audit::record(&mut conn, actor, "export", &detail, self.now).await?;
+        let scripts = self.inner.policy.scripts();
+        let exported = self.inner.review.export(&Filter::default(), format, scripts, actor, "").await;
+        let (bytes, count) = exported.map_err(BotError::Review)?;
         let name = format!("applications-{}.{}", format_ms(self.now).replace([' ', ':'], "-"), format.extension());
-        let caption = self.text(keys::EXPORTED, &[arg("count", applications.len())]).zh;
+        let caption = self.text(keys::EXPORTED, &[arg("count", count)]).zh;
         Ok(vec![Reply::with_document(caption, Document { name, bytes })])
     }
 

@@ -1,7 +1,7 @@
 //! The handling of one message ([`Turn`]), routed by what it is: a staff action, a command, a
 //! button, a file, an answer to the open form, or free text (a wish to apply or a question).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::handler::Inner;
 use super::intent::{self, Intent};
@@ -16,6 +16,7 @@ use crate::reply::{Button, Reply};
 use crate::smalltalk::SmallTalk;
 use crate::store::questions::Outcome;
 use crate::store::sessions::Session;
+use crate::store::tallies::{ANSWERED, Metric};
 use crate::store::users::User;
 use crate::text;
 
@@ -148,6 +149,17 @@ impl<'a> Turn<'a> {
             Basis::SmallTalk(SmallTalk::Handover) => Some((Outcome::Handover, None)),
             _ => None,
         };
+        let counted = match (answer.basis, logged) {
+            (_, Some((outcome, _))) => Some(outcome.name()),
+            (Basis::Passages { .. } | Basis::Tiers, None) => Some(ANSWERED),
+            _ => None,
+        };
+        if let Some(outcome) = counted {
+            self.count(Metric::Question, [outcome.to_owned()]);
+            let clauses: BTreeSet<&str> =
+                answer.sources.iter().filter(|_| answer.found).map(|source| source.clause.as_str()).collect();
+            self.count(Metric::Clause, clauses.into_iter().map(str::to_owned));
+        }
         let remember = matches!(answer.basis, Basis::Passages { .. } | Basis::Tiers | Basis::Refused { .. });
         if remember || logged.is_some() {
             let cleaned = text::clean(question);

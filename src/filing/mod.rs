@@ -13,6 +13,10 @@ use crate::dialog::Flow;
 use crate::dialog::value::Value;
 use crate::lang::{Lang, Scripts};
 
+/// The keys of the steps that ask the applicant's own name (`full_name`: in Latin letters, on the
+/// visa form).
+pub const NAME_KEYS: [&str; 2] = ["name", "full_name"];
+
 /// What a filed application holds: the answers, the tier they give, the applicant's language.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Filing {
@@ -49,6 +53,14 @@ impl Filing {
         let values: Vec<String> =
             self.lines(flow, Lang::Zh, scripts, true).into_iter().take(count).map(|(_, value)| value).collect();
         values.join(" ")
+    }
+
+    /// The applicant's name: the answer to the first name step of [`NAME_KEYS`] the form has.
+    pub fn applicant_name(&self) -> Option<&str> {
+        NAME_KEYS.iter().find_map(|key| match self.answers.get(*key) {
+            Some(Value::Text(name)) => Some(name.as_str()),
+            _ => None,
+        })
     }
 
     /// Only the answers to `fields` (what an applicant corrected).

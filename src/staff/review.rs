@@ -8,6 +8,7 @@ use crate::dialog::{Flow, Flows};
 use crate::filing::Status;
 use crate::lang::{Lang, Scripts};
 use crate::notify::{Notifier, StatusChange};
+use super::export::{self, ExportError, Format};
 use crate::store::applications::{self, Application, Filter};
 use crate::store::attachments::{self, Attachment};
 use crate::store::events::{self, Event, NewEvent};
@@ -32,6 +33,9 @@ pub enum ReviewError {
     /// The database failed.
     #[error("store")]
     Store(#[from] StoreError),
+    /// An export could not be written.
+    #[error("export")]
+    Export(#[from] ExportError),
 }
 
 /// An application with everything staff need to decide on it.
@@ -93,6 +97,48 @@ impl Review {
     pub async fn list(&self, filter: &Filter) -> Result<Vec<Application>, ReviewError> {
         let mut conn = self.store.read().await?;
         Ok(applications::list(&mut conn, filter).await?)
+    }
+
+    /// One page of the applications matching `filter`, those waiting for staff first, and how
+    /// many match in all.
+    pub async fn page(&self, filter: &Filter, offset: i64, limit: i64) -> Result<(Vec<Application>, i64), ReviewError> {
+        let mut conn = self.store.read().await?;
+        let found = applications::page(&mut conn, filter, offset, limit).await?;
+        Ok((found, applications::count_matching(&mut conn, filter).await?))
+    }
+
+    /// The applications matching `filter` in `format`, with how many; the export is audited
+    /// with the filter's description `what` (empty for all).
+    pub async fn export(
+        &self,
+        filter: &Filter,
+        format: Format,
+        scripts: &Scripts,
+        actor: &str,
+        what: &str,
+    ) -> Result<(Vec<u8>, usize), ReviewError> {
+        let found = self.list(filter).await?;
+        let bytes = export::export(&found, &self.flows, scripts, format)?;
+        let scope = if what.is_empty() { String::new() } else { format!(": {what}") };
+        let detail = format!("{}, {} applications{scope}", format.extension(), found.len());
+        audit::record(&mut *self.store.acquire().await?, actor, "export", &detail, self.clock.now_ms()).await?;
+        Ok((bytes, found.len()))
+    }
+
+    /// A file of an application, for `actor` to see; the viewing is audited.
+    pub async fn attachment(&self, reference: &str, id: i64, actor: &str) -> Result<Attachment, ReviewError> {
+        let mut tx = self.store.begin().await?;
+        let application = find(&mut tx, reference).await?;
+        let files = attachments::of_application(&mut tx, application.id).await?;
+        let file = files.into_iter().find(|file| file.id == id).ok_or_else(|| ReviewError::NotFound(format!("{reference} file {id}")))?;
+        audit::record(&mut tx, actor, "file", &format!("{reference} {}", file.field), self.clock.now_ms()).await?;
+        tx.commit().await?;
+        Ok(file)
+    }
+
+    /// The latest `limit` entries of the audit log, newest first.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<audit::Entry>, ReviewError> {
+        Ok(audit::latest(&mut *self.store.read().await?, limit).await?)
     }
 
     /// Opens an application: everything about it. A newly filed application goes into review,

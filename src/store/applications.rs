@@ -80,8 +80,8 @@ pub struct NewApplication<'a> {
     pub status: Status,
 }
 
-/// Which applications [`list`] returns; `None` fields do not filter.
-#[derive(Debug, Clone, Default)]
+/// Which applications [`list`] and [`page`] return; `None` fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     /// Only this flow.
     pub flow: Option<String>,
@@ -89,6 +89,42 @@ pub struct Filter {
     pub status: Option<Status>,
     /// Only those filed at or after this time (epoch ms).
     pub since: Option<i64>,
+    /// Only those filed before this time (epoch ms).
+    pub until: Option<i64>,
+    /// Only those whose reference or applicant's name contains this (any case).
+    pub search: Option<String>,
+}
+
+/// The conditions of a [`Filter`], its fields bound as $1–$5 in order: one text for every
+/// combination, a NULL parameter switching its condition off. The CASTs give PostgreSQL a type
+/// for a parameter it would otherwise see only in `IS NULL`.
+macro_rules! filtered {
+    () => {
+        " FROM applications \
+         WHERE (CAST($1 AS TEXT) IS NULL OR flow = $1) \
+           AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
+           AND (CAST($3 AS BIGINT) IS NULL OR created_at >= $3) \
+           AND (CAST($4 AS BIGINT) IS NULL OR created_at < $4) \
+           AND (CAST($5 AS TEXT) IS NULL OR LOWER(reference) LIKE $5 ESCAPE '\\' \
+                OR LOWER(applicant_name) LIKE $5 ESCAPE '\\')"
+    };
+}
+
+/// Binds a filter's fields as $1–$5 of [`filtered!`].
+fn bind_filter<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    filter: &'q Filter,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let search = filter.search.as_deref().map(str::trim).filter(|search| !search.is_empty()).map(|search| {
+        let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    query
+        .bind(filter.flow.as_deref())
+        .bind(filter.status.map(Status::as_str))
+        .bind(filter.since)
+        .bind(filter.until)
+        .bind(search)
 }
 
 /// Atomically increments and returns the named counter (first call returns 1). Used for reference
@@ -108,8 +144,8 @@ pub async fn next_sequence(conn: &mut AnyConnection, name: &str) -> Result<i64, 
 /// [`Conflict`](StoreError::Conflict): the caller lost a race for it and takes the next number.
 pub async fn insert(conn: &mut AnyConnection, new: &NewApplication<'_>, now: i64) -> Result<Application, StoreError> {
     let row = sqlx::query(concat!(
-        "INSERT INTO applications (reference, flow, user_id, answers, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
+        "INSERT INTO applications (reference, flow, user_id, answers, status, created_at, updated_at, applicant_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING ",
         columns!()
     ))
     .bind(new.reference)
@@ -118,6 +154,7 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewApplication<'_>, now: i64
     .bind(to_json(new.filing, "the answers of an application")?)
     .bind(new.status.as_str())
     .bind(now)
+    .bind(new.filing.applicant_name())
     .fetch_one(&mut *conn)
     .await
     .map_err(|error| match error {
@@ -163,23 +200,31 @@ pub async fn of_user(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Appli
 
 /// The applications that pass `filter`, newest first.
 pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Application>, StoreError> {
-    // One text for every combination of filters: a NULL parameter switches its filter off. The
-    // CASTs give PostgreSQL a type for a parameter it would otherwise see only in `IS NULL`.
-    let rows = sqlx::query(concat!(
+    let query = sqlx::query(concat!("SELECT ", columns!(), filtered!(), " ORDER BY created_at DESC, id DESC"));
+    let rows = bind_filter(query, filter).fetch_all(&mut *conn).await?;
+    rows.iter().map(application).collect()
+}
+
+/// At most `limit` applications that pass `filter`, after the first `offset`, in the order staff
+/// work them: those waiting for staff (submitted, in review) first, newest first within each.
+pub async fn page(conn: &mut AnyConnection, filter: &Filter, offset: i64, limit: i64) -> Result<Vec<Application>, StoreError> {
+    // The order is the index `applications_queue`'s, expression for expression.
+    let query = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM applications \
-         WHERE (CAST($1 AS TEXT) IS NULL OR flow = $1) \
-           AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
-           AND (CAST($3 AS BIGINT) IS NULL OR created_at >= $3) \
-         ORDER BY created_at DESC, id DESC"
-    ))
-    .bind(filter.flow.as_deref())
-    .bind(filter.status.map(Status::as_str))
-    .bind(filter.since)
-    .fetch_all(&mut *conn)
-    .await?;
+        filtered!(),
+        " ORDER BY (CASE WHEN status IN ('submitted', 'in_review') THEN 0 ELSE 1 END), created_at DESC, id DESC \
+         LIMIT $6 OFFSET $7"
+    ));
+    let rows = bind_filter(query, filter).bind(limit).bind(offset).fetch_all(&mut *conn).await?;
     rows.iter().map(application).collect()
+}
+
+/// How many applications pass `filter`.
+pub async fn count_matching(conn: &mut AnyConnection, filter: &Filter) -> Result<i64, StoreError> {
+    let query = sqlx::query(concat!("SELECT COUNT(*)", filtered!()));
+    let row = bind_filter(query, filter).fetch_one(&mut *conn).await?;
+    Ok(sqlx::Row::try_get(&row, 0)?)
 }
 
 /// Compare-and-set: Conflict unless the current status is `expected`.
@@ -205,10 +250,11 @@ pub async fn set_status(
 
 /// Replaces the answers (after a "need more information" request was answered).
 pub async fn set_answers(conn: &mut AnyConnection, id: i64, filing: &Filing, now: i64) -> Result<(), StoreError> {
-    let result = sqlx::query("UPDATE applications SET answers = $2, updated_at = $3 WHERE id = $1")
+    let result = sqlx::query("UPDATE applications SET answers = $2, updated_at = $3, applicant_name = $4 WHERE id = $1")
         .bind(id)
         .bind(to_json(filing, "the answers of an application")?)
         .bind(now)
+        .bind(filing.applicant_name())
         .execute(&mut *conn)
         .await?;
     one_row(result)

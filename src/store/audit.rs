@@ -23,10 +23,24 @@ pub async fn record(
     Ok(())
 }
 
-/// The latest `limit` entries, newest first, as (actor, action, detail, time).
-pub async fn latest(conn: &mut AnyConnection, limit: i64) -> Result<Vec<(String, String, String, i64)>, StoreError> {
-    Ok(sqlx::query_as("SELECT actor, action, detail, created_at FROM audit_log ORDER BY id DESC LIMIT $1")
+/// An entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Entry {
+    /// Who.
+    pub actor: String,
+    /// Did what (`show`, `approved`, `export`, `login`…).
+    pub action: String,
+    /// To what.
+    pub detail: String,
+    /// When (epoch ms).
+    pub created_at: i64,
+}
+
+/// The latest `limit` entries, newest first.
+pub async fn latest(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Entry>, StoreError> {
+    let rows = sqlx::query("SELECT actor, action, detail, created_at FROM audit_log ORDER BY id DESC LIMIT $1")
         .bind(limit)
         .fetch_all(&mut *conn)
-        .await?)
+        .await?;
+    super::decode_all(&rows)
 }

@@ -27,6 +27,7 @@
 //! A task holding a connection should still not ask for another: with a small pool under load
 //! it waits for itself.
 
+pub mod accounts;
 pub mod applications;
 pub mod attachments;
 pub mod audit;
@@ -37,6 +38,7 @@ pub mod prompts;
 pub mod questions;
 pub mod secrets;
 pub mod sessions;
+pub mod tallies;
 pub mod updates;
 pub mod users;
 

@@ -367,7 +367,7 @@ async fn staff_approve_reject_with_reason_and_need_info_round_trip_reach_the_app
         .await
         .unwrap()
         .into_iter()
-        .map(|(actor, action, _, _)| format!("{actor} {action}"))
+        .map(|entry| format!("{} {}", entry.actor, entry.action))
         .collect();
     let by_staff =
         |action: &str| actions.iter().any(|a| a.starts_with(&format!("telegram:{STAFF_MEMBER}")) && a.contains(action));
