@@ -1,5 +1,6 @@
 //! The command line (a contract: tests and scripts use it): `ask`, `eval`, `chat`, `check`, and
-//! `serve` (Telegram), and the staff commands under `applications`.
+//! `serve` (Telegram), `web`, the console's accounts under `staff`, and the staff commands under
+//! `applications`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -18,6 +19,7 @@ use crate::policy::Policy;
 use crate::staff::export::Format;
 use crate::{chat, eval, telegram};
 
+mod accounts;
 mod calibration;
 mod staff;
 mod web;
@@ -120,6 +122,15 @@ pub enum Command {
         /// Print one JSON object per group.
         #[arg(long)]
         json: bool,
+    },
+    /// The web console's staff accounts.
+    Staff {
+        /// Who is acting, for the audit log.
+        #[arg(long, global = true, env = "USER", default_value = "staff")]
+        actor: String,
+        /// The action.
+        #[command(subcommand)]
+        action: accounts::AccountAction,
     },
     /// Staff work on filed applications.
     Applications {
@@ -337,6 +348,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             running.serve(stopping).await
         }
         Command::Questions { since, json } => staff::questions(&settings, since, json).await,
+        Command::Staff { actor, action } => accounts::run(&settings, &format!("cli:{actor}"), action).await,
         Command::Applications { actor, action } => {
             staff::applications(&settings, &format!("cli:{actor}"), action).await
         }

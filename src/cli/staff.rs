@@ -57,6 +57,7 @@ pub(super) async fn applications(settings: &Settings, actor: &str, action: Actio
         flow: selection.flow.clone(),
         status: selection.status,
         since: selection.since,
+        ..Filter::default()
     };
     let mut out = std::io::stdout().lock();
     match action {

@@ -1,24 +1,36 @@
 //! The staff console under `/console/`: never framed, never cached, every state-changing
 //! request CSRF-checked against the staff member's session (or, before login, a nonce cookie).
+//!
+//! - `session`: signing in and out, the signed-in staff member of a request, the language switch;
+//! - `applications`: the list with its filters, and its export;
+//! - `application`: one application, its files and the decisions on it;
+//! - `figures`: the questions staff should answer, the forms' funnel and the Q&A figures;
+//! - `audit`: the audit log (admins only).
 
+mod application;
+mod applications;
+mod audit;
+mod charts;
+mod figures;
+mod session;
 mod words;
 
 use std::sync::Arc;
 
-use askama::Template;
 use axum::Router;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
+pub use session::Signed;
 pub use words::Ui;
 
 use super::cookies::{self, CookieOptions, SameSite};
 use super::security::{Frames, Policy};
-use super::{Web, csrf, keys, security};
+use super::{Web, csrf, security};
+use crate::staff::accounts::Accounts;
 
 /// The cookie holding a staff member's session id.
 pub const SESSION_COOKIE: &str = "console_session";
@@ -31,9 +43,19 @@ pub const LANG_COOKIE: &str = "console_lang";
 pub fn router(web: Arc<Web>) -> Router<Arc<Web>> {
     let policy = Policy { frames: Frames::Deny, personal: true, https: web.config.https };
     Router::new()
-        .route("/console", get(|| async { Redirect::to("/console/login") }))
-        .route("/console/", get(|| async { Redirect::to("/console/login") }))
-        .route("/console/login", get(login_page))
+        .route("/console", get(|| async { Redirect::to("/console/applications") }))
+        .route("/console/", get(|| async { Redirect::to("/console/applications") }))
+        .route("/console/login", get(session::login_page).post(session::login))
+        .route("/console/logout", post(session::logout))
+        .route("/console/lang/{code}", get(session::switch_lang))
+        .route("/console/applications", get(applications::list))
+        .route("/console/applications/export", get(applications::export))
+        .route("/console/applications/{reference}", get(application::show))
+        .route("/console/applications/{reference}/decision", post(application::decide))
+        .route("/console/applications/{reference}/files/{id}", get(application::file))
+        .route("/console/questions", get(figures::questions))
+        .route("/console/figures", get(figures::figures))
+        .route("/console/audit", get(audit::log))
         .layer(from_fn_with_state(csrf::Guard::new(web.keys.clone(), subject), csrf::protect))
         .layer(from_fn_with_state(Arc::new(policy), security::headers))
 }
@@ -50,6 +72,11 @@ fn cookie_options(web: &Web) -> CookieOptions {
     CookieOptions { same_site: SameSite::Strict, secure: web.config.https, max_age: None }
 }
 
+/// The console's accounts and sessions over the bot's store.
+fn accounts(web: &Web) -> Accounts {
+    Accounts::new(web.bot.store().clone(), web.bot.clock())
+}
+
 /// What every console page shows besides its own content.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -57,6 +84,12 @@ pub struct Page {
     pub ui: Ui,
     /// The CSRF token for the page's forms.
     pub csrf: String,
+    /// The signed-in staff member's name and whether they are an admin, for the menu.
+    pub who: Option<(String, bool)>,
+    /// The menu item of the page (`applications`, `questions`…).
+    pub at: &'static str,
+    /// The page's own path and query, for the language switch to come back to.
+    pub here: String,
 }
 
 impl Page {
@@ -69,29 +102,26 @@ impl Page {
     pub fn asset(&self, path: &str) -> String {
         super::asset_url(path)
     }
-}
 
-/// The language a request asks for.
-fn ui(headers: &HeaderMap) -> Ui {
-    Ui::from_code(cookies::get(headers, LANG_COOKIE))
-}
-
-#[derive(Template)]
-#[template(path = "console/login.html")]
-struct Login {
-    page: Page,
-    error: Option<&'static str>,
-}
-
-/// `GET /console/login`: the sign-in form. A visitor without a nonce gets one, so that the form
-/// carries a token.
-async fn login_page(State(web): State<Arc<Web>>, headers: HeaderMap) -> Response {
-    let existing = cookies::get(&headers, NONCE_COOKIE).map(str::to_owned);
-    let nonce = existing.clone().unwrap_or_else(keys::random_id);
-    let page = Page { ui: ui(&headers), csrf: web.keys.csrf_token(&nonce) };
-    let mut response = super::page(&Login { page, error: None });
-    if existing.is_none() {
-        cookies::set(response.headers_mut(), NONCE_COOKIE, &nonce, cookie_options(&web));
+    /// `aria-current="page"` for the menu item `item` of this page.
+    pub fn current(&self, item: &str) -> &'static str {
+        if self.at == item { "page" } else { "false" }
     }
-    response.into_response()
+
+    /// The link switching to the other language and back here.
+    pub fn switch_lang(&self) -> String {
+        let back: String = url::form_urlencoded::byte_serialize(self.here.as_bytes()).collect();
+        format!("/console/lang/{}?back={back}", self.ui.other().code())
+    }
+}
+
+/// A plain page saying what went wrong, with its status.
+fn problem(status: StatusCode, ui: Ui, key: &str) -> Response {
+    (status, [("content-type", "text/plain; charset=utf-8")], ui.t(key)).into_response()
+}
+
+/// A failure of the core as a 500 page, logged with its cause.
+fn failure(ui: Ui, error: &(dyn std::error::Error + 'static)) -> Response {
+    tracing::error!(error = %crate::errors::chain(error), "a console page failed");
+    problem(StatusCode::INTERNAL_SERVER_ERROR, ui, "failed")
 }
