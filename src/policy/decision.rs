@@ -38,11 +38,14 @@ pub enum Feature {
     /// The weight of the heaviest focus word (what a question word asks about: 租金 in 租金多少)
     /// the passage does not cover, against an unknown word's.
     FocusGap,
+    /// The question is in English: matched through the glossary and the translation, whose
+    /// scores run differently from the Chinese ones.
+    English,
 }
 
 impl Feature {
     /// Every feature, in the order of a feature vector.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Coverage,
         Self::KnownCoverage,
         Self::UnknownShare,
@@ -52,6 +55,7 @@ impl Feature {
         Self::Evidence,
         Self::AskedCoverage,
         Self::FocusGap,
+        Self::English,
     ];
 
     /// The feature's name in `decision.toml`.
@@ -66,6 +70,7 @@ impl Feature {
             Self::Evidence => "evidence",
             Self::AskedCoverage => "asked_coverage",
             Self::FocusGap => "focus_gap",
+            Self::English => "english",
         }
     }
 }
@@ -183,6 +188,7 @@ pub fn features(
                 }
             }
             Feature::FocusGap => focus_gap / index.unknown_idf(),
+            Feature::English => f32::from(u8::from(question.english)),
         };
     }
     Some(features)
@@ -202,7 +208,7 @@ pub struct Sample {
 const PENALTY: f32 = 0.01;
 /// A wrong answer costs this many refusals of a question the policy answers: a citizen told "the
 /// policy does not say" asks staff, one quoted a clause that does not answer is misled.
-const WRONG_ANSWER_COST: usize = 2;
+const WRONG_ANSWER_COST: f32 = 1.5;
 /// Gradient descent: step size and number of steps (the problem is small and convex).
 const STEP: f32 = 0.5;
 const STEPS: usize = 4_000;
@@ -235,12 +241,12 @@ pub fn fit(samples: &[Sample], fitted_on: &str) -> RawDecision {
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     // Answering everyone from index i up: the wrong decisions are the `true`s below and the
     // `false`s from i on.
-    let mut best = (usize::MAX, 0.5);
+    let mut best = (f32::MAX, 0.5);
     let mut wrong_below = 0;
     let falses_total = scored.iter().filter(|(_, answer)| !answer).count();
     let mut falses_below = 0;
     for i in 0..=scored.len() {
-        let wrong = wrong_below + WRONG_ANSWER_COST * (falses_total - falses_below);
+        let wrong = wrong_below as f32 + WRONG_ANSWER_COST * (falses_total - falses_below) as f32;
         let threshold = match (i.checked_sub(1).map(|j| scored[j].0), scored.get(i).map(|s| s.0)) {
             (Some(below), Some(above)) => (below + above) / 2.0,
             (None, Some(above)) => above / 2.0,
