@@ -24,6 +24,11 @@ const FRAGMENT_CHARS: usize = 20;
 /// that passage answers at least this share of the question's known weight the first does not.
 const OTHER_CANDIDATES: usize = 5;
 const SECOND_SHARE: f32 = 0.25;
+/// How many of the best ranked passages a question asking for a kind of fact looks through for one
+/// that states it.
+const TYPED_CANDIDATES: usize = 5;
+/// ...and covers at least this share of what the best passage covers.
+const TYPED_COVERAGE: f32 = 0.8;
 
 /// The bot's answer to one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -198,7 +203,22 @@ impl Policy {
     /// match; `None` when no passage shares anything with it.
     fn find_passages(&self, question: &Question<'_>) -> Result<Option<(Vec<usize>, Match)>, PolicyError> {
         let importance = question.importance(&self.index);
-        let ranking = ranking::rank(&self.index, &self.anticipated, question, &importance)?;
+        let mut ranking = ranking::rank(&self.index, &self.anticipated, question, &importance)?;
+        // A question asking for a kind of fact ("签证最长批几耐") is answered by the best of the
+        // leading passages that states one, if one does and covers the question nearly as well.
+        let states = |passage: usize| {
+            question.asks.iter().all(|ask| ask.is_stated_in(&self.document.passages[passage].text))
+        };
+        let best_coverage = ranking.ranked.first().map_or(0.0, |r| r.coverage.all);
+        let stating = ranking
+            .ranked
+            .iter()
+            .take(TYPED_CANDIDATES)
+            .position(|r| states(r.passage) && r.coverage.all >= TYPED_COVERAGE * best_coverage);
+        if let Some(stating) = stating {
+            let chosen = ranking.ranked.remove(stating);
+            ranking.ranked.insert(0, chosen);
+        }
         let Some(found) = decision::features(&self.index, &self.anticipated, question, &importance, &ranking, &self.document) else {
             return Ok(None);
         };
