@@ -351,7 +351,8 @@ fn calibrate(policy: &Policy, out: Option<PathBuf>, show: bool, files: &[PathBuf
         let items = eval::parse_items(&text).with_context(|| format!("{}", file.display()))?;
         samples.extend(eval::samples(policy, &items)?);
     }
-    let names: Vec<String> = files.iter().filter_map(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        files.iter().filter_map(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned()).collect();
     let only: Vec<_> = samples.iter().map(|(_, sample)| sample.clone()).collect();
     let raw = decision::fit(&only, &format!("{} questions of {}", only.len(), names.join(", ")));
     let model = Decision::from_raw(&raw)?;
@@ -376,8 +377,10 @@ fn calibrate(policy: &Policy, out: Option<PathBuf>, show: bool, files: &[PathBuf
     match out {
         Some(path) => {
             let header = std::fs::read_to_string(&path).unwrap_or_default();
-            let comments: String = header.lines().take_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
-            std::fs::write(&path, format!("{comments}{toml}")).with_context(|| format!("cannot write {}", path.display()))?;
+            let comments: String =
+                header.lines().take_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+            std::fs::write(&path, format!("{comments}{toml}"))
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("written to {}", path.display());
         }
         None => print!("{toml}"),

@@ -68,7 +68,8 @@ pub struct Phrases {
 impl Phrases {
     /// Reads `smalltalk.toml`.
     pub fn parse(text: &str) -> Result<Self, SmallTalkError> {
-        let raw: RawPhrases = toml::from_str(text).map_err(|err| SmallTalkError(err.to_string().trim_end().to_owned()))?;
+        let raw: RawPhrases =
+            toml::from_str(text).map_err(|err| SmallTalkError(err.to_string().trim_end().to_owned()))?;
         let mut pieces: Vec<(String, Option<SmallTalk>)> =
             raw.particles.iter().map(|particle| (squeeze(particle), None)).collect();
         for (kind, phrases) in &raw.kinds {
@@ -95,7 +96,9 @@ impl Phrases {
             return Some(kind);
         }
         let handover = |(piece, kind): &&(String, Option<SmallTalk>)| {
-            *kind == Some(SmallTalk::Handover) && piece.chars().count() >= HANDOVER_INSIDE_FROM && squeezed.contains(piece.as_str())
+            *kind == Some(SmallTalk::Handover)
+                && piece.chars().count() >= HANDOVER_INSIDE_FROM
+                && squeezed.contains(piece.as_str())
         };
         (squeezed.chars().count() <= HANDOVER_INSIDE && self.pieces.iter().any(|piece| handover(&piece)))
             .then_some(SmallTalk::Handover)

@@ -80,7 +80,11 @@ impl Considered {
         match self {
             Self::Settled(answer) => answer,
             Self::Candidate { answer, features, refusal } => {
-                if decision.answers(&features) { answer } else { refusal }
+                if decision.answers(&features) {
+                    answer
+                } else {
+                    refusal
+                }
             }
         }
     }
@@ -122,7 +126,12 @@ impl Policy {
     }
 
     /// [`Policy::consider`] for a question read after `context`.
-    fn consider_after(&self, question: &str, context: Option<&str>, preferred: Lang) -> Result<Considered, PolicyError> {
+    fn consider_after(
+        &self,
+        question: &str,
+        context: Option<&str>,
+        preferred: Lang,
+    ) -> Result<Considered, PolicyError> {
         let cleaned = text::clean(question);
         let lang = self.scripts.detect(&cleaned, preferred);
         let refusal = |message: Message| Answer {

@@ -11,7 +11,8 @@ use serde::Deserialize;
 /// Where a message breaks into parts: sentence and clause punctuation, and in a dictated message
 /// without punctuation, the particles that end a spoken clause (嘛, 啊) or begin the next (然后).
 static BREAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[？?！!。．；;：:，,、\n]+|\.(?:\s+|$)|(?:嘛|啊|呀|哈|哦)|(?:然后|另外|还有就是)").expect("valid regex")
+    Regex::new(r"[？?！!。．；;：:，,、\n]+|\.(?:\s+|$)|(?:嘛|啊|呀|哈|哦)|(?:然后|另外|还有就是)")
+        .expect("valid regex")
 });
 
 /// The words that show a part asks something, as `asks.toml` lists them.

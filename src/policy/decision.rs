@@ -110,7 +110,8 @@ impl Decision {
         }
         let mut weights = [0.0; Feature::ALL.len()];
         for (slot, feature) in weights.iter_mut().zip(Feature::ALL) {
-            *slot = *raw.weights.get(feature.name()).ok_or_else(|| problem(format!("no weight for {}", feature.name())))?;
+            *slot =
+                *raw.weights.get(feature.name()).ok_or_else(|| problem(format!("no weight for {}", feature.name())))?;
         }
         if !(0.0..1.0).contains(&raw.threshold) {
             return Err(problem(format!("threshold {} is not between 0 and 1", raw.threshold)));
@@ -169,7 +170,13 @@ pub fn features(
             Feature::Margin => (best.fused - next) / best.fused,
             Feature::AskedUnstated => f32::from(u8::from(asked_unstated)),
             Feature::Evidence => evidence.min(1.0),
-            Feature::AskedCoverage => if asked_weight > 0.0 { asked_credit / asked_weight } else { 0.0 },
+            Feature::AskedCoverage => {
+                if asked_weight > 0.0 {
+                    asked_credit / asked_weight
+                } else {
+                    0.0
+                }
+            }
             Feature::FocusGap => focus_gap / index.unknown_idf(),
         };
     }

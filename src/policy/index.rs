@@ -218,7 +218,8 @@ impl PassageIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (language, term) in terms {
             let (text, title) = self.fields.of(language);
-            let fields = std::iter::once((text, term.weight)).chain(title.map(|title| (title, term.weight * TITLE_WEIGHT)));
+            let fields =
+                std::iter::once((text, term.weight)).chain(title.map(|title| (title, term.weight * TITLE_WEIGHT)));
             for (field, boost) in fields {
                 let query = TermQuery::new(Term::from_field_text(field, &term.text), IndexRecordOption::WithFreqs);
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));

@@ -14,8 +14,8 @@ pub mod query;
 pub mod question;
 pub mod ranking;
 pub mod segmenter;
-pub mod tiers;
 mod tier_answer;
+pub mod tiers;
 pub mod translation;
 
 use serde::Deserialize;

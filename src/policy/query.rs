@@ -180,7 +180,15 @@ impl<'a> QueryAnalyzer<'a> {
                 let en = phrase.stems.iter().map(|stem| WeightedTerm::new(stem.clone(), share)).collect();
                 let focus = !focus_found && phrase.stems.iter().any(|stem| focus_stems.contains(stem));
                 focus_found |= focus;
-                concepts.push(Concept { label: phrase.stems.join(" "), zh, en, weight: 1.0, salient: true, asked, focus });
+                concepts.push(Concept {
+                    label: phrase.stems.join(" "),
+                    zh,
+                    en,
+                    weight: 1.0,
+                    salient: true,
+                    asked,
+                    focus,
+                });
             }
         }
         concepts
@@ -189,7 +197,8 @@ impl<'a> QueryAnalyzer<'a> {
     /// The stems of the few words after an English question word that asks about them ("what
     /// documents" → document).
     fn english_focus(&mut self, run: &str) -> Vec<String> {
-        let words: Vec<&str> = run.split(|c: char| !c.is_ascii_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> =
+            run.split(|c: char| !c.is_ascii_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).collect();
         let mut stems = Vec::new();
         for question in &self.focus.en {
             let asked: Vec<&str> = question.split(' ').collect();
@@ -249,11 +258,7 @@ mod tests {
     fn concepts(text: &str) -> Vec<Concept> {
         let lexicon = lexicon();
         let segmenter = Segmenter::new(lexicon.dictionary());
-        let focus = FocusWords {
-            before: vec!["多少".into()],
-            after: vec!["什么".into()],
-            en: vec!["what".into()],
-        };
+        let focus = FocusWords { before: vec!["多少".into()], after: vec!["什么".into()], en: vec!["what".into()] };
         QueryAnalyzer::new(&lexicon, &segmenter, &focus, segmenter.chinese_analyzer(), english_analyzer())
             .concepts(text, true)
     }

@@ -52,18 +52,19 @@ impl Policy {
         let (asked, repairs) = self.normalize(question);
         let context = context.map(|context| self.normalize(context).0);
         let mut parts: Vec<Part<'_>> = match &context {
-            Some(context) => self.asks.markers.parts(context).into_iter().map(|part| Part { asks: false, ..part }).collect(),
+            Some(context) => {
+                self.asks.markers.parts(context).into_iter().map(|part| Part { asks: false, ..part }).collect()
+            }
             None => Vec::new(),
         };
         parts.extend(self.asks.markers.parts(&asked));
-        let mut analyzer =
-            QueryAnalyzer::new(
-                &self.lexicon,
-                &self.segmenter,
-                &self.asks.focus,
-                self.segmenter.chinese_analyzer(),
-                english_analyzer(),
-            );
+        let mut analyzer = QueryAnalyzer::new(
+            &self.lexicon,
+            &self.segmenter,
+            &self.asks.focus,
+            self.segmenter.chinese_analyzer(),
+            english_analyzer(),
+        );
         let concepts: Vec<Concept> = parts.iter().flat_map(|part| analyzer.concepts(part.text, part.asks)).collect();
         // Each word counts once, however many bigrams it has: otherwise 高级技师 (three bigrams)
         // would outweigh 落户 (one) in "高级技师能落户吗". Its synonyms join (户口 → 落户), as in

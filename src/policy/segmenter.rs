@@ -154,8 +154,7 @@ impl Tokenizer for HanBigrams {
         let mut tokens = Vec::new();
         let mut run: Vec<(usize, char)> = Vec::new();
         let mut flush = |run: &mut Vec<(usize, char)>| {
-            let pairs: Vec<&[(usize, char)]> =
-                if run.len() == 1 { vec![&run[..]] } else { run.windows(2).collect() };
+            let pairs: Vec<&[(usize, char)]> = if run.len() == 1 { vec![&run[..]] } else { run.windows(2).collect() };
             for pair in pairs {
                 let (from, last) = (pair[0].0, pair[pair.len() - 1]);
                 tokens.push(Token {

@@ -106,7 +106,6 @@ impl Policy {
             sources: vec![self.source(tiers.clause, chinese)],
         }
     }
-
 }
 
 fn capitalize(text: &str) -> String {

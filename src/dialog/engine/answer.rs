@@ -1,10 +1,10 @@
 //! Reading an answer: a file, text or a pressed button checked against the step's kind, and
 //! options chosen by number, label or value.
 
-use super::{Engine, Input, read_yes_no};
+use super::{Engine, Input, read_yes_no, says_none};
 use crate::dialog::fields::{
-    DateRules, Email, IdCardNumber, PassportNumber, PhoneNumber, Reason, TextError, parse_date, parse_integer,
-    parse_text,
+    DateRules, Email, FullName, IdCardNumber, PassportNumber, PhoneNumber, Reason, TextError, parse_date,
+    parse_integer, parse_text,
 };
 use crate::dialog::flow::{Choice, Kind, MAX_TEXT_CHARS, NONE, Step};
 use crate::dialog::value::Value;
@@ -38,6 +38,9 @@ impl Engine<'_> {
                     (Some(hint), TextError::NotMatching) => hint.clone(),
                     (_, err) => err.reason(),
                 })
+            }
+            Kind::Name { min, max } => {
+                FullName::parse(text, *min, *max).map(|name| Value::Text(name.into_string())).map_err(|e| e.reason())
             }
             Kind::Choice { options } => self.choose(options, text).map(Value::Choice),
             Kind::MultiChoice { options, min } => {
@@ -104,7 +107,14 @@ impl Engine<'_> {
         }
     }
 
+    /// The option `text` names: by number, value or label — or the "none of these" option for
+    /// 无 / none.
     pub(super) fn find_option<'o>(&self, options: &'o [Choice], text: &str) -> Option<&'o Choice> {
+        if says_none(text)
+            && let Some(none) = options.iter().find(|option| option.value == NONE)
+        {
+            return Some(none);
+        }
         let wanted = self.ctx.scripts.simplify(&crate::text::fold_width(text.trim())).to_lowercase();
         if let Ok(number) = wanted.parse::<usize>() {
             return number.checked_sub(1).and_then(|index| options.get(index));

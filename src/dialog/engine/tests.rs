@@ -134,6 +134,95 @@ fn only_optional_questions_can_be_skipped() {
     assert!(last_text(&outcome).contains("不能跳过"));
 }
 
+/// A form with one optional question of every kind.
+fn optional_of_every_kind(fx: &Fixture) -> Flow {
+    let kinds = [
+        ("text", ""),
+        ("name", ""),
+        (
+            "choice",
+            "options = [{ value = \"a\", zh = \"甲\", en = \"A\" }, { value = \"b\", zh = \"乙\", en = \"B\" }]\n",
+        ),
+        (
+            "multi_choice",
+            "options = [{ value = \"a\", zh = \"甲\", en = \"A\" }, { value = \"b\", zh = \"乙\", en = \"B\" }]\n",
+        ),
+        ("integer", "min = 1\nmax = 9\n"),
+        ("date", ""),
+        ("month", ""),
+        ("phone", ""),
+        ("id_card", ""),
+        ("passport", ""),
+        ("email", ""),
+        ("file", ""),
+    ];
+    let mut toml = "id = \"demo\"\ncode = \"DEMO\"\ntitle = { zh = \"演示\", en = \"Demo\" }\nintro = { zh = \"说明\", en = \"About\" }\n".to_owned();
+    for (kind, settings) in kinds {
+        toml.push_str(&format!(
+            "[[step]]\nkey = \"{kind}\"\nkind = \"{kind}\"\noptional = true\npersonal = false\n{settings}prompt = {{ zh = \"问\", en = \"Q\" }}\n"
+        ));
+    }
+    Flow::parse("demo.toml", &toml, fx.policy.tiers()).expect("the demo form loads")
+}
+
+#[test]
+fn none_to_an_optional_question_of_any_kind_skips_it() {
+    let fx = Fixture::new();
+    let ctx = fx.ctx(true);
+    let flow = optional_of_every_kind(&fx);
+    let nones = ["无", "没有", "不需要", "none", "N/A", "-", "無。", "－"];
+    let inputs: Vec<Input> = (0..flow.steps.len()).map(|i| text(nones[i % nones.len()])).collect();
+    let outcome = feed(&flow, &ctx, start(&flow, &ctx, BTreeMap::new()), &inputs);
+    assert_eq!(stage(&outcome), Stage::Summary, "{}", last_text(&outcome));
+    let answers = &outcome.state.as_ref().unwrap().answers;
+    assert!(flow.steps.iter().all(|step| answers[&step.key] == Value::Skipped), "{answers:?}");
+}
+
+#[test]
+fn none_is_an_answer_where_the_question_takes_it() {
+    let fx = Fixture::new();
+    let ctx = fx.ctx(true);
+    let flow = fx.flow("talent-apartment");
+    let to_owns_home = [
+        text("张三"),
+        text(ID),
+        text("13800138000"),
+        text("湛江钢铁"),
+        button("choose:high-skill"),
+        Input::File(FileRef {
+            location: "f".into(),
+            name: "a.jpg".into(),
+            mime: "image/jpeg".into(),
+            size: 10,
+            sha256: "00".into(),
+        }),
+        text("2"),
+    ];
+    let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &to_owns_home);
+    assert_eq!(stage(&outcome), Stage::Ask("owns_home".into()));
+    let outcome = feed(flow, &ctx, outcome, &[text("没有")]);
+    assert_eq!(outcome.state.as_ref().unwrap().answers["owns_home"], Value::YesNo(false), "a yes/no question");
+    let eligibility = fx.flow("eligibility");
+    let outcome = feed(eligibility, &ctx, start(eligibility, &ctx, BTreeMap::new()), &[text("无")]);
+    assert!(last_text(&outcome).contains("暂不在"), "the none-of-these option: {}", last_text(&outcome));
+    let required = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[text("无")]);
+    assert!(last_text(&required).contains("必填"), "{}", last_text(&required));
+}
+
+#[test]
+fn a_name_needs_a_letter() {
+    let fx = Fixture::new();
+    let ctx = fx.ctx(true);
+    let flow = fx.flow("talent-apartment");
+    let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[text("12345")]);
+    assert_eq!(stage(&outcome), Stage::Ask("name".into()));
+    assert!(last_text(&outcome).contains("汉字或字母"), "{}", last_text(&outcome));
+    for name in ["阿依古丽·买买提", "María-José O'Neil"] {
+        let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[text(name)]);
+        assert_eq!(outcome.state.as_ref().unwrap().answers["name"], Value::Text(name.into()));
+    }
+}
+
 #[test]
 fn cancel_ends_the_form_at_any_point() {
     let fx = Fixture::new();
