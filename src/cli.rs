@@ -397,11 +397,13 @@ fn check(settings: &Settings) -> anyhow::Result<()> {
     }
     let document = policy.document();
     println!(
-        "OK: corpus ({} parts, {} clauses, {} passages, translation aligned, tiers and glossary consistent), {} forms",
+        "OK: corpus ({} parts, {} clauses, {} passages, translation aligned, tiers and glossary consistent), {} forms, \
+         public holidays of {:?}",
         document.parts.len(),
         document.clauses.len(),
         document.passages.len(),
-        flows.iter().count()
+        flows.iter().count(),
+        flows.holidays().years()
     );
     Ok(())
 }

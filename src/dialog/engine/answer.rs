@@ -63,7 +63,7 @@ impl Engine<'_> {
                 let rules = DateRules {
                     earliest: earliest.map(|bound| bound.resolve(today)),
                     latest: latest.map(|bound| bound.resolve(today)),
-                    working_days_only: *working_days_only,
+                    working_days: working_days_only.then_some(self.ctx.holidays),
                     month_only: *month_only,
                 };
                 parse_date(text, &rules, today).map(Value::Date).map_err(|e| e.reason())

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Consent;
 use super::flow::Flow;
+use super::holidays::Calendar;
 use super::value::{FileRef, Value};
 use crate::lang::{Bilingual, Lang, Scripts};
 use crate::messages::{Arg, Key, Messages, arg, keys};
@@ -43,6 +44,8 @@ pub struct Context<'a> {
     pub scripts: &'a Scripts,
     /// The bot's own words.
     pub messages: &'a Messages,
+    /// The public holidays, for questions that take working days only.
+    pub holidays: &'a Calendar,
 }
 
 /// One message from the user, as the engine sees it.

@@ -34,6 +34,10 @@ impl Engine<'_> {
                     let number = data.trim_start_matches("edit:").parse().unwrap_or(0);
                     self.edit(state, number)
                 }
+                // A number on the summary names one of its numbered items.
+                (_, Input::Text(text)) if let Ok(number) = crate::text::fold_width(text.trim()).parse() => {
+                    self.edit(state, number)
+                }
                 _ => self.reask(state, self.phrase(keys::SUMMARY_HINT, &[])),
             },
             (Some(Command::Help), Stage::Ask(key)) => {

@@ -25,6 +25,7 @@ impl Fixture {
             tiers: self.policy.tiers(),
             scripts: self.policy.scripts(),
             messages: self.policy.messages(),
+            holidays: self.flows.holidays(),
         }
     }
 
@@ -350,6 +351,8 @@ fn editing_from_the_summary_returns_to_the_summary() {
     assert!(last_text(&outcome).contains("3. 您的工作单位：宝钢湛江钢铁"), "{}", last_text(&outcome));
     let outcome = feed(flow, &ctx, outcome, &[button("edit:9")]);
     assert!(last_text(&outcome).contains("没有这一项"));
+    let by_number = feed(flow, &ctx, outcome, &[text("2")]);
+    assert_eq!(stage(&by_number), Stage::Ask("phone".into()), "a bare number is the summary's item");
 }
 
 #[test]

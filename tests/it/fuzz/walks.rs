@@ -266,8 +266,9 @@ pub(super) fn valid_answer(step: &Step, state: &DialogState, ctx: &Context<'_>, 
             let span = (high - low).num_days().clamp(0, 365 * 60) as u64;
             let mut date = low.checked_add_days(Days::new(pick.below(span + 1))).unwrap_or(low);
             if *working_days_only {
-                for _ in 0..7 {
-                    if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+                // The longest run of days off is a holiday of nine days with its weekends.
+                for _ in 0..14 {
+                    if ctx.holidays.day_off(date).is_some() {
                         date = date.succ_opt().unwrap_or(date);
                     }
                 }
@@ -369,7 +370,7 @@ pub(super) fn check_value(step: &Step, value: &Value, today: NaiveDate) -> Resul
             let rules = DateRules {
                 earliest: earliest.map(|b| b.resolve(today)),
                 latest: latest.map(|b| b.resolve(today)),
-                working_days_only: *working_days_only,
+                working_days: working_days_only.then(|| flows().holidays()),
                 month_only: *month_only,
             };
             check_date(*date, &rules, today)?;
