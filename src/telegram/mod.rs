@@ -16,6 +16,7 @@ mod webhook;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use secrecy::{ExposeSecret, SecretString};
 use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
 use teloxide::types::BotCommand;
@@ -35,7 +36,7 @@ pub const PROFILE: Profile = Profile { name: "telegram", reach: Reach::Push, rat
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The bot token from @BotFather.
-    pub token: String,
+    pub token: SecretString,
     /// A Bot API server other than api.telegram.org (a self-hosted one, or the tests' fake).
     pub api_url: Option<Url>,
     /// The public HTTPS URL Telegram posts updates to; without it, long polling.
@@ -43,7 +44,7 @@ pub struct Config {
     /// Where the webhook listener binds.
     pub listen_addr: SocketAddr,
     /// A secret Telegram sends with every webhook request, checked by the listener.
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<SecretString>,
     /// Notifications per minute into one group (the staff chat): Telegram allows 20.
     pub group_messages_per_minute: u32,
 }
@@ -76,8 +77,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), TelegramError> {
     let bot = match &config.api_url {
-        Some(url) => Bot::new(&config.token).set_api_url(url.clone()),
-        None => Bot::new(&config.token),
+        Some(url) => Bot::new(config.token.expose_secret()).set_api_url(url.clone()),
+        None => Bot::new(config.token.expose_secret()),
     };
     let me = bot.get_me().await.map_err(|source| match source {
         RequestError::Api(ApiError::InvalidToken) => TelegramError::InvalidToken,

@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
+use secrecy::{ExposeSecret, SecretString};
 use teloxide::payloads::SetWebhookSetters;
 use teloxide::prelude::*;
 use url::Url;
@@ -25,7 +26,7 @@ const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 struct Listener {
     telegram: Arc<Telegram<Bot>>,
     core: bot::Bot,
-    secret: Option<String>,
+    secret: Option<SecretString>,
 }
 
 /// Listens on `addr`, registers `url` with Telegram, and serves until `shutdown`; requests being
@@ -35,13 +36,13 @@ pub async fn run(
     core: bot::Bot,
     url: &Url,
     addr: SocketAddr,
-    secret: Option<String>,
+    secret: Option<SecretString>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), TelegramError> {
     let tcp = tokio::net::TcpListener::bind(addr).await.map_err(|source| TelegramError::Listen { addr, source })?;
     let mut register = telegram.bot().set_webhook(url.clone()).allowed_updates(polling::wanted());
     if let Some(secret) = &secret {
-        register = register.secret_token(secret.clone());
+        register = register.secret_token(secret.expose_secret().to_owned());
     }
     register.await.map_err(|source| TelegramError::Setup { what: "setWebhook", source })?;
     let delivery = core.delivery().clone();
@@ -57,7 +58,7 @@ pub async fn run(
 
 async fn receive(State(listener): State<Arc<Listener>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     if let Some(secret) = &listener.secret
-        && headers.get(SECRET_HEADER).map(|value| value.as_bytes()) != Some(secret.as_bytes())
+        && headers.get(SECRET_HEADER).map(|value| value.as_bytes()) != Some(secret.expose_secret().as_bytes())
     {
         return StatusCode::UNAUTHORIZED;
     }

@@ -9,5 +9,6 @@ mod helpers;
 #[path = "../support/http.rs"]
 mod http;
 mod qa;
+mod secrets;
 mod security;
 mod telegram;

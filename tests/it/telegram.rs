@@ -65,7 +65,7 @@ impl Live {
         let test = spawn_app_at(Clock::starting_at(2026, 11, 23, 10)).await;
         prepare(&fake, &test).await;
         let mut config = Config {
-            token: TOKEN.to_owned(),
+            token: TOKEN.into(),
             api_url: Some(fake.url().parse().unwrap()),
             webhook_url: None,
             listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -493,7 +493,7 @@ async fn webhook_mode_takes_updates_checks_the_secret_and_answers_health_checks(
     let live = Live::start_with(|config| {
         config.webhook_url = Some(format!("http://127.0.0.1:{port}/telegram").parse().unwrap());
         config.listen_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        config.webhook_secret = Some("s3cret".to_owned());
+        config.webhook_secret = Some("s3cret".into());
     })
     .await;
     let answer = text(&live.say(71, "人才公寓怎么申请？").await);
@@ -513,7 +513,7 @@ async fn a_wrong_token_or_an_unreachable_api_fails_fast_with_a_clear_error() {
     let fake = FakeTelegram::start(TOKEN).await;
     let test = spawn_app_at(Clock::starting_at(2026, 11, 23, 10)).await;
     let config = |token: &str, url: String| Config {
-        token: token.to_owned(),
+        token: token.into(),
         api_url: Some(url.parse().unwrap()),
         webhook_url: None,
         listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
