@@ -116,7 +116,7 @@ impl Delivery {
         Ok(Health { unsent: store::outbox::unsent(&mut conn).await? })
     }
 
-    /// Fetches a file a user sent into the files directory. A file over the size limit is not
+    /// Fetches a file a user sent into the files directory, typed by its content. A file over the size limit is not
     /// fetched (the channel would refuse anyway): its reference has no location, and the form
     /// explains the limit.
     pub async fn fetch_file(&self, channel: &impl Channel, remote: RemoteFile) -> Result<FileRef, DeliveryError> {
@@ -124,9 +124,8 @@ impl Delivery {
             return Ok(FileRef::unkept(remote.name, remote.mime, remote.size));
         }
         let bytes = channel.fetch(&remote.id).await.map_err(|error| DeliveryError::Channel(Box::new(error)))?;
-        let mut kept = self.files.keep(&remote.name, &bytes)?;
-        kept.mime = remote.mime;
-        Ok(kept)
+        // The type is the content's, not what the channel or the file's name claims.
+        Ok(self.files.keep(&remote.name, &bytes)?)
     }
 
     /// Sends `replies` to `chat` in order, each retried a few times while the channel fails in

