@@ -95,13 +95,14 @@ pub async fn serve(
         messages_per_sec_chat: per_minute.div_ceil(60).max(Limits::default().messages_per_sec_chat),
         ..Limits::default()
     };
-    let outbox = Telegram::new(Throttle::new_spawn(bot.clone(), limits), bot.clone());
+    let username = me.username().to_owned();
+    let outbox = Telegram::new(Throttle::new_spawn(bot.clone(), limits), bot.clone(), &username);
     let worker = instance_id(&config);
     let (stop_sender, stopped) = watch::channel(false);
     let delivery = core.delivery().clone();
     let sender = tokio::spawn(async move { delivery.send_outbox(&outbox, &worker, stopped).await });
 
-    let telegram = Arc::new(Telegram::new(bot.clone(), bot));
+    let telegram = Arc::new(Telegram::new(bot.clone(), bot, &username));
     let listened = match &config.webhook_url {
         None => polling::run(telegram, core, shutdown).await,
         Some(url) => {

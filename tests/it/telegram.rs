@@ -421,6 +421,19 @@ async fn a_non_staff_user_is_refused_every_staff_command_and_button_and_nothing_
 }
 
 #[tokio::test]
+async fn in_the_staff_group_commands_for_another_bot_are_ignored_and_ours_answered() {
+    let live = Live::start().await;
+    let reference = live.file_tax_form(45).await;
+    live.next(staff_chat()).await;
+    live.fake.send_group_text(staff_chat(), staff_member(), &format!("/approve@OtherBot {reference}"));
+    live.fake.send_group_text(staff_chat(), staff_member(), "/pending@other_bot");
+    let ours = live.staff_says("/pending@Fake_Bot").await;
+    assert_eq!(ours.len(), 1, "only the command addressed to us is answered: {ours:?}");
+    assert!(ours[0].text.contains("待处理申请 1 件") && ours[0].text.contains(&reference), "{}", ours[0].text);
+    assert_eq!(live.status_of(&reference).await, Status::Submitted, "the approval was another bot's");
+}
+
+#[tokio::test]
 async fn rate_limits_and_server_errors_are_retried_and_messages_arrive_once() {
     let live = Live::start().await;
     live.say(51, "/start").await;
