@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{App, Settings, load_content};
 use crate::bot::{Sender, Staff};
 use crate::clock::{Clock, china};
+use crate::delivery::Retention;
 use crate::filing::Status;
 use crate::lang::Lang;
 use crate::policy::Policy;
@@ -135,6 +136,9 @@ pub struct ServeArgs {
     /// Bot API server allows more, e.g. a test server).
     #[arg(long, env = "TELEGRAM_GROUP_LIMIT", default_value_t = telegram::GROUP_MESSAGES_PER_MINUTE)]
     pub group_limit: u32,
+    /// Days sent notifications and handled updates are kept before they are deleted (at least 2).
+    #[arg(long = "retention-days", env = "RETENTION_DAYS", value_name = "DAYS", default_value_t = Retention::default())]
+    pub retention: Retention,
 }
 
 impl ServeArgs {
@@ -150,6 +154,7 @@ impl ServeArgs {
             listen_addr: self.listen_addr,
             webhook_secret: self.webhook_secret,
             group_messages_per_minute: self.group_limit.max(1),
+            retention: self.retention,
         })
     }
 }

@@ -1,18 +1,20 @@
 //! Delivery: what every channel needs to receive updates once and to get messages to users. The
 //! inbox keeps updates fetched but not yet handled; the outbox keeps messages nobody asked for
 //! (queued in the transaction of the change they report) until the channel's sender has them
-//! out; handled updates are forgotten once the channel no longer redelivers them; the health
-//! figures say how much waits. A channel plugs in by implementing [`Channel`].
+//! out; what is sent or handled is forgotten after a retention period; the health figures say
+//! how much waits. A channel plugs in by implementing [`Channel`].
 
 mod channel;
 mod inbox;
 mod outbox;
+mod retention;
 
 use std::time::Duration;
 
 pub use channel::{Channel, Channels, Failure, Profile, Reach};
 pub use inbox::Inbox;
 pub use outbox::LEASE;
+pub use retention::{DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, Pruned, Retention};
 
 use crate::clock::Clock;
 use crate::dialog::flow::MAX_FILE_BYTES;

@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use url::Url;
 
 use crate::bot::{self, commands};
-use crate::delivery::{self, Profile, Reach};
+use crate::delivery::{self, Profile, Reach, Retention};
 use crate::lang::Lang;
 use channel::Telegram;
 
@@ -47,6 +47,8 @@ pub struct Config {
     pub webhook_secret: Option<SecretString>,
     /// Notifications per minute into one group (the staff chat): Telegram allows 20.
     pub group_messages_per_minute: u32,
+    /// How long sent messages and handled updates are kept.
+    pub retention: Retention,
 }
 
 /// Telegram's limit on a bot's messages per minute into one group.
@@ -100,6 +102,10 @@ pub async fn serve(
     let worker = instance_id(&config);
     let (stop_sender, stopped) = watch::channel(false);
     let delivery = core.delivery().clone();
+    let pruner = tokio::spawn({
+        let (delivery, stopped) = (delivery.clone(), stopped.clone());
+        async move { delivery.keep_pruning(config.retention, stopped).await }
+    });
     let sender = tokio::spawn(async move { delivery.send_outbox(&outbox, &worker, stopped).await });
 
     let telegram = Arc::new(Telegram::new(bot.clone(), bot, &username));
@@ -115,6 +121,7 @@ pub async fn serve(
     if tokio::time::timeout(delivery::LEASE, sender).await.is_err() {
         tracing::warn!("the outbox sender did not stop in time");
     }
+    pruner.abort();
     listened
 }
 

@@ -52,6 +52,7 @@ fn debug_output_of_the_settings_shows_no_secret() {
         listen_addr: "127.0.0.1:8080".parse().unwrap(),
         webhook_secret: Some(SECRET.into()),
         group_messages_per_minute: 20,
+        retention: Default::default(),
     };
     assert!(!format!("{config:?}").contains(SECRET), "{config:?}");
 }

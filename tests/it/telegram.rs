@@ -71,6 +71,7 @@ impl Live {
             listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             webhook_secret: None,
             group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
+            retention: Default::default(),
         };
         configure(&mut config);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -546,6 +547,7 @@ async fn a_wrong_token_or_an_unreachable_api_fails_fast_with_a_clear_error() {
         listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         webhook_secret: None,
         group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
+        retention: Default::default(),
     };
     let wrong = telegram::serve(test.app.bot.clone(), config("4242:wrong", fake.url()), std::future::pending()).await;
     assert!(matches!(wrong, Err(TelegramError::InvalidToken)), "{wrong:?}");
