@@ -129,6 +129,9 @@ pub struct ServeArgs {
     /// Where the webhook listener binds (webhook mode only).
     #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
     pub listen_addr: SocketAddr,
+    /// Where /healthz is served on its own, e.g. 127.0.0.1:8081 (for long polling, the only way).
+    #[arg(long, env = "HEALTH_ADDR")]
+    pub health_addr: Option<SocketAddr>,
     /// A secret Telegram sends with every webhook request; requests without it are refused.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<SecretString>,
@@ -155,6 +158,7 @@ impl ServeArgs {
             webhook_secret: self.webhook_secret,
             group_messages_per_minute: self.group_limit.max(1),
             retention: self.retention,
+            health_addr: self.health_addr,
         })
     }
 }

@@ -1,12 +1,14 @@
 //! The Telegram channel: `policybot serve`. A thin adapter over the bot core — updates are
 //! translated into what the core receives, replies into messages — that implements the core's
 //! `Channel`, through which the core's outbox sender pushes notifications (throttled to
-//! Telegram's limits). Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set. Neither
+//! Telegram's limits). Long polling by default; a webhook (axum, with `/healthz`) when a webhook
+//! URL is set; `/healthz` on a port of its own in either mode when asked. Neither
 //! acknowledges an update before it is safe: polling stores a batch before confirming it, the
 //! webhook answers once the update is handled, so a crash loses none (teloxide's own listeners
 //! acknowledge on receipt; its client and types are used throughout).
 
 mod channel;
+mod health;
 mod lanes;
 mod polling;
 mod send;
@@ -49,6 +51,8 @@ pub struct Config {
     pub group_messages_per_minute: u32,
     /// How long sent messages and handled updates are kept.
     pub retention: Retention,
+    /// Where `/healthz` is served on its own (in long-polling mode the only place).
+    pub health_addr: Option<SocketAddr>,
 }
 
 /// Telegram's limit on a bot's messages per minute into one group.
@@ -109,6 +113,10 @@ pub async fn serve(
     let sender = tokio::spawn(async move { delivery.send_outbox(&outbox, &worker, stopped).await });
 
     let telegram = Arc::new(Telegram::new(bot.clone(), bot, &username));
+    let health = match config.health_addr {
+        Some(addr) => Some(health::listen(addr, core.delivery().clone()).await?),
+        None => None,
+    };
     let listened = match &config.webhook_url {
         None => polling::run(telegram, core, shutdown).await,
         Some(url) => {
@@ -122,6 +130,7 @@ pub async fn serve(
         tracing::warn!("the outbox sender did not stop in time");
     }
     pruner.abort();
+    health.inspect(tokio::task::JoinHandle::abort);
     listened
 }
 

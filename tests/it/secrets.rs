@@ -53,6 +53,7 @@ fn debug_output_of_the_settings_shows_no_secret() {
         webhook_secret: Some(SECRET.into()),
         group_messages_per_minute: 20,
         retention: Default::default(),
+        health_addr: None,
     };
     assert!(!format!("{config:?}").contains(SECRET), "{config:?}");
 }

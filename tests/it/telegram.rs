@@ -72,6 +72,7 @@ impl Live {
             webhook_secret: None,
             group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
             retention: Default::default(),
+            health_addr: None,
         };
         configure(&mut config);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -537,6 +538,18 @@ async fn webhook_mode_takes_updates_checks_the_secret_and_answers_health_checks(
 }
 
 #[tokio::test]
+async fn long_polling_answers_health_checks_on_health_addr() {
+    let port = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
+    let live =
+        Live::start_with(|config| config.health_addr = Some(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))).await;
+    assert!(text(&live.say(72, "/start").await).contains("人才"), "polling runs");
+    let health = http::get(port, "/healthz").await.expect("/healthz answers");
+    assert!(health.starts_with("HTTP/1.1 200") && health.contains("\"status\":\"ok\",\"unsent\":0"), "{health}");
+    live.shutdown().await.expect("a clean stop");
+    assert!(http::get(port, "/healthz").await.is_none(), "the endpoint stops with the bot");
+}
+
+#[tokio::test]
 async fn a_wrong_token_or_an_unreachable_api_fails_fast_with_a_clear_error() {
     let fake = FakeTelegram::start(TOKEN).await;
     let test = spawn_app_at(Clock::starting_at(2026, 11, 23, 10)).await;
@@ -548,6 +561,7 @@ async fn a_wrong_token_or_an_unreachable_api_fails_fast_with_a_clear_error() {
         webhook_secret: None,
         group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
         retention: Default::default(),
+        health_addr: None,
     };
     let wrong = telegram::serve(test.app.bot.clone(), config("4242:wrong", fake.url()), std::future::pending()).await;
     assert!(matches!(wrong, Err(TelegramError::InvalidToken)), "{wrong:?}");

@@ -278,6 +278,7 @@ async fn serve_here(database_url: &str, dir: &Path, fake: &FakeTelegram, clock: 
         webhook_secret: None,
         group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
         retention: Default::default(),
+        health_addr: None,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(telegram::serve(app.bot, config, async {
