@@ -8,6 +8,7 @@ mod fuzz;
 mod helpers;
 #[path = "../support/http.rs"]
 mod http;
+mod licences;
 mod qa;
 mod secrets;
 mod security;
