@@ -3,6 +3,7 @@
 
 mod architecture;
 mod cli;
+mod deploy;
 mod forms;
 mod fuzz;
 mod helpers;

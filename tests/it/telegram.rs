@@ -9,6 +9,7 @@ use std::time::Duration;
 use fake_telegram::{FakeTelegram, Sent};
 use policybot::bot::commands::{self, Audience, COMMANDS};
 use policybot::clock::Clock;
+use policybot::dialog::value::Value;
 use policybot::filing::Status;
 use policybot::lang::Lang;
 use policybot::store::inbox::{self, Stored};
@@ -327,6 +328,39 @@ async fn a_talent_apartment_application_is_filed_with_buttons_and_a_certificate_
     let stored = std::fs::read(&files[0].location).expect("the photo is kept");
     assert_eq!(stored, photo);
     assert_eq!(files[0].sha256.len(), 64);
+}
+
+#[tokio::test]
+async fn a_talent_apartment_application_is_filed_by_someone_who_answers_none_to_every_optional_question() {
+    let live = Live::start().await;
+    live.say(22, "我要申请人才公寓").await;
+    live.press(22, "yes").await;
+    for answer in ["阿依古丽·买买提", ID, "138 0013 8000", "湛江港集团"] {
+        let reply = text(&live.say(22, answer).await);
+        assert!(!reply.contains("⚠️"), "{answer:?} was refused: {reply}");
+    }
+    let asked = text(&live.press(22, "choose:A").await);
+    assert!(asked.contains("认定编号") && asked.contains("选填"), "{asked}");
+    let proof = text(&live.say(22, "无").await);
+    assert!(proof.contains("人才身份证明") && !proof.contains("⚠️"), "无 skips the optional question: {proof}");
+    live.fake.send_photo(22, b"\xFF\xD8\xFF\xE0 a recognition certificate".to_vec());
+    assert!(text(&live.next(22).await).contains("拟入住人数"));
+    live.say(22, "2").await;
+    live.press(22, "no").await;
+    live.press(22, "choose:any").await;
+    let remarks = text(&live.say(22, "2027-03").await);
+    assert!(remarks.contains("其他说明"), "{remarks}");
+    let summary = live.say(22, "无").await;
+    let summary = summary.last().unwrap();
+    assert!(summary.text.contains("阿依古丽·买买提") && button_data(summary).contains(&"confirm"), "{}", summary.text);
+    let reference = receipt_reference(&live.press(22, "confirm").await);
+
+    let mut conn = live.test.app.bot.store().read().await.unwrap();
+    let application = applications::by_reference(&mut conn, &reference).await.unwrap().expect("filed");
+    let answers = &application.filing.answers;
+    assert_eq!(answers["recognition_reference"], Value::Skipped, "{answers:?}");
+    assert_eq!(answers["remarks"], Value::Skipped, "{answers:?}");
+    assert_eq!(answers["name"], Value::Text("阿依古丽·买买提".into()));
 }
 
 #[tokio::test]

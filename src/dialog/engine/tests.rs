@@ -61,6 +61,11 @@ fn last_text(outcome: &Outcome) -> &str {
 
 const ID: &str = "11010519491231002X";
 
+/// A photo the adapter has stored.
+fn photo() -> FileRef {
+    FileRef { location: "f".into(), name: "a.jpg".into(), mime: "image/jpeg".into(), size: 10, sha256: "00".into() }
+}
+
 #[test]
 fn consent_is_asked_before_the_first_personal_question() {
     let fx = Fixture::new();
@@ -190,13 +195,7 @@ fn none_is_an_answer_where_the_question_takes_it() {
         text("13800138000"),
         text("湛江钢铁"),
         button("choose:high-skill"),
-        Input::File(FileRef {
-            location: "f".into(),
-            name: "a.jpg".into(),
-            mime: "image/jpeg".into(),
-            size: 10,
-            sha256: "00".into(),
-        }),
+        Input::File(photo()),
         text("2"),
     ];
     let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &to_owns_home);
@@ -250,14 +249,7 @@ fn a_file_where_text_is_expected_and_text_where_a_file_is_expected_are_explained
     let fx = Fixture::new();
     let ctx = fx.ctx(true);
     let flow = fx.flow("tax-guidance");
-    let file = FileRef {
-        location: "f".into(),
-        name: "a.jpg".into(),
-        mime: "image/jpeg".into(),
-        size: 10,
-        sha256: "00".into(),
-    };
-    let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[Input::File(file)]);
+    let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[Input::File(photo())]);
     assert!(last_text(&outcome).contains("需要文字回答"), "{}", last_text(&outcome));
     let prefill = BTreeMap::from([
         ("name".to_owned(), Value::Text("张三".into())),
@@ -273,14 +265,8 @@ fn a_file_where_text_is_expected_and_text_where_a_file_is_expected_are_explained
     assert_eq!(stage(&outcome), Stage::Ask("certificate_photo".into()));
     let outcome = feed(flow, &ctx, outcome, &[text("证书在这里")]);
     assert!(last_text(&outcome).contains("需要上传文件"), "{}", last_text(&outcome));
-    let pdf = FileRef {
-        location: "f".into(),
-        name: "c.exe".into(),
-        mime: "application/x-msdownload".into(),
-        size: 10,
-        sha256: "00".into(),
-    };
-    let outcome = feed(flow, &ctx, outcome, &[Input::File(pdf)]);
+    let program = FileRef { name: "c.exe".into(), mime: "application/x-msdownload".into(), ..photo() };
+    let outcome = feed(flow, &ctx, outcome, &[Input::File(program)]);
     assert!(last_text(&outcome).contains("按文件内容判断"), "{}", last_text(&outcome));
 }
 
