@@ -26,3 +26,4 @@ pub mod staff;
 pub mod store;
 pub mod telegram;
 pub mod text;
+pub mod web;

@@ -111,6 +111,11 @@ impl Bot {
         &self.inner.flows
     }
 
+    /// The time, as the bot reads it.
+    pub fn clock(&self) -> Clock {
+        self.inner.clock
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store

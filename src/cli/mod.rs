@@ -22,6 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 mod calibration;
 mod staff;
+mod web;
 use url::Url;
 
 /// policybot: answers questions about a city's talent policy, with the clause each answer rests
@@ -100,8 +101,18 @@ pub enum Command {
     },
     /// Validate the corpus and the forms; exits non-zero with a precise message on any problem.
     Check,
-    /// Run the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set).
+    /// Run the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set), and the web
+    /// too when WEB_LISTEN_ADDR is set.
     Serve(ServeArgs),
+    /// Serve the web without Telegram: the staff console (/console/), the citizens' chat
+    /// (/chat/) and /healthz.
+    Web {
+        /// Where to listen.
+        #[arg(long, env = "WEB_LISTEN_ADDR", default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        web: web::WebArgs,
+    },
     /// The questions the bot could not answer, answered unsurely or handed over to a person,
     /// grouped by similarity, most frequent first.
     Questions {
@@ -152,20 +163,25 @@ pub struct ServeArgs {
     /// Days sent notifications and handled updates are kept before they are deleted (at least 2).
     #[arg(long = "retention-days", env = "RETENTION_DAYS", value_name = "DAYS", default_value_t = Retention::default())]
     pub retention: Retention,
+    /// Also serve the web (console, chat, /healthz) on this address.
+    #[arg(long, env = "WEB_LISTEN_ADDR")]
+    pub web_listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub web: web::WebArgs,
 }
 
 impl ServeArgs {
-    fn config(self) -> anyhow::Result<telegram::Config> {
-        let token = self.token.filter(|token| !token.expose_secret().trim().is_empty()).context(
+    fn config(&self) -> anyhow::Result<telegram::Config> {
+        let token = self.token.as_ref().filter(|token| !token.expose_secret().trim().is_empty()).context(
             "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, then run \
              `TELEGRAM_BOT_TOKEN=123456:ABC… policybot serve` (README: Deployment)",
         )?;
         Ok(telegram::Config {
             token: token.expose_secret().trim().into(),
-            api_url: self.api_url,
-            webhook_url: self.webhook_url,
+            api_url: self.api_url.clone(),
+            webhook_url: self.webhook_url.clone(),
             listen_addr: self.listen_addr,
-            webhook_secret: self.webhook_secret,
+            webhook_secret: self.webhook_secret.clone(),
             group_messages_per_minute: self.group_limit.max(1),
             retention: self.retention,
             health_addr: self.health_addr,
@@ -305,8 +321,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = args.config()?;
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
-            telegram::serve(app.bot, config, shutdown_signal()).await?;
+            let web = match args.web_listen {
+                Some(addr) => Some(web::start(&app, addr, &args.web).await?),
+                None => None,
+            };
+            let (stop, stopping) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stop.send(true).ok();
+            });
+            let web = web.map(|web| tokio::spawn(web.serve(stopping.clone())));
+            telegram::serve(app.bot, config, web::stopped(stopping)).await?;
+            if let Some(web) = web {
+                web.await.context("the web panicked")??;
+            }
             Ok(())
+        }
+        Command::Web { listen, web } => {
+            let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
+            let running = web::start(&app, listen, &web).await?;
+            let (stop, stopping) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stop.send(true).ok();
+            });
+            running.serve(stopping).await
         }
         Command::Questions { since, json } => staff::questions(&settings, since, json).await,
         Command::Applications { actor, action } => {

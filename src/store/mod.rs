@@ -35,6 +35,7 @@ pub mod inbox;
 pub mod outbox;
 pub mod prompts;
 pub mod questions;
+pub mod secrets;
 pub mod sessions;
 pub mod updates;
 pub mod users;

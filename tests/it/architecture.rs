@@ -170,9 +170,18 @@ fn the_telegram_adapter_reaches_the_core_only_through_the_bot_and_delivery() {
 }
 
 #[test]
+fn the_web_reaches_the_core_through_the_bot_and_not_the_app() {
+    // The app lists the channels' profiles, the web chat's among them: the web below the app.
+    let graph = graph(&sources());
+    let reached: Vec<&String> =
+        graph["web"].iter().filter(|module| ["app", "cli", "telegram"].contains(&module.as_str())).collect();
+    assert!(reached.is_empty(), "web imports {reached:?}");
+}
+
+#[test]
 fn the_policy_and_the_forms_know_no_channel_and_no_database() {
     let graph = graph(&sources());
-    let outer = ["app", "bot", "chat", "cli", "delivery", "notify", "staff", "store", "telegram"];
+    let outer = ["app", "bot", "chat", "cli", "delivery", "notify", "staff", "store", "telegram", "web"];
     for module in ["policy", "dialog", "messages"] {
         let reached: Vec<&String> = graph[module].iter().filter(|target| outer.contains(&target.as_str())).collect();
         assert!(reached.is_empty(), "{module} imports {reached:?}");

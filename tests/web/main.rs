@@ -1,0 +1,9 @@
+//! The web over HTTP, as browsers and scripts use it: the foundation every area stands on
+//! (headers, CSRF, static files, health), the staff console page by page with its security rules
+//! on both backends, and a few journeys in a real headless Chromium (`browser`).
+
+mod browser;
+mod foundation;
+mod support;
+#[path = "../support/throwaway.rs"]
+mod throwaway;
