@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::assets::Assets;
 use crate::bot::{Bot, Parts, Staff};
 use crate::clock::Clock;
@@ -18,8 +20,8 @@ use crate::{chat, telegram};
 /// Where the application's data lives.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `sqlite://policybot.db`, `postgres://…`.
-    pub database_url: String,
+    /// `sqlite://policybot.db`, `postgres://…`: a secret, as it may hold a password.
+    pub database_url: SecretString,
     /// A corpus directory instead of the embedded corpus.
     pub corpus: Option<PathBuf>,
     /// A dialogs directory instead of the embedded forms.
@@ -67,7 +69,7 @@ impl App {
     /// Loads everything and connects to the database (running its migrations).
     pub async fn build(settings: &Settings, clock: Clock) -> Result<Self, AppError> {
         let (policy, flows) = load_content(settings)?;
-        let store = Store::connect(&settings.database_url).await?;
+        let store = Store::connect(settings.database_url.expose_secret()).await?;
         let files =
             FileStore::open(&settings.files_dir).map_err(|err| AppError::Files(settings.files_dir.clone(), err))?;
         let (policy, flows) = (Arc::new(policy), Arc::new(flows));

@@ -111,6 +111,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "anticipated.toml",
                 "asks.toml",
                 "corpus.toml",
                 "decision.toml",

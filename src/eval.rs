@@ -140,9 +140,9 @@ impl Report {
 pub fn decision_tally(policy: &Policy, items: &[EvalItem]) -> Result<DecisionTally, EvalError> {
     let mut tally = DecisionTally::default();
     for item in items {
-        if let Considered::Candidate { answer, features, .. } = policy.consider(&item.question, Lang::Zh)? {
+        if let Considered::Candidate { answer, found, .. } = policy.consider(&item.question, Lang::Zh)? {
             let right = item.found && judge(item, &answer).is_none();
-            match (policy.decision().answers(&features), right) {
+            match (policy.decision().answers(&found), right) {
                 (true, true) => tally.right_answers += 1,
                 (true, false) => tally.wrong_answers += 1,
                 (false, true) => tally.missed += 1,
@@ -199,9 +199,11 @@ pub fn evaluate(policy: &Policy, items: Vec<EvalItem>) -> Result<Report, EvalErr
 pub fn samples(policy: &Policy, items: &[EvalItem]) -> Result<Vec<(String, Sample)>, EvalError> {
     let mut samples = Vec::with_capacity(items.len());
     for item in items {
-        if let Considered::Candidate { answer, features, .. } = policy.consider(&item.question, Lang::Zh)? {
+        if let Considered::Candidate { answer, found, .. } = policy.consider(&item.question, Lang::Zh)?
+            && !found.unstated
+        {
             let right = item.found && judge(item, &answer).is_none();
-            samples.push((item.id.clone(), Sample { features, answer: right }));
+            samples.push((item.id.clone(), Sample { features: found.features, answer: right }));
         }
     }
     Ok(samples)

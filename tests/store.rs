@@ -7,8 +7,11 @@ use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use policybot::clock::Clock;
+use policybot::delivery::{Delivery, Pruned, Retention};
 use policybot::dialog::engine::{DialogState, Stage};
 use policybot::dialog::value::Value;
+use policybot::files::FileStore;
 use policybot::filing::{Filing, Status};
 use policybot::lang::Lang;
 use policybot::store::applications::{self, Filter, NewApplication};
@@ -111,6 +114,7 @@ on_both_backends!(
     updates_are_recorded_once_and_pruned,
     a_private_chats_last_update_is_kept_on_the_form_or_the_user,
     stored_updates_come_back_in_order_until_forgotten,
+    sent_messages_handled_updates_and_their_ids_are_deleted_after_the_retention_period,
     readers_do_not_wait_for_a_write_transaction,
     a_staff_prompt_is_taken_once,
     staff_actions_are_audited,
@@ -754,6 +758,46 @@ async fn stored_updates_come_back_in_order_until_forgotten(db: Db) {
     assert_eq!(inbox::forget_below(&mut conn, "telegram", 12).await.unwrap(), 2);
     assert_eq!(ids(inbox::stored(&mut conn, "telegram").await.unwrap()), [12, 13]);
     assert_eq!(ids(inbox::stored(&mut conn, "other").await.unwrap()), [10], "ids are per channel");
+}
+
+async fn sent_messages_handled_updates_and_their_ids_are_deleted_after_the_retention_period(db: Db) {
+    const DAY: i64 = 24 * 3600 * 1000;
+    let now = T0 + 40 * DAY;
+    let mut conn = db.store.acquire().await.unwrap();
+    let mut queued = Vec::new();
+    for chat in ["sent-long-ago", "sent-lately", "failed-long-ago", "unsent"] {
+        queued.push(outbox::enqueue(&mut conn, "telegram", chat, "{}", T0).await.unwrap());
+    }
+    outbox::mark_sent(&mut conn, queued[0], T0).await.unwrap();
+    outbox::mark_sent(&mut conn, queued[1], now - DAY).await.unwrap();
+    outbox::give_up(&mut conn, queued[2], "blocked", T0).await.unwrap();
+    let stored = |update_id: i64| Stored { update_id, body: "{}".to_owned() };
+    inbox::keep(&mut conn, "telegram", &[stored(1)], T0).await.unwrap();
+    inbox::keep(&mut conn, "telegram", &[stored(2)], now - DAY).await.unwrap();
+    updates::record(&mut conn, "telegram", 1, T0).await.unwrap();
+    updates::record(&mut conn, "telegram", 2, now - DAY).await.unwrap();
+    drop(conn);
+
+    let clock = Clock::Fixed(chrono::DateTime::from_timestamp_millis(now).unwrap().fixed_offset());
+    let files = tempfile::tempdir().unwrap();
+    let delivery = Delivery::new(db.store.clone(), clock, FileStore::open(files.path()).unwrap());
+    let pruned = delivery.prune(Retention::default()).await.unwrap();
+    assert_eq!(pruned, Pruned { sent: 1, inbox: 1, updates: 1 });
+
+    let mut conn = db.store.acquire().await.unwrap();
+    let chats: Vec<String> =
+        sqlx::query_scalar("SELECT chat FROM outbox ORDER BY id").fetch_all(&mut *conn).await.unwrap();
+    assert_eq!(chats, ["sent-lately", "failed-long-ago", "unsent"], "unsent and given-up messages stay");
+    let left: Vec<i64> = inbox::stored(&mut conn, "telegram").await.unwrap().iter().map(|s| s.update_id).collect();
+    assert_eq!(left, [2]);
+    assert!(
+        !updates::seen(&mut conn, "telegram", 1).await.unwrap()
+            && updates::seen(&mut conn, "telegram", 2).await.unwrap()
+    );
+    assert!(
+        Retention::days(1).is_err() && "2".parse::<Retention>().is_ok(),
+        "update ids are kept past Telegram's redelivery"
+    );
 }
 
 async fn readers_do_not_wait_for_a_write_transaction(db: Db) {

@@ -91,6 +91,7 @@ impl<'a> Turn<'a> {
             tiers: self.inner.policy.tiers(),
             scripts: self.inner.policy.scripts(),
             messages: self.inner.policy.messages(),
+            holidays: self.inner.flows.holidays(),
         }
     }
 }

@@ -6,9 +6,9 @@ use anyhow::Context;
 
 use crate::eval;
 use crate::policy::Policy;
+use crate::policy::decision::{self, Decision, Feature, Sample};
 
 pub(super) fn calibrate(policy: &Policy, out: Option<PathBuf>, show: bool, files: &[PathBuf]) -> anyhow::Result<()> {
-    use crate::policy::decision::{self, Decision, Feature};
     let mut samples = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -29,8 +29,9 @@ pub(super) fn calibrate(policy: &Policy, out: Option<PathBuf>, show: bool, files
         }
     }
     let decided = |answer: bool| only.iter().filter(move |s| s.answer == answer);
-    let right = decided(true).filter(|s| model.answers(&s.features)).count();
-    let wrong = decided(false).filter(|s| model.answers(&s.features)).count();
+    let answers = |sample: &&Sample| model.confidence(&sample.features) >= model.threshold();
+    let right = decided(true).filter(answers).count();
+    let wrong = decided(false).filter(answers).count();
     eprintln!(
         "{} samples: answers {right} of {} that should be answered, and {wrong} of {} that should not",
         only.len(),

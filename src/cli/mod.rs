@@ -13,11 +13,13 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{App, Settings, load_content};
 use crate::bot::{Sender, Staff};
 use crate::clock::{Clock, china};
+use crate::delivery::Retention;
 use crate::filing::Status;
 use crate::lang::Lang;
 use crate::policy::Policy;
 use crate::staff::export::Format;
 use crate::{chat, eval, telegram};
+use secrecy::{ExposeSecret, SecretString};
 
 mod accounts;
 mod calibration;
@@ -39,8 +41,8 @@ pub struct Cli {
     pub dialogs: Option<PathBuf>,
 
     /// Database: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB.
-    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://policybot.db")]
-    pub database_url: String,
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, default_value = "sqlite://policybot.db")]
+    pub database_url: SecretString,
 
     /// Where files users send (certificate photos) are kept.
     #[arg(long, global = true, env = "FILES_DIR", default_value = "files", value_name = "DIR")]
@@ -148,23 +150,30 @@ pub enum Command {
 pub struct ServeArgs {
     /// The bot token from @BotFather.
     #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    pub token: Option<SecretString>,
     /// A Bot API server other than https://api.telegram.org (a self-hosted one).
     #[arg(long, env = "TELEGRAM_API_URL")]
     pub api_url: Option<Url>,
-    /// The public HTTPS URL Telegram posts updates to; without it, long polling.
-    #[arg(long, env = "WEBHOOK_URL")]
+    /// The public HTTPS URL Telegram posts updates to; without it, long polling. (Its path may
+    /// be a secret too.)
+    #[arg(long, env = "WEBHOOK_URL", hide_env_values = true)]
     pub webhook_url: Option<Url>,
     /// Where the webhook listener binds (webhook mode only).
     #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
     pub listen_addr: SocketAddr,
+    /// Where /healthz is served on its own, e.g. 127.0.0.1:8081 (for long polling, the only way).
+    #[arg(long, env = "HEALTH_ADDR")]
+    pub health_addr: Option<SocketAddr>,
     /// A secret Telegram sends with every webhook request; requests without it are refused.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<SecretString>,
     /// Notifications per minute into the staff group (Telegram allows 20; raise only where the
     /// Bot API server allows more, e.g. a test server).
     #[arg(long, env = "TELEGRAM_GROUP_LIMIT", default_value_t = telegram::GROUP_MESSAGES_PER_MINUTE)]
     pub group_limit: u32,
+    /// Days sent notifications and handled updates are kept before they are deleted (at least 2).
+    #[arg(long = "retention-days", env = "RETENTION_DAYS", value_name = "DAYS", default_value_t = Retention::default())]
+    pub retention: Retention,
     /// Also serve the web (console, chat, /healthz) on this address.
     #[arg(long, env = "WEB_LISTEN_ADDR")]
     pub web_listen: Option<SocketAddr>,
@@ -174,17 +183,19 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     fn config(&self) -> anyhow::Result<telegram::Config> {
-        let token = self.token.as_deref().filter(|token| !token.trim().is_empty()).context(
+        let token = self.token.as_ref().filter(|token| !token.expose_secret().trim().is_empty()).context(
             "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, then run \
              `TELEGRAM_BOT_TOKEN=123456:ABC… policybot serve` (README: Deployment)",
         )?;
         Ok(telegram::Config {
-            token: token.trim().to_owned(),
+            token: token.expose_secret().trim().into(),
             api_url: self.api_url.clone(),
             webhook_url: self.webhook_url.clone(),
             listen_addr: self.listen_addr,
             webhook_secret: self.webhook_secret.clone(),
             group_messages_per_minute: self.group_limit.max(1),
+            retention: self.retention,
+            health_addr: self.health_addr,
         })
     }
 }
@@ -418,11 +429,13 @@ fn check(settings: &Settings) -> anyhow::Result<()> {
     }
     let document = policy.document();
     println!(
-        "OK: corpus ({} parts, {} clauses, {} passages, translation aligned, tiers and glossary consistent), {} forms",
+        "OK: corpus ({} parts, {} clauses, {} passages, translation aligned, tiers and glossary consistent), {} forms, \
+         public holidays of {:?}",
         document.parts.len(),
         document.clauses.len(),
         document.passages.len(),
-        flows.iter().count()
+        flows.iter().count(),
+        flows.holidays().years()
     );
     Ok(())
 }

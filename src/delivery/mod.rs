@@ -1,18 +1,20 @@
 //! Delivery: what every channel needs to receive updates once and to get messages to users. The
 //! inbox keeps updates fetched but not yet handled; the outbox keeps messages nobody asked for
 //! (queued in the transaction of the change they report) until the channel's sender has them
-//! out; handled updates are forgotten once the channel no longer redelivers them; the health
-//! figures say how much waits. A channel plugs in by implementing [`Channel`].
+//! out; what is sent or handled is forgotten after a retention period; the health figures say
+//! how much waits. A channel plugs in by implementing [`Channel`].
 
 mod channel;
 mod inbox;
 mod outbox;
+mod retention;
 
 use std::time::Duration;
 
 pub use channel::{Channel, Channels, Failure, Profile, Reach};
 pub use inbox::Inbox;
 pub use outbox::LEASE;
+pub use retention::{DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, Pruned, Retention};
 
 use crate::clock::Clock;
 use crate::dialog::flow::MAX_FILE_BYTES;
@@ -116,7 +118,7 @@ impl Delivery {
         Ok(Health { unsent: store::outbox::unsent(&mut conn).await? })
     }
 
-    /// Fetches a file a user sent into the files directory. A file over the size limit is not
+    /// Fetches a file a user sent into the files directory, typed by its content. A file over the size limit is not
     /// fetched (the channel would refuse anyway): its reference has no location, and the form
     /// explains the limit.
     pub async fn fetch_file(&self, channel: &impl Channel, remote: RemoteFile) -> Result<FileRef, DeliveryError> {
@@ -124,9 +126,8 @@ impl Delivery {
             return Ok(FileRef::unkept(remote.name, remote.mime, remote.size));
         }
         let bytes = channel.fetch(&remote.id).await.map_err(|error| DeliveryError::Channel(Box::new(error)))?;
-        let mut kept = self.files.keep(&remote.name, &bytes)?;
-        kept.mime = remote.mime;
-        Ok(kept)
+        // The type is the content's, not what the channel or the file's name claims.
+        Ok(self.files.keep(&remote.name, &bytes)?)
     }
 
     /// Sends `replies` to `chat` in order, each retried a few times while the channel fails in

@@ -1,7 +1,7 @@
 //! The outbox sender: claims the messages due on one channel, sends them through it, and marks
 //! each sent — or schedules another attempt as the channel's classification of the failure says.
 //! A claim is a lease: a sender that dies leaves its messages to be claimed again, so the outbox
-//! is at-least-once. It also forgets handled updates the channel no longer redelivers.
+//! is at-least-once.
 
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use super::{Channel, Failure};
 use crate::clock::Clock;
 use crate::reply::Reply;
 use crate::store::outbox::{self, Pending};
-use crate::store::{Store, StoreError, updates};
+use crate::store::{Store, StoreError};
 
 /// How long a claim is held: longer than any send — including a wait in a channel's own rate
 /// limiter behind a group's 20 messages per minute — so that a message is never claimed again
@@ -23,10 +23,6 @@ const BATCH: i64 = 50;
 const IDLE: Duration = Duration::from_millis(100);
 /// Attempts before a message is given up on.
 const MAX_ATTEMPTS: i64 = 20;
-/// Processed update ids older than this are forgotten (Telegram redelivers for 24 hours).
-const KEEP_UPDATES_MS: i64 = 48 * 3600 * 1000;
-/// How often they are forgotten.
-const PRUNE_EVERY_MS: i64 = 3_600_000;
 
 /// Sends the outbox of `channel` until `stop` turns true; the batch in hand is finished first.
 pub(super) async fn run(
@@ -41,15 +37,8 @@ pub(super) async fn run(
         Ok(released) => tracing::warn!(released, "resending what this instance had in hand when it last stopped"),
         Err(error) => tracing::warn!(error = %error, "could not release earlier claims"),
     }
-    let mut last_prune = 0;
     while !*stop.borrow() {
         let now = clock.now_ms();
-        if now - last_prune > PRUNE_EVERY_MS {
-            last_prune = now;
-            if let Err(error) = prune(store, now).await {
-                tracing::warn!(error = %error, "could not prune processed updates");
-            }
-        }
         match claim(store, channel.profile().name, worker, now).await {
             Ok(batch) if batch.is_empty() => {
                 tokio::select! {
@@ -80,12 +69,6 @@ async fn claim(store: &Store, channel: &str, worker: &str, now: i64) -> Result<V
 async fn release(store: &Store, worker: &str) -> Result<u64, StoreError> {
     let mut conn = store.acquire().await?;
     outbox::release(&mut conn, worker).await
-}
-
-async fn prune(store: &Store, now: i64) -> Result<(), StoreError> {
-    let mut conn = store.acquire().await?;
-    updates::prune(&mut conn, now - KEEP_UPDATES_MS).await?;
-    Ok(())
 }
 
 /// Sends one message and records the outcome.

@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod fields;
 pub mod flow;
+pub mod holidays;
 pub mod value;
 
 use serde::Deserialize;
@@ -13,6 +14,7 @@ use crate::lang::Bilingual;
 use crate::policy::TierTable;
 use crate::policy::document::Document;
 pub use flow::{Flow, Kind, Step};
+use holidays::{Calendar, HOLIDAYS_FILE};
 
 /// File name of the consent text in the dialogs directory.
 pub const CONSENT_FILE: &str = "consent.toml";
@@ -43,10 +45,12 @@ pub struct Consent {
 pub struct Flows {
     flows: Vec<Flow>,
     consent: Consent,
+    holidays: Calendar,
 }
 
 impl Flows {
-    /// Loads and validates every `*.toml` in the dialogs directory (and the consent text).
+    /// Loads and validates every `*.toml` in the dialogs directory (and the consent text and the
+    /// holiday calendar).
     pub fn load(assets: &Assets, tiers: &TierTable) -> Result<Self, DialogError> {
         let consent_text = assets.read(CONSENT_FILE)?;
         let consent: Consent = toml::from_str(&consent_text).map_err(|err| DialogError::Flow {
@@ -54,8 +58,13 @@ impl Flows {
             step: None,
             message: err.to_string().trim_end().to_owned(),
         })?;
+        let holidays = Calendar::parse(&assets.read(HOLIDAYS_FILE)?).map_err(|message| DialogError::Flow {
+            file: HOLIDAYS_FILE.to_owned(),
+            step: None,
+            message,
+        })?;
         let mut flows: Vec<Flow> = Vec::new();
-        for name in assets.names("toml")?.into_iter().filter(|name| name != CONSENT_FILE) {
+        for name in assets.names("toml")?.into_iter().filter(|name| name != CONSENT_FILE && name != HOLIDAYS_FILE) {
             let flow = Flow::parse(&name, &assets.read(&name)?, tiers)?;
             let error = |message: String| DialogError::Flow { file: name.clone(), step: None, message };
             if name != format!("{}.toml", flow.id) {
@@ -78,7 +87,7 @@ impl Flows {
                 }
             }
         }
-        Ok(Self { flows, consent })
+        Ok(Self { flows, consent, holidays })
     }
 
     /// The form with the given id.
@@ -94,6 +103,11 @@ impl Flows {
     /// The consent text.
     pub fn consent(&self) -> &Consent {
         &self.consent
+    }
+
+    /// The public holidays, for questions that take working days only.
+    pub fn holidays(&self) -> &Calendar {
+        &self.holidays
     }
 
     /// Forms that cite a clause the policy does not have.
@@ -142,8 +156,10 @@ pub(crate) mod tests {
 
     fn load_with(name: &str, text: &str) -> DialogError {
         let dir = tempfile::tempdir().unwrap();
-        let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/dialogs/consent.toml");
-        std::fs::copy(shipped, dir.path().join(CONSENT_FILE)).unwrap();
+        for shipped in [CONSENT_FILE, HOLIDAYS_FILE] {
+            std::fs::copy(format!("{}/dialogs/{shipped}", env!("CARGO_MANIFEST_DIR")), dir.path().join(shipped))
+                .unwrap();
+        }
         std::fs::write(dir.path().join(name), text).unwrap();
         Flows::load(&Assets::dialogs(Some(dir.path())), policy().tiers()).unwrap_err()
     }
@@ -237,6 +253,16 @@ pub(crate) mod tests {
             load_with("other.toml", &text).to_string(),
             "other.toml: the file of flow \"demo\" must be named demo.toml"
         );
+    }
+
+    #[test]
+    fn a_broken_holiday_calendar_names_its_file() {
+        let message = load_with(
+            HOLIDAYS_FILE,
+            "[[holiday]]\nname = { zh = \"假\", en = \"Off\" }\noff = \"2026-10-8..2026-10-1\"\n",
+        )
+        .to_string();
+        assert_eq!(message, "holidays.toml: 假: 2026-10-8..2026-10-1 is not a range of 1 to 12 days");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::decision::{self, Decision, Features};
+use super::decision::{self, Decision, Match};
 use super::numeral;
 use super::question::Question;
 use super::ranking::{self, Ranking};
@@ -24,6 +24,11 @@ const FRAGMENT_CHARS: usize = 20;
 /// that passage answers at least this share of the question's known weight the first does not.
 const OTHER_CANDIDATES: usize = 5;
 const SECOND_SHARE: f32 = 0.25;
+/// How many of the best ranked passages a question asking for a kind of fact looks through for one
+/// that states it.
+const TYPED_CANDIDATES: usize = 5;
+/// ...and covers at least this share of what the best passage covers.
+const TYPED_COVERAGE: f32 = 0.8;
 
 /// The bot's answer to one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,8 +90,8 @@ pub enum Considered {
     Candidate {
         /// The answer quoting them.
         answer: Answer,
-        /// The features of the match.
-        features: Features,
+        /// What the decision knows of the match.
+        found: Match,
         /// What the bot says if it does not answer.
         refusal: Answer,
     },
@@ -97,7 +102,7 @@ impl Considered {
     pub fn answers(&self, decision: &Decision) -> bool {
         match self {
             Self::Settled(answer) => answer.found,
-            Self::Candidate { features, .. } => decision.answers(features),
+            Self::Candidate { found, .. } => decision.answers(found),
         }
     }
 
@@ -105,9 +110,9 @@ impl Considered {
     pub fn decide(self, decision: &Decision) -> Answer {
         match self {
             Self::Settled(answer) => answer,
-            Self::Candidate { answer, features, refusal } => {
-                let confidence = decision.confidence(&features);
-                match decision.answers(&features) {
+            Self::Candidate { answer, found, refusal } => {
+                let confidence = decision.confidence(&found.features);
+                match decision.answers(&found) {
                     true => Answer { basis: Basis::Passages { confidence }, ..answer },
                     false => Answer { basis: Basis::Refused { confidence: Some(confidence) }, ..refusal },
                 }
@@ -187,8 +192,8 @@ impl Policy {
         }
         let refusal = refusal(Message::NotCovered);
         Ok(match self.find_passages(&read)? {
-            Some((passages, features)) => {
-                Considered::Candidate { answer: self.quote(question, lang, &passages), features, refusal }
+            Some((passages, found)) => {
+                Considered::Candidate { answer: self.quote(question, lang, &passages), found, refusal }
             }
             None => Considered::Settled(refusal),
         })
@@ -196,10 +201,25 @@ impl Policy {
 
     /// The passages that would answer the question (document order) and the features of the
     /// match; `None` when no passage shares anything with it.
-    fn find_passages(&self, question: &Question<'_>) -> Result<Option<(Vec<usize>, Features)>, PolicyError> {
+    fn find_passages(&self, question: &Question<'_>) -> Result<Option<(Vec<usize>, Match)>, PolicyError> {
         let importance = question.importance(&self.index);
-        let ranking = ranking::rank(&self.index, question, &importance)?;
-        let Some(features) = decision::features(&self.index, question, &importance, &ranking, &self.document) else {
+        let mut ranking = ranking::rank(&self.index, &self.anticipated, question, &importance)?;
+        // A question asking for a kind of fact ("签证最长批几耐") is answered by the best of the
+        // leading passages that states one, if one does and covers the question nearly as well.
+        let states = |passage: usize| {
+            question.asks.iter().all(|ask| ask.is_stated_in(&self.document.passages[passage].text))
+        };
+        let best_coverage = ranking.ranked.first().map_or(0.0, |r| r.coverage.all);
+        let stating = ranking
+            .ranked
+            .iter()
+            .take(TYPED_CANDIDATES)
+            .position(|r| states(r.passage) && r.coverage.all >= TYPED_COVERAGE * best_coverage);
+        if let Some(stating) = stating {
+            let chosen = ranking.ranked.remove(stating);
+            ranking.ranked.insert(0, chosen);
+        }
+        let Some(found) = decision::features(&self.index, &self.anticipated, question, &importance, &ranking, &self.document) else {
             return Ok(None);
         };
         let best = ranking.ranked[0].passage;
@@ -215,11 +235,12 @@ impl Policy {
                 .map(|(c, i)| format!("{}:{i:.1}", crate::text::redact_identifiers(&c.label)))
                 .collect::<Vec<_>>(),
             passage = best,
-            ?features,
-            confidence = self.decision.confidence(&features),
+            features = ?found.features,
+            unstated = found.unstated,
+            confidence = self.decision.confidence(&found.features),
             "ranked"
         );
-        Ok(Some((self.complete(&ranking, question, &importance), features)))
+        Ok(Some((self.complete(&ranking, question, &importance), found)))
     }
 
     /// The best passage with what completes it: a fragment's neighbour, a neighbour (same

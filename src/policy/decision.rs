@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::PolicyError;
 use super::document::Document;
+use super::anticipated::Anticipated;
 use super::index::PassageIndex;
 use super::question::Question;
 use super::ranking::Ranking;
@@ -28,8 +29,6 @@ pub enum Feature {
     AskedUnknownShare,
     /// How far the passage's fused score is ahead of the next one's.
     Margin,
-    /// The question asks for a kind of fact (an amount, a phone number) the passage does not state.
-    AskedUnstated,
     /// How much the passage shares with the question in all: the specificity of every concept
     /// it covers, summed (two fully specific concepts count as 1).
     Evidence,
@@ -38,20 +37,26 @@ pub enum Feature {
     /// The weight of the heaviest focus word (what a question word asks about: 租金 in 租金多少)
     /// the passage does not cover, against an unknown word's.
     FocusGap,
+    /// The question is in English: matched through the glossary and the translation, whose
+    /// scores run differently from the Chinese ones.
+    English,
+    /// How much the question reads like one of the questions the passage is known to answer.
+    Likeness,
 }
 
 impl Feature {
     /// Every feature, in the order of a feature vector.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Coverage,
         Self::KnownCoverage,
         Self::UnknownShare,
         Self::AskedUnknownShare,
         Self::Margin,
-        Self::AskedUnstated,
         Self::Evidence,
         Self::AskedCoverage,
         Self::FocusGap,
+        Self::English,
+        Self::Likeness,
     ];
 
     /// The feature's name in `decision.toml`.
@@ -62,16 +67,27 @@ impl Feature {
             Self::UnknownShare => "unknown_share",
             Self::AskedUnknownShare => "asked_unknown_share",
             Self::Margin => "margin",
-            Self::AskedUnstated => "asked_unstated",
             Self::Evidence => "evidence",
             Self::AskedCoverage => "asked_coverage",
             Self::FocusGap => "focus_gap",
+            Self::English => "english",
+            Self::Likeness => "likeness",
         }
     }
 }
 
 /// The features of one question and its best passage, in [`Feature::ALL`] order.
 pub type Features = [f32; Feature::ALL.len()];
+
+/// What the decision knows of a question and its best passage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Match {
+    /// What the model weighs.
+    pub features: Features,
+    /// The question asks for a kind of fact (an amount, a phone number) the passage does not state:
+    /// a rule rather than a weight, so that the model learns to refuse near misses without it.
+    pub unstated: bool,
+}
 
 /// The fitted model as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,19 +147,21 @@ impl Decision {
     }
 
     /// Whether to answer.
-    pub fn answers(&self, features: &Features) -> bool {
-        self.confidence(features) >= self.threshold
+    pub fn answers(&self, found: &Match) -> bool {
+        !found.unstated && self.confidence(&found.features) >= self.threshold
     }
 }
 
-/// The features of the best passage of `ranking` for `question`; `None` when nothing ranked.
+/// What the decision knows of the best passage of `ranking` for `question`; `None` when nothing
+/// ranked.
 pub fn features(
     index: &PassageIndex,
+    anticipated: &Anticipated,
     question: &Question<'_>,
     importance: &[f32],
     ranking: &Ranking,
     document: &Document,
-) -> Option<Features> {
+) -> Option<Match> {
     let best = ranking.ranked.first()?;
     let next = ranking.ranked.get(1).map_or(0.0, |next| next.fused);
     let text = &document.passages[best.passage].text;
@@ -173,7 +191,6 @@ pub fn features(
             Feature::UnknownShare => question.unknown_share(index, importance, |_| true),
             Feature::AskedUnknownShare => question.unknown_share(index, importance, |concept| concept.asked),
             Feature::Margin => (best.fused - next) / best.fused,
-            Feature::AskedUnstated => f32::from(u8::from(asked_unstated)),
             Feature::Evidence => evidence.min(1.0),
             Feature::AskedCoverage => {
                 if asked_weight > 0.0 {
@@ -183,13 +200,16 @@ pub fn features(
                 }
             }
             Feature::FocusGap => focus_gap / index.unknown_idf(),
+            Feature::English => f32::from(u8::from(question.english)),
+            Feature::Likeness => anticipated.likeness(question, best.passage),
         };
     }
-    Some(features)
+    Some(Match { features, unstated: asked_unstated })
 }
 
 /// One question of a tuning set: the features of its best passage, and whether answering with
 /// that passage would be right (an out-of-scope question, or a wrong passage, is a `false`).
+/// Questions the rule of unstated facts refuses are no samples: the model learns the others.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// The features.
@@ -202,7 +222,7 @@ pub struct Sample {
 const PENALTY: f32 = 0.01;
 /// A wrong answer costs this many refusals of a question the policy answers: a citizen told "the
 /// policy does not say" asks staff, one quoted a clause that does not answer is misled.
-const WRONG_ANSWER_COST: usize = 2;
+const WRONG_ANSWER_COST: f32 = 1.5;
 /// Gradient descent: step size and number of steps (the problem is small and convex).
 const STEP: f32 = 0.5;
 const STEPS: usize = 4_000;
@@ -235,12 +255,12 @@ pub fn fit(samples: &[Sample], fitted_on: &str) -> RawDecision {
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     // Answering everyone from index i up: the wrong decisions are the `true`s below and the
     // `false`s from i on.
-    let mut best = (usize::MAX, 0.5);
+    let mut best = (f32::MAX, 0.5);
     let mut wrong_below = 0;
     let falses_total = scored.iter().filter(|(_, answer)| !answer).count();
     let mut falses_below = 0;
     for i in 0..=scored.len() {
-        let wrong = wrong_below + WRONG_ANSWER_COST * (falses_total - falses_below);
+        let wrong = wrong_below as f32 + WRONG_ANSWER_COST * (falses_total - falses_below) as f32;
         let threshold = match (i.checked_sub(1).map(|j| scored[j].0), scored.get(i).map(|s| s.0)) {
             (Some(below), Some(above)) => (below + above) / 2.0,
             (None, Some(above)) => above / 2.0,

@@ -106,9 +106,39 @@ pub struct Hit {
     pub score: f32,
 }
 
+/// A text to index: its Chinese and English versions and the titles of its clause.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Indexed<'a> {
+    /// The Chinese text.
+    pub zh: &'a str,
+    /// The English text.
+    pub en: &'a str,
+    /// The Chinese clause title.
+    pub title_zh: &'a str,
+    /// The English clause title.
+    pub title_en: &'a str,
+}
+
 impl PassageIndex {
     /// Indexes every passage of `document` with its English translation and clause titles.
     pub fn build(document: &Document, translation: &Translation, segmenter: &Segmenter) -> Result<Self, PolicyError> {
+        let texts: Vec<Indexed<'_>> = document
+            .passages
+            .iter()
+            .map(|passage| {
+                let en = translation.sentence(passage.clause, passage.ordinal).unwrap_or_default();
+                let (title_zh, title_en) = match document.clause(passage.clause) {
+                    Some(clause) => (clause.title.as_str(), translation.clause(clause.number).unwrap_or_default()),
+                    None => ("", ""),
+                };
+                Indexed { zh: &passage.text, en, title_zh, title_en }
+            })
+            .collect();
+        Self::of_texts(&texts, segmenter)
+    }
+
+    /// Indexes `texts`; a hit's `passage` is its position in `texts`.
+    pub fn of_texts(texts: &[Indexed<'_>], segmenter: &Segmenter) -> Result<Self, PolicyError> {
         let mut schema = Schema::builder();
         let text = |tokenizer: &str| {
             TextOptions::default().set_indexing_options(
@@ -131,26 +161,21 @@ impl PassageIndex {
 
         // One thread, one commit: one segment, documents in passage order.
         let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        let mut terms = Vec::with_capacity(document.passages.len());
-        for (position, passage) in document.passages.iter().enumerate() {
-            let en = translation.sentence(passage.clause, passage.ordinal).unwrap_or_default();
-            let (title_zh, title_en) = match document.clause(passage.clause) {
-                Some(clause) => (clause.title.as_str(), translation.clause(clause.number).unwrap_or_default()),
-                None => ("", ""),
-            };
+        let mut terms = Vec::with_capacity(texts.len());
+        for (position, text) in texts.iter().enumerate() {
             let mut doc = TantivyDocument::default();
             doc.add_u64(fields.passage, position as u64);
-            doc.add_text(fields.zh, &passage.text);
-            doc.add_text(fields.en, en);
-            doc.add_text(fields.bigrams, &passage.text);
-            doc.add_text(fields.title_zh, title_zh);
-            doc.add_text(fields.title_en, title_en);
+            doc.add_text(fields.zh, text.zh);
+            doc.add_text(fields.en, text.en);
+            doc.add_text(fields.bigrams, text.zh);
+            doc.add_text(fields.title_zh, text.title_zh);
+            doc.add_text(fields.title_en, text.title_en);
             writer.add_document(doc)?;
             let [words, english, bigrams] = &mut analyzers;
             let set = |analyzer: &mut TextAnalyzer, text: &str| tokens(analyzer, text).into_iter().collect();
             terms.push(PassageTerms {
-                text: [set(words, &passage.text), set(english, en), set(bigrams, &passage.text)],
-                title: [set(words, title_zh), set(english, title_en), HashSet::new()],
+                text: [set(words, text.zh), set(english, text.en), set(bigrams, text.zh)],
+                title: [set(words, text.title_zh), set(english, text.title_en), HashSet::new()],
             });
         }
         writer.commit()?;
@@ -193,6 +218,11 @@ impl PassageIndex {
     /// Whether the policy uses the term at all.
     pub fn knows(&self, language: Language, term: &str) -> bool {
         self.frequencies[language as usize].contains_key(term)
+    }
+
+    /// The distinct terms of passage `passage` in the analysis `language` (its text, not its title).
+    pub fn terms_of(&self, passage: usize, language: Language) -> &HashSet<String> {
+        &self.terms[passage].text[language as usize]
     }
 
     /// How strongly passage `passage` contains `term`: 1 in its text, less in its clause title,

@@ -2,6 +2,7 @@
 //! tier table) loaded, indexed and asked. Transport-agnostic: no messenger code here.
 
 pub mod answer;
+pub mod anticipated;
 pub mod asking;
 pub mod asks;
 pub mod decision;
@@ -27,6 +28,7 @@ use crate::assets::{AssetError, Assets};
 use crate::lang::{Bilingual, LangError, Scripts, is_han};
 use crate::messages::{self, City, Messages, Wording};
 use crate::smalltalk::{Phrases, SMALLTALK_FILE, SmallTalk, SmallTalkError};
+use anticipated::{ANTICIPATED_FILE, Anticipated};
 use asks::{ASKS_FILE, Asks};
 use decision::{DECISION_FILE, Decision};
 use document::Document;
@@ -114,6 +116,7 @@ pub struct Policy {
     segmenter: Segmenter,
     homophones: Homophones,
     index: PassageIndex,
+    anticipated: Anticipated,
     asks: Asks,
     decision: Decision,
     smalltalk: Phrases,
@@ -150,6 +153,8 @@ impl Policy {
         let decision = Decision::parse(&assets.read(DECISION_FILE)?)?;
         let smalltalk = Phrases::parse(&assets.read(SMALLTALK_FILE)?)?;
         let scripts = Scripts::new()?;
+        let anticipated =
+            Anticipated::parse(&assets.read(ANTICIPATED_FILE)?, &document, &lexicon, &segmenter, &scripts)?;
         let city = City {
             title: (&document.title, &translation.title),
             topics: &manifest.topics,
@@ -167,6 +172,7 @@ impl Policy {
             segmenter,
             homophones,
             index,
+            anticipated,
             asks,
             decision,
             smalltalk,

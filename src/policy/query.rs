@@ -132,10 +132,12 @@ impl<'a> QueryAnalyzer<'a> {
         let (mut since_concept, mut awaiting) = (usize::MAX, None::<usize>);
         for word in self.segmenter.words(text) {
             let (salient, word) = (word.noun, word.text);
-            if asked && self.focus.before.iter().any(|q| word == *q) && since_concept <= FOCUS_REACH {
-                if let Some(last) = concepts.last_mut() {
-                    last.focus = true;
-                }
+            if asked
+                && self.focus.before.contains(&word)
+                && since_concept <= FOCUS_REACH
+                && let Some(last) = concepts.last_mut()
+            {
+                last.focus = true;
             }
             let question_word = asked && self.focus.after.iter().any(|q| word.starts_with(q.as_str()));
             since_concept = since_concept.saturating_add(1);

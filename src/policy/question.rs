@@ -27,6 +27,8 @@ pub struct Question<'a> {
     pub bigrams: Vec<WeightedTerm>,
     /// The kinds of fact it asks for (an amount, a phone number…), if any.
     pub asks: Vec<&'a Ask>,
+    /// Whether it is written in English.
+    pub english: bool,
 }
 
 /// How much of a question a passage answers.
@@ -97,7 +99,8 @@ impl Policy {
             Some(context) => format!("{context} {asked}"),
             None => asked.clone(),
         };
-        Question { text, asked, repairs, concepts, bigrams, asks }
+        let english = self.scripts.detect(&asked, crate::lang::Lang::Zh) == crate::lang::Lang::En;
+        Question { text, asked, repairs, concepts, bigrams, asks, english }
     }
 }
 

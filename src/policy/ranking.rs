@@ -1,16 +1,18 @@
 //! Ranking passages for a question by several signals at once: BM25 over jieba words (synonyms
 //! and glossary terms join as boosts), BM25 over character bigrams (which survive segmentation
-//! errors and typos), BM25 over the English translation, and how much of the question's concepts
-//! a passage covers — fused by reciprocal rank, so that no single signal is the only door.
+//! errors and typos), BM25 over the English translation, BM25 over the questions each passage is
+//! known to answer in everyday words, and how much of the question's concepts a passage covers —
+//! fused by reciprocal rank, so that no single signal is the only door.
 
 use std::collections::HashMap;
 
 use super::PolicyError;
+use super::anticipated::Anticipated;
 use super::index::{Hit, PassageIndex};
 use super::question::{Coverage, Question};
 
 /// How many signals are fused.
-pub const SIGNALS: usize = 4;
+pub const SIGNALS: usize = 5;
 /// How many passages each BM25 signal proposes.
 const CANDIDATES: usize = 20;
 /// Reciprocal rank fusion's constant: how much the first places count more than the later ones.
@@ -26,7 +28,8 @@ pub struct Ranked {
     pub fused: f32,
     /// How much of the question it covers.
     pub coverage: Coverage,
-    /// Its place (from 0) in each signal's list — words, bigrams, English, coverage — if listed.
+    /// Its place (from 0) in each signal's list — words, bigrams, English, anticipated questions,
+    /// coverage — if listed.
     pub places: [Option<usize>; SIGNALS],
 }
 
@@ -38,11 +41,17 @@ pub struct Ranking {
 }
 
 /// Ranks the passages for `question`, whose concepts weigh `importance`.
-pub fn rank(index: &PassageIndex, question: &Question<'_>, importance: &[f32]) -> Result<Ranking, PolicyError> {
-    let searched: [Vec<Hit>; 3] = [
+pub fn rank(
+    index: &PassageIndex,
+    anticipated: &Anticipated,
+    question: &Question<'_>,
+    importance: &[f32],
+) -> Result<Ranking, PolicyError> {
+    let searched: [Vec<Hit>; 4] = [
         index.search(question.word_terms(index), CANDIDATES)?,
         index.search(question.bigram_terms(), CANDIDATES)?,
         index.search(question.english_terms(), CANDIDATES)?,
+        anticipated.search(question, CANDIDATES)?,
     ];
     let mut coverage: HashMap<usize, Coverage> = HashMap::new();
     for hit in searched.iter().flatten() {
@@ -55,12 +64,13 @@ pub fn rank(index: &PassageIndex, question: &Question<'_>, importance: &[f32]) -
         searched[0].iter().map(|hit| hit.passage).collect(),
         searched[1].iter().map(|hit| hit.passage).collect(),
         searched[2].iter().map(|hit| hit.passage).collect(),
+        searched[3].iter().map(|hit| hit.passage).collect(),
         by_coverage.iter().map(|(passage, _)| *passage).collect(),
     ];
     let mut ranked: Vec<Ranked> = coverage
         .into_iter()
         .map(|(passage, coverage)| {
-            let places = [0, 1, 2, 3].map(|signal| lists[signal].iter().position(|&p| p == passage));
+            let places = [0, 1, 2, 3, 4].map(|signal| lists[signal].iter().position(|&p| p == passage));
             let fused = places.iter().flatten().map(|&place| 1.0 / (FUSION_K + 1.0 + place as f32)).sum();
             Ranked { passage, fused, coverage, places }
         })

@@ -164,7 +164,8 @@ impl TierTable {
     /// The items a question names (`text` is Simplified and lowercased), in the order it names
     /// them. An item is named by its kind and, where the kind has levels, by the level nearest to
     /// it that the question does not deny; a kind named without a level stands for each of its
-    /// items (能手 → the national and the provincial award).
+    /// items (能手 → the national and the provincial award) — unless it has only one: a skills
+    /// contest is not the WorldSkills Competition unless the question says so.
     pub fn find(&self, text: &str) -> Vec<TierMatch<'_>> {
         let levels = self.mentions(&self.levels, text);
         let denied: Vec<(usize, usize)> = self.denials.spans(text);
@@ -177,6 +178,9 @@ impl TierTable {
             let items = || self.items().filter(|m| m.item.kind == kind.key);
             let leveled = items().any(|m| m.item.level.is_some());
             let level = leveled.then(|| nearest(&levels, &kind)).flatten();
+            if leveled && level.is_none() && items().count() == 1 {
+                continue;
+            }
             for candidate in items() {
                 let fits = match (&candidate.item.level, level) {
                     (Some(wanted), Some(level)) => wanted == level.key,
@@ -344,6 +348,12 @@ mod tests {
     #[test]
     fn a_level_the_kind_does_not_have_names_no_item() {
         assert!(tiers_of("省级技能大赛获奖算几类").is_empty());
+    }
+
+    #[test]
+    fn a_kind_with_one_leveled_item_needs_its_level() {
+        assert!(tiers_of("if i win a prize in a skills contest, what category am i").is_empty());
+        assert_eq!(tiers_of("技能比赛拿了世界冠军算几类"), [("A".into(), "worldskills-winner".into())]);
     }
 
     #[test]

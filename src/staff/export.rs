@@ -1,6 +1,9 @@
 //! Exports of applications for staff: CSV, Excel (Chinese headers) and JSON, one row per
-//! application and one column per form field.
+//! application and one column per form field. In CSV and Excel a cell that a spreadsheet would
+//! read as a formula is neutralised (OWASP's CSV injection advice), so an applicant's answer
+//! cannot run in the officer's spreadsheet.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
@@ -122,7 +125,7 @@ pub fn export(
             let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
             writer.write_record(&table.headers)?;
             for row in &table.rows {
-                writer.write_record(row)?;
+                writer.write_record(row.iter().map(|cell| inert(cell).into_owned()))?;
             }
             writer.into_inner().map_err(|err| ExportError::Csv(err.into_error().into()))
         }
@@ -136,7 +139,7 @@ pub fn export(
             }
             for (row, cells) in table.rows.iter().enumerate() {
                 for (column, cell) in cells.iter().enumerate() {
-                    sheet.write_string(row as u32 + 1, column as u16, cell)?;
+                    sheet.write_string(row as u32 + 1, column as u16, inert(cell))?;
                 }
             }
             sheet.set_freeze_panes(1, 1)?;
@@ -166,6 +169,31 @@ pub fn export(
                 })
                 .collect();
             Ok(serde_json::to_vec_pretty(&objects)?)
+        }
+    }
+}
+
+/// The characters a spreadsheet reads a formula from at the start of a cell (with tab and carriage
+/// return, which some read past).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// `cell` as a spreadsheet shows it without evaluating it: one that starts like a formula gets a
+/// leading apostrophe, which Excel and LibreOffice take as "text" and do not show.
+fn inert(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_start_like_a_formula_are_neutralised() {
+        for cell in ["=HYPERLINK(\"http://x\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert_eq!(inert(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in ["张三", "13800138000", "2026-12-01", "a=b", "", "'quoted"] {
+            assert_eq!(inert(cell), cell, "{cell:?}");
         }
     }
 }

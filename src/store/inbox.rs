@@ -57,3 +57,8 @@ pub async fn forget_below(conn: &mut AnyConnection, channel: &str, update_id: i6
         .await?
         .rows_affected())
 }
+
+/// Deletes the updates of every channel stored before `before`; how many.
+pub async fn forget_received(conn: &mut AnyConnection, before: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM inbox WHERE received_at < $1").bind(before).execute(&mut *conn).await?.rows_affected())
+}

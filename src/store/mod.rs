@@ -50,6 +50,7 @@ use serde::de::DeserializeOwned;
 use sqlx::any::{AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, FromRow, Transaction};
+use url::Url;
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,28 +295,23 @@ fn create_if_missing(url: &str) -> Cow<'_, str> {
 }
 
 /// `url` with its password, in the user part or (for PostgreSQL) a `password=` parameter,
-/// replaced by `***`, for messages and logs.
+/// replaced by `***`, for messages and logs. A URL that does not parse is not shown at all: it
+/// might hold a password where this could not find it.
 fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) if userinfo.contains(':') => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{user}:***@{host}")
+    let Ok(mut parsed) = Url::parse(url) else { return "(an unreadable database URL)".to_owned() };
+    if parsed.password().is_some() {
+        // Only a URL that cannot have a password refuses one.
+        parsed.set_password(Some("***")).ok();
+    }
+    if parsed.query_pairs().any(|(name, _)| name == "password") {
+        let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+        let mut query = parsed.query_pairs_mut();
+        query.clear();
+        for (name, value) in pairs {
+            query.append_pair(&name, if name == "password" { "***" } else { &value });
         }
-        _ => authority.to_owned(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let params: Vec<&str> =
-                query.split('&').map(|p| if p.starts_with("password=") { "password=***" } else { p }).collect();
-            format!("{path}?{}", params.join("&"))
-        }
-        None => tail.to_owned(),
-    };
-    format!("{scheme}://{authority}{tail}")
+    }
+    parsed.to_string()
 }
 
 /// Maps a row to `T`. A row that does not fit (a value of another type, or NULL where none can
@@ -374,9 +370,21 @@ mod tests {
 
     #[test]
     fn redact_keeps_urls_without_password() {
-        for url in ["postgres://postgres@127.0.0.1:5433/postgres", "sqlite://policybot.db"] {
+        for url in ["postgres://postgres@127.0.0.1:5433/postgres", "sqlite://policybot.db", "sqlite::memory:"] {
             assert_eq!(redact(url), url);
         }
+    }
+
+    #[test]
+    fn redact_finds_passwords_however_they_are_written() {
+        assert_eq!(redact("postgres://bot:p%40ss@db/policybot"), "postgres://bot:***@db/policybot");
+        assert_eq!(redact("postgresql://:only@db/x"), "postgresql://:***@db/x");
+        assert_eq!(
+            redact("postgres://db/x?sslmode=require&password=b%26c"),
+            "postgres://db/x?sslmode=require&password=***"
+        );
+        assert_eq!(redact("postgres://bot:sec ret@db/x"), "postgres://bot:***@db/x");
+        assert_eq!(redact("not a url :secret@"), "(an unreadable database URL)");
     }
 
     #[test]

@@ -144,6 +144,11 @@ pub async fn give_up(conn: &mut AnyConnection, id: i64, error: &str, now: i64) -
     one_row(result)
 }
 
+/// Deletes the messages sent before `before`; how many.
+pub async fn forget_sent(conn: &mut AnyConnection, before: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM outbox WHERE sent_at < $1").bind(before).execute(&mut *conn).await?.rows_affected())
+}
+
 /// How many messages are neither sent nor given up.
 pub async fn unsent(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")

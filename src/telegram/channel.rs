@@ -16,17 +16,27 @@ pub struct Telegram<R> {
     sender: R,
     /// The plain client, for downloads (the throttled one cannot).
     bot: Bot,
+    /// The bot's username, which commands in groups may be addressed to (`/status@username`).
+    username: String,
 }
 
 impl<R> Telegram<R> {
-    /// Telegram sending through `sender` and downloading through `bot`.
-    pub fn new(sender: R, bot: Bot) -> Self {
-        Self { sender, bot }
+    /// Telegram sending through `sender` and downloading through `bot`, the bot named `username`.
+    pub fn new(sender: R, bot: Bot, username: &str) -> Self {
+        Self { sender, bot, username: username.to_owned() }
     }
 
     /// The plain client.
     pub fn bot(&self) -> &Bot {
         &self.bot
+    }
+
+    /// Whether `text` is a command addressed to another bot (`/status@OtherBot`): in a group,
+    /// every bot receives those, and only the one named should answer.
+    pub fn for_another_bot(&self, text: &str) -> bool {
+        let Some(command) = text.trim_start().strip_prefix('/') else { return false };
+        let name = command.split(char::is_whitespace).next().unwrap_or_default();
+        name.split_once('@').is_some_and(|(_, bot)| !bot.eq_ignore_ascii_case(&self.username))
     }
 }
 
@@ -98,6 +108,17 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn commands_for_another_bot_are_told_apart() {
+        let telegram = Telegram::new((), Bot::new("1:token"), "zj_policy_bot");
+        for ours in ["/status", "/status@zj_policy_bot", "/status@ZJ_Policy_Bot now", "hello @other_bot", "/"] {
+            assert!(!telegram.for_another_bot(ours), "{ours}");
+        }
+        for theirs in ["/status@other_bot", " /start@OtherBot hi", "/status@"] {
+            assert!(telegram.for_another_bot(theirs), "{theirs}");
+        }
+    }
 
     #[test]
     fn rate_limits_wait_as_told_and_bad_requests_are_final() {

@@ -1,12 +1,14 @@
 //! The Telegram channel: `policybot serve`. A thin adapter over the bot core — updates are
 //! translated into what the core receives, replies into messages — that implements the core's
 //! `Channel`, through which the core's outbox sender pushes notifications (throttled to
-//! Telegram's limits). Long polling by default; a webhook (axum, with `/healthz`) when a webhook URL is set. Neither
+//! Telegram's limits). Long polling by default; a webhook (axum, with `/healthz`) when a webhook
+//! URL is set; `/healthz` on a port of its own in either mode when asked. Neither
 //! acknowledges an update before it is safe: polling stores a batch before confirming it, the
 //! webhook answers once the update is handled, so a crash loses none (teloxide's own listeners
 //! acknowledge on receipt; its client and types are used throughout).
 
 mod channel;
+mod health;
 mod lanes;
 mod polling;
 mod send;
@@ -16,6 +18,7 @@ mod webhook;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use secrecy::{ExposeSecret, SecretString};
 use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
 use teloxide::types::BotCommand;
@@ -24,7 +27,7 @@ use tokio::sync::watch;
 use url::Url;
 
 use crate::bot::{self, commands};
-use crate::delivery::{self, Profile, Reach};
+use crate::delivery::{self, Profile, Reach, Retention};
 use crate::lang::Lang;
 use channel::Telegram;
 
@@ -35,7 +38,7 @@ pub const PROFILE: Profile = Profile { name: "telegram", reach: Reach::Push, rat
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The bot token from @BotFather.
-    pub token: String,
+    pub token: SecretString,
     /// A Bot API server other than api.telegram.org (a self-hosted one, or the tests' fake).
     pub api_url: Option<Url>,
     /// The public HTTPS URL Telegram posts updates to; without it, long polling.
@@ -43,9 +46,13 @@ pub struct Config {
     /// Where the webhook listener binds.
     pub listen_addr: SocketAddr,
     /// A secret Telegram sends with every webhook request, checked by the listener.
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<SecretString>,
     /// Notifications per minute into one group (the staff chat): Telegram allows 20.
     pub group_messages_per_minute: u32,
+    /// How long sent messages and handled updates are kept.
+    pub retention: Retention,
+    /// Where `/healthz` is served on its own (in long-polling mode the only place).
+    pub health_addr: Option<SocketAddr>,
 }
 
 /// Telegram's limit on a bot's messages per minute into one group.
@@ -76,8 +83,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), TelegramError> {
     let bot = match &config.api_url {
-        Some(url) => Bot::new(&config.token).set_api_url(url.clone()),
-        None => Bot::new(&config.token),
+        Some(url) => Bot::new(config.token.expose_secret()).set_api_url(url.clone()),
+        None => Bot::new(config.token.expose_secret()),
     };
     let me = bot.get_me().await.map_err(|source| match source {
         RequestError::Api(ApiError::InvalidToken) => TelegramError::InvalidToken,
@@ -94,13 +101,22 @@ pub async fn serve(
         messages_per_sec_chat: per_minute.div_ceil(60).max(Limits::default().messages_per_sec_chat),
         ..Limits::default()
     };
-    let outbox = Telegram::new(Throttle::new_spawn(bot.clone(), limits), bot.clone());
+    let username = me.username().to_owned();
+    let outbox = Telegram::new(Throttle::new_spawn(bot.clone(), limits), bot.clone(), &username);
     let worker = instance_id(&config);
     let (stop_sender, stopped) = watch::channel(false);
     let delivery = core.delivery().clone();
+    let pruner = tokio::spawn({
+        let (delivery, stopped) = (delivery.clone(), stopped.clone());
+        async move { delivery.keep_pruning(config.retention, stopped).await }
+    });
     let sender = tokio::spawn(async move { delivery.send_outbox(&outbox, &worker, stopped).await });
 
-    let telegram = Arc::new(Telegram::new(bot.clone(), bot));
+    let telegram = Arc::new(Telegram::new(bot.clone(), bot, &username));
+    let health = match config.health_addr {
+        Some(addr) => Some(health::listen(addr, core.delivery().clone()).await?),
+        None => None,
+    };
     let listened = match &config.webhook_url {
         None => polling::run(telegram, core, shutdown).await,
         Some(url) => {
@@ -113,6 +129,8 @@ pub async fn serve(
     if tokio::time::timeout(delivery::LEASE, sender).await.is_err() {
         tracing::warn!("the outbox sender did not stop in time");
     }
+    pruner.abort();
+    health.inspect(tokio::task::JoinHandle::abort);
     listened
 }
 

@@ -1,6 +1,7 @@
 //! Telegram updates in: messages, button presses, photos and documents become what the bot core
 //! receives ([`Incoming`] from a [`Sender`]); a pressed button is acknowledged and its message
-//! shows the choice. Only private chats and the staff chat are listened to.
+//! shows the choice. Only private chats and the staff chat are listened to, and there not to
+//! commands addressed to another bot.
 
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, InlineKeyboardButtonKind, MaybeInaccessibleMessage, UpdateKind, User};
@@ -24,6 +25,9 @@ pub async fn handle(telegram: &Telegram<Bot>, core: &bot::Bot, update: Update) {
 
 async fn on_message(telegram: &Telegram<Bot>, core: &bot::Bot, message: &Message, update_id: i64) {
     let Some(user) = message.from.as_ref().filter(|user| !user.is_bot) else { return };
+    if message.text().is_some_and(|text| telegram.for_another_bot(text)) {
+        return;
+    }
     let sender = sender_of(user, message.chat.id);
     if core.listens_to(&sender) {
         core.receive(telegram, &sender, incoming(message), update_id).await;

@@ -9,15 +9,15 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::post;
+use secrecy::{ExposeSecret, SecretString};
 use teloxide::payloads::SetWebhookSetters;
 use teloxide::prelude::*;
 use url::Url;
 
 use super::channel::Telegram;
-use super::{TelegramError, polling, updates};
+use super::{TelegramError, health, polling, updates};
 use crate::bot;
-use crate::delivery::Delivery;
 
 /// The header Telegram sends the secret in.
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -25,7 +25,7 @@ const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 struct Listener {
     telegram: Arc<Telegram<Bot>>,
     core: bot::Bot,
-    secret: Option<String>,
+    secret: Option<SecretString>,
 }
 
 /// Listens on `addr`, registers `url` with Telegram, and serves until `shutdown`; requests being
@@ -35,20 +35,20 @@ pub async fn run(
     core: bot::Bot,
     url: &Url,
     addr: SocketAddr,
-    secret: Option<String>,
+    secret: Option<SecretString>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), TelegramError> {
     let tcp = tokio::net::TcpListener::bind(addr).await.map_err(|source| TelegramError::Listen { addr, source })?;
     let mut register = telegram.bot().set_webhook(url.clone()).allowed_updates(polling::wanted());
     if let Some(secret) = &secret {
-        register = register.secret_token(secret.clone());
+        register = register.secret_token(secret.expose_secret().to_owned());
     }
     register.await.map_err(|source| TelegramError::Setup { what: "setWebhook", source })?;
-    let delivery = core.delivery().clone();
+    let health = health::router(core.delivery().clone());
     let router = Router::new()
         .route(url.path(), post(receive))
         .with_state(Arc::new(Listener { telegram, core, secret }))
-        .route("/healthz", get(move || healthz(delivery.clone())));
+        .merge(health);
     axum::serve(tcp, router)
         .with_graceful_shutdown(shutdown)
         .await
@@ -57,7 +57,7 @@ pub async fn run(
 
 async fn receive(State(listener): State<Arc<Listener>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     if let Some(secret) = &listener.secret
-        && headers.get(SECRET_HEADER).map(|value| value.as_bytes()) != Some(secret.as_bytes())
+        && headers.get(SECRET_HEADER).map(|value| value.as_bytes()) != Some(secret.expose_secret().as_bytes())
     {
         return StatusCode::UNAUTHORIZED;
     }
@@ -71,14 +71,5 @@ async fn receive(State(listener): State<Arc<Listener>>, headers: HeaderMap, body
             tracing::warn!(error = %error, "an unreadable update was dropped");
             StatusCode::OK
         }
-    }
-}
-
-/// `/healthz`: 200 with the number of unsent notifications when the database answers, 503 when
-/// it does not.
-async fn healthz(delivery: Delivery) -> (StatusCode, String) {
-    match delivery.health().await {
-        Ok(health) => (StatusCode::OK, format!("{{\"status\":\"ok\",\"unsent\":{}}}", health.unsent)),
-        Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("{{\"status\":\"error\",\"error\":\"{error}\"}}")),
     }
 }

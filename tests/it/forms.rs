@@ -83,7 +83,9 @@ async fn the_eligibility_check_leads_to_a_prefilled_recognition_application_with
     let text = app.say("bo", "证书我稍后补").await;
     assert!(text.contains("需要上传文件"), "text instead of a file is explained: {text}");
     let text = app.send_file("bo", "virus.exe", b"MZ").await;
-    assert!(text.contains("不支持"), "{text}");
+    assert!(text.contains("不是照片（JPG/PNG）或PDF 文件"), "{text}");
+    let text = app.send_file("bo", "证书.jpg", b"MZ\x90\x00 renamed").await;
+    assert!(text.contains("按文件内容判断"), "a renamed program is refused by its content: {text}");
     let summary = app.send_file("bo", "证书.jpg", b"\xFF\xD8\xFF fake jpeg").await;
     assert!(
         summary.contains("全国技术能手") && summary.contains("认定层次：湛江市高层次人才A类"),

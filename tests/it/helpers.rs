@@ -49,7 +49,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_at(clock: Clock) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = Settings {
-        database_url: format!("sqlite://{}", dir.path().join("bot.db").display()),
+        database_url: format!("sqlite://{}", dir.path().join("bot.db").display()).into(),
         corpus: None,
         dialogs: None,
         files_dir: dir.path().join("files"),

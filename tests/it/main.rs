@@ -4,11 +4,14 @@
 mod architecture;
 mod cli;
 mod conversation;
+mod deploy;
 mod forms;
 mod fuzz;
 mod helpers;
 #[path = "../support/http.rs"]
 mod http;
+mod licences;
 mod qa;
+mod secrets;
 mod security;
 mod telegram;

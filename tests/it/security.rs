@@ -101,7 +101,7 @@ async fn file_apartment(app: &TestApp, sender: &Sender, name: &str, id: &str, ph
     press(app, sender, "choose:C").await;
     say(app, sender, "跳过").await;
     // Distinct bytes per applicant: files are stored under their hash.
-    let proof = app.app.files.keep("认定证书.png", format!("\u{89}PNG {name}").as_bytes()).unwrap();
+    let proof = app.app.files.keep("认定证书.png", &[b"\x89PNG\r\n\x1a\n", name.as_bytes()].concat()).unwrap();
     assert!(join(&send(app, sender, Input::File(proof)).await).contains("拟入住人数"));
     say(app, sender, "3").await;
     press(app, sender, "no").await;
@@ -213,10 +213,16 @@ async fn identifiers_typed_in_a_question_are_not_logged_in_full() {
     let question = format!("/ask 人才公寓的租金是多少？我的手机{PHONE}，身份证{ID}，护照{PASSPORT}");
     let answer = say(&app, &user, &question).await;
     assert!(answer.contains("公寓"), "the question is answered: {answer}");
+    // As people write them, and as the bot's own example shows a phone number.
+    let grouped = "/ask 人才公寓怎么申请？我电话138 0013 8000，身份证4408 0219 9003 0712 34，座机0759-2233-4455";
+    assert!(say(&app, &user, grouped).await.contains("公寓"));
 
     let text = log.text();
     assert!(text.contains("ranked"), "the question was logged: {text}");
     assert_no_identifier(&text);
+    for group in ["0013 8000", "9003 0712", "2233-4455"] {
+        assert!(!text.contains(group), "{group} is in the log:\n{text}");
+    }
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use std::time::Duration;
 use fake_telegram::{FakeTelegram, Sent};
 use policybot::bot::commands::{self, Audience, COMMANDS};
 use policybot::clock::Clock;
+use policybot::dialog::value::Value;
 use policybot::filing::Status;
 use policybot::lang::Lang;
 use policybot::store::inbox::{self, Stored};
@@ -65,12 +66,14 @@ impl Live {
         let test = spawn_app_at(Clock::starting_at(2026, 11, 23, 10)).await;
         prepare(&fake, &test).await;
         let mut config = Config {
-            token: TOKEN.to_owned(),
+            token: TOKEN.into(),
             api_url: Some(fake.url().parse().unwrap()),
             webhook_url: None,
             listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             webhook_secret: None,
             group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
+            retention: Default::default(),
+            health_addr: None,
         };
         configure(&mut config);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -279,6 +282,20 @@ async fn a_talent_apartment_application_is_filed_with_buttons_and_a_certificate_
     );
     let refused = text(&live.next(21).await);
     assert!(refused.contains("⚠️") && refused.contains("人才身份证明"), "only images and PDF: {refused}");
+    for (name, content) in [("证书.jpg", &b"MZ\x90\x00\x03 a program"[..]), ("证书.pdf", b"<!DOCTYPE html><script>")]
+    {
+        live.fake.send_document(
+            21,
+            name,
+            if name.ends_with("jpg") { "image/jpeg" } else { "application/pdf" },
+            content.to_vec(),
+        );
+        let renamed = text(&live.next(21).await);
+        assert!(
+            renamed.contains("按文件内容判断") && renamed.contains("人才身份证明"),
+            "{name} by its content: {renamed}"
+        );
+    }
     let photo = b"\xFF\xD8\xFF\xE0 a certificate photo".to_vec();
     live.fake.send_photo(21, photo.clone());
     assert!(text(&live.next(21).await).contains("拟入住人数"), "the photo is accepted");
@@ -311,6 +328,39 @@ async fn a_talent_apartment_application_is_filed_with_buttons_and_a_certificate_
     let stored = std::fs::read(&files[0].location).expect("the photo is kept");
     assert_eq!(stored, photo);
     assert_eq!(files[0].sha256.len(), 64);
+}
+
+#[tokio::test]
+async fn a_talent_apartment_application_is_filed_by_someone_who_answers_none_to_every_optional_question() {
+    let live = Live::start().await;
+    live.say(22, "我要申请人才公寓").await;
+    live.press(22, "yes").await;
+    for answer in ["阿依古丽·买买提", ID, "138 0013 8000", "湛江港集团"] {
+        let reply = text(&live.say(22, answer).await);
+        assert!(!reply.contains("⚠️"), "{answer:?} was refused: {reply}");
+    }
+    let asked = text(&live.press(22, "choose:A").await);
+    assert!(asked.contains("认定编号") && asked.contains("选填"), "{asked}");
+    let proof = text(&live.say(22, "无").await);
+    assert!(proof.contains("人才身份证明") && !proof.contains("⚠️"), "无 skips the optional question: {proof}");
+    live.fake.send_photo(22, b"\xFF\xD8\xFF\xE0 a recognition certificate".to_vec());
+    assert!(text(&live.next(22).await).contains("拟入住人数"));
+    live.say(22, "2").await;
+    live.press(22, "no").await;
+    live.press(22, "choose:any").await;
+    let remarks = text(&live.say(22, "2027-03").await);
+    assert!(remarks.contains("其他说明"), "{remarks}");
+    let summary = live.say(22, "无").await;
+    let summary = summary.last().unwrap();
+    assert!(summary.text.contains("阿依古丽·买买提") && button_data(summary).contains(&"confirm"), "{}", summary.text);
+    let reference = receipt_reference(&live.press(22, "confirm").await);
+
+    let mut conn = live.test.app.bot.store().read().await.unwrap();
+    let application = applications::by_reference(&mut conn, &reference).await.unwrap().expect("filed");
+    let answers = &application.filing.answers;
+    assert_eq!(answers["recognition_reference"], Value::Skipped, "{answers:?}");
+    assert_eq!(answers["remarks"], Value::Skipped, "{answers:?}");
+    assert_eq!(answers["name"], Value::Text("阿依古丽·买买提".into()));
 }
 
 #[tokio::test]
@@ -407,6 +457,19 @@ async fn a_non_staff_user_is_refused_every_staff_command_and_button_and_nothing_
 }
 
 #[tokio::test]
+async fn in_the_staff_group_commands_for_another_bot_are_ignored_and_ours_answered() {
+    let live = Live::start().await;
+    let reference = live.file_tax_form(45).await;
+    live.next(staff_chat()).await;
+    live.fake.send_group_text(staff_chat(), staff_member(), &format!("/approve@OtherBot {reference}"));
+    live.fake.send_group_text(staff_chat(), staff_member(), "/pending@other_bot");
+    let ours = live.staff_says("/pending@Fake_Bot").await;
+    assert_eq!(ours.len(), 1, "only the command addressed to us is answered: {ours:?}");
+    assert!(ours[0].text.contains("待处理申请 1 件") && ours[0].text.contains(&reference), "{}", ours[0].text);
+    assert_eq!(live.status_of(&reference).await, Status::Submitted, "the approval was another bot's");
+}
+
+#[tokio::test]
 async fn rate_limits_and_server_errors_are_retried_and_messages_arrive_once() {
     let live = Live::start().await;
     live.say(51, "/start").await;
@@ -493,7 +556,7 @@ async fn webhook_mode_takes_updates_checks_the_secret_and_answers_health_checks(
     let live = Live::start_with(|config| {
         config.webhook_url = Some(format!("http://127.0.0.1:{port}/telegram").parse().unwrap());
         config.listen_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        config.webhook_secret = Some("s3cret".to_owned());
+        config.webhook_secret = Some("s3cret".into());
     })
     .await;
     let answer = text(&live.say(71, "人才公寓怎么申请？").await);
@@ -509,16 +572,30 @@ async fn webhook_mode_takes_updates_checks_the_secret_and_answers_health_checks(
 }
 
 #[tokio::test]
+async fn long_polling_answers_health_checks_on_health_addr() {
+    let port = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
+    let live =
+        Live::start_with(|config| config.health_addr = Some(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))).await;
+    assert!(text(&live.say(72, "/start").await).contains("人才"), "polling runs");
+    let health = http::get(port, "/healthz").await.expect("/healthz answers");
+    assert!(health.starts_with("HTTP/1.1 200") && health.contains("\"status\":\"ok\",\"unsent\":0"), "{health}");
+    live.shutdown().await.expect("a clean stop");
+    assert!(http::get(port, "/healthz").await.is_none(), "the endpoint stops with the bot");
+}
+
+#[tokio::test]
 async fn a_wrong_token_or_an_unreachable_api_fails_fast_with_a_clear_error() {
     let fake = FakeTelegram::start(TOKEN).await;
     let test = spawn_app_at(Clock::starting_at(2026, 11, 23, 10)).await;
     let config = |token: &str, url: String| Config {
-        token: token.to_owned(),
+        token: token.into(),
         api_url: Some(url.parse().unwrap()),
         webhook_url: None,
         listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         webhook_secret: None,
         group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
+        retention: Default::default(),
+        health_addr: None,
     };
     let wrong = telegram::serve(test.app.bot.clone(), config("4242:wrong", fake.url()), std::future::pending()).await;
     assert!(matches!(wrong, Err(TelegramError::InvalidToken)), "{wrong:?}");

@@ -65,7 +65,7 @@ pub fn clock() -> Clock {
 /// The application on `database` with the shipped corpus and forms and no staff.
 pub async fn build_app(database: &Database, clock: Clock) -> Result<App, DialogError> {
     let settings = Settings {
-        database_url: database.url().to_owned(),
+        database_url: database.url().into(),
         corpus: None,
         dialogs: None,
         files_dir: database.files_dir(),

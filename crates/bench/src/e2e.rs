@@ -263,7 +263,7 @@ enum Serving {
 /// `telegram::serve` in a task of this process.
 async fn serve_here(database_url: &str, dir: &Path, fake: &FakeTelegram, clock: Clock) -> Result<Serving, E2eError> {
     let settings = Settings {
-        database_url: database_url.to_owned(),
+        database_url: database_url.into(),
         corpus: None,
         dialogs: None,
         files_dir: dir.join("files"),
@@ -271,12 +271,14 @@ async fn serve_here(database_url: &str, dir: &Path, fake: &FakeTelegram, clock: 
     };
     let app = App::build(&settings, clock).await?;
     let config = Config {
-        token: TOKEN.to_owned(),
+        token: TOKEN.into(),
         api_url: Some(fake.url().parse().expect("the fake's URL parses")),
         webhook_url: None,
         listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         webhook_secret: None,
         group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
+        retention: Default::default(),
+        health_addr: None,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(telegram::serve(app.bot, config, async {

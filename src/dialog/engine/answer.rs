@@ -1,10 +1,10 @@
 //! Reading an answer: a file, text or a pressed button checked against the step's kind, and
 //! options chosen by number, label or value.
 
-use super::{Engine, Input, read_yes_no};
+use super::{Engine, Input, read_yes_no, says_none};
 use crate::dialog::fields::{
-    DateRules, Email, IdCardNumber, PassportNumber, PhoneNumber, Reason, TextError, parse_date, parse_integer,
-    parse_text,
+    DateRules, Email, FullName, IdCardNumber, PassportNumber, PhoneNumber, Reason, TextError, parse_date,
+    parse_integer, parse_text,
 };
 use crate::dialog::flow::{Choice, Kind, MAX_TEXT_CHARS, NONE, Step};
 use crate::dialog::value::Value;
@@ -39,6 +39,9 @@ impl Engine<'_> {
                     (_, err) => err.reason(),
                 })
             }
+            Kind::Name { min, max } => {
+                FullName::parse(text, *min, *max).map(|name| Value::Text(name.into_string())).map_err(|e| e.reason())
+            }
             Kind::Choice { options } => self.choose(options, text).map(Value::Choice),
             Kind::MultiChoice { options, min } => {
                 let chosen = if text == "done" && !ticked.is_empty() {
@@ -60,7 +63,7 @@ impl Engine<'_> {
                 let rules = DateRules {
                     earliest: earliest.map(|bound| bound.resolve(today)),
                     latest: latest.map(|bound| bound.resolve(today)),
-                    working_days_only: *working_days_only,
+                    working_days: working_days_only.then_some(self.ctx.holidays),
                     month_only: *month_only,
                 };
                 parse_date(text, &rules, today).map(Value::Date).map_err(|e| e.reason())
@@ -104,7 +107,14 @@ impl Engine<'_> {
         }
     }
 
+    /// The option `text` names: by number, value or label — or the "none of these" option for
+    /// 无 / none.
     pub(super) fn find_option<'o>(&self, options: &'o [Choice], text: &str) -> Option<&'o Choice> {
+        if says_none(text)
+            && let Some(none) = options.iter().find(|option| option.value == NONE)
+        {
+            return Some(none);
+        }
         let wanted = self.ctx.scripts.simplify(&crate::text::fold_width(text.trim())).to_lowercase();
         if let Ok(number) = wanted.parse::<usize>() {
             return number.checked_sub(1).and_then(|index| options.get(index));

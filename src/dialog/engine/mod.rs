@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Consent;
 use super::flow::Flow;
+use super::holidays::Calendar;
 use super::value::{FileRef, Value};
 use crate::lang::{Bilingual, Lang, Scripts};
 use crate::messages::{Arg, Key, Messages, arg, keys};
@@ -43,6 +44,8 @@ pub struct Context<'a> {
     pub scripts: &'a Scripts,
     /// The bot's own words.
     pub messages: &'a Messages,
+    /// The public holidays, for questions that take working days only.
+    pub holidays: &'a Calendar,
 }
 
 /// One message from the user, as the engine sees it.
@@ -242,8 +245,37 @@ fn button_command(data: &str) -> Option<Command> {
     }
 }
 
+/// The answer as the word readers compare: trimmed, without a closing full stop or exclamation
+/// mark, lowercase.
+fn bare_word(text: &str) -> String {
+    text.trim().trim_end_matches(['。', '.', '!', '！']).to_lowercase()
+}
+
+/// Whether the answer says there is nothing to give: 无, 没有, 不需要, none, n/a, -.
+fn says_none(text: &str) -> bool {
+    let word = bare_word(&crate::text::fold_width(text));
+    matches!(
+        word.as_str(),
+        "无" | "無"
+            | "没有"
+            | "沒有"
+            | "没"
+            | "沒"
+            | "不需要"
+            | "暂无"
+            | "暫無"
+            | "none"
+            | "n/a"
+            | "na"
+            | "nil"
+            | "-"
+            | "—"
+            | "/"
+    )
+}
+
 fn read_yes_no(text: &str) -> Option<bool> {
-    match text.trim().trim_end_matches(['。', '.', '!', '！']).to_lowercase().as_str() {
+    match bare_word(text).as_str() {
         "yes" | "y" | "是" | "是的" | "对" | "對" | "有" | "需要" | "要" | "同意" | "agree" => Some(true),
         "no" | "n" | "否" | "不是" | "不" | "没有" | "沒有" | "无" | "無" | "不要" | "不同意" | "disagree" => {
             Some(false)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Command, DialogState, Effect, Engine, Input, Outcome, Stage, button_command, read_yes_no};
+use super::{Command, DialogState, Effect, Engine, Input, Outcome, Stage, button_command, read_yes_no, says_none};
 use crate::dialog::flow::{Kind, Step};
 use crate::dialog::value::Value;
 use crate::lang::Bilingual;
@@ -21,6 +21,7 @@ impl Engine<'_> {
             Input::Button(data) => button_command(data),
             Input::File(_) => None,
         };
+        let command = command.or_else(|| self.none_as_skip(&state, input));
         match (command, state.stage.clone()) {
             (Some(Command::Cancel), _) => self.cancel(),
             (Some(Command::Back), _) => self.back(state),
@@ -31,6 +32,10 @@ impl Engine<'_> {
                 (Some(Command::Edit(number)), _) => self.edit(state, number),
                 (_, Input::Button(data)) if data.starts_with("edit:") => {
                     let number = data.trim_start_matches("edit:").parse().unwrap_or(0);
+                    self.edit(state, number)
+                }
+                // A number on the summary names one of its numbered items.
+                (_, Input::Text(text)) if let Ok(number) = crate::text::fold_width(text.trim()).parse() => {
                     self.edit(state, number)
                 }
                 _ => self.reask(state, self.phrase(keys::SUMMARY_HINT, &[])),
@@ -58,6 +63,20 @@ impl Engine<'_> {
                 None => self.proceed(state),
             },
         }
+    }
+
+    /// "无", "none", "-" and the like to the current question: a skip of an optional question (of
+    /// any kind), and for a required one the reason it cannot be left out — unless the question
+    /// takes the word as its answer (a no, an option so named, a text such as an employer 无).
+    fn none_as_skip(&self, state: &DialogState, input: &Input) -> Option<Command> {
+        let (Stage::Ask(key), Input::Text(text)) = (&state.stage, input) else { return None };
+        let step = self.flow.step(key)?;
+        let taken = || match &step.kind {
+            Kind::YesNo => read_yes_no(text).is_some(),
+            Kind::Choice { options } | Kind::MultiChoice { options, .. } => self.find_option(options, text).is_some(),
+            _ => !step.optional && self.parse(step, input, &state.ticked).is_ok(),
+        };
+        (says_none(text) && !taken()).then_some(Command::Skip)
     }
 
     /// Takes an answer to `step`: stores it and moves on, or explains what is wrong and asks

@@ -25,6 +25,7 @@ impl Fixture {
             tiers: self.policy.tiers(),
             scripts: self.policy.scripts(),
             messages: self.policy.messages(),
+            holidays: self.flows.holidays(),
         }
     }
 
@@ -59,6 +60,11 @@ fn last_text(outcome: &Outcome) -> &str {
 }
 
 const ID: &str = "11010519491231002X";
+
+/// A photo the adapter has stored.
+fn photo() -> FileRef {
+    FileRef { location: "f".into(), name: "a.jpg".into(), mime: "image/jpeg".into(), size: 10, sha256: "00".into() }
+}
 
 #[test]
 fn consent_is_asked_before_the_first_personal_question() {
@@ -134,6 +140,89 @@ fn only_optional_questions_can_be_skipped() {
     assert!(last_text(&outcome).contains("不能跳过"));
 }
 
+/// A form with one optional question of every kind.
+fn optional_of_every_kind(fx: &Fixture) -> Flow {
+    let kinds = [
+        ("text", ""),
+        ("name", ""),
+        (
+            "choice",
+            "options = [{ value = \"a\", zh = \"甲\", en = \"A\" }, { value = \"b\", zh = \"乙\", en = \"B\" }]\n",
+        ),
+        (
+            "multi_choice",
+            "options = [{ value = \"a\", zh = \"甲\", en = \"A\" }, { value = \"b\", zh = \"乙\", en = \"B\" }]\n",
+        ),
+        ("integer", "min = 1\nmax = 9\n"),
+        ("date", ""),
+        ("month", ""),
+        ("phone", ""),
+        ("id_card", ""),
+        ("passport", ""),
+        ("email", ""),
+        ("file", ""),
+    ];
+    let mut toml = "id = \"demo\"\ncode = \"DEMO\"\ntitle = { zh = \"演示\", en = \"Demo\" }\nintro = { zh = \"说明\", en = \"About\" }\n".to_owned();
+    for (kind, settings) in kinds {
+        toml.push_str(&format!(
+            "[[step]]\nkey = \"{kind}\"\nkind = \"{kind}\"\noptional = true\npersonal = false\n{settings}prompt = {{ zh = \"问\", en = \"Q\" }}\n"
+        ));
+    }
+    Flow::parse("demo.toml", &toml, fx.policy.tiers()).expect("the demo form loads")
+}
+
+#[test]
+fn none_to_an_optional_question_of_any_kind_skips_it() {
+    let fx = Fixture::new();
+    let ctx = fx.ctx(true);
+    let flow = optional_of_every_kind(&fx);
+    let nones = ["无", "没有", "不需要", "none", "N/A", "-", "無。", "－"];
+    let inputs: Vec<Input> = (0..flow.steps.len()).map(|i| text(nones[i % nones.len()])).collect();
+    let outcome = feed(&flow, &ctx, start(&flow, &ctx, BTreeMap::new()), &inputs);
+    assert_eq!(stage(&outcome), Stage::Summary, "{}", last_text(&outcome));
+    let answers = &outcome.state.as_ref().unwrap().answers;
+    assert!(flow.steps.iter().all(|step| answers[&step.key] == Value::Skipped), "{answers:?}");
+}
+
+#[test]
+fn none_is_an_answer_where_the_question_takes_it() {
+    let fx = Fixture::new();
+    let ctx = fx.ctx(true);
+    let flow = fx.flow("talent-apartment");
+    let to_owns_home = [
+        text("张三"),
+        text(ID),
+        text("13800138000"),
+        text("湛江钢铁"),
+        button("choose:high-skill"),
+        Input::File(photo()),
+        text("2"),
+    ];
+    let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &to_owns_home);
+    assert_eq!(stage(&outcome), Stage::Ask("owns_home".into()));
+    let outcome = feed(flow, &ctx, outcome, &[text("没有")]);
+    assert_eq!(outcome.state.as_ref().unwrap().answers["owns_home"], Value::YesNo(false), "a yes/no question");
+    let eligibility = fx.flow("eligibility");
+    let outcome = feed(eligibility, &ctx, start(eligibility, &ctx, BTreeMap::new()), &[text("无")]);
+    assert!(last_text(&outcome).contains("暂不在"), "the none-of-these option: {}", last_text(&outcome));
+    let required = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[text("无")]);
+    assert!(last_text(&required).contains("必填"), "{}", last_text(&required));
+}
+
+#[test]
+fn a_name_needs_a_letter() {
+    let fx = Fixture::new();
+    let ctx = fx.ctx(true);
+    let flow = fx.flow("talent-apartment");
+    let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[text("12345")]);
+    assert_eq!(stage(&outcome), Stage::Ask("name".into()));
+    assert!(last_text(&outcome).contains("汉字或字母"), "{}", last_text(&outcome));
+    for name in ["阿依古丽·买买提", "María-José O'Neil"] {
+        let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[text(name)]);
+        assert_eq!(outcome.state.as_ref().unwrap().answers["name"], Value::Text(name.into()));
+    }
+}
+
 #[test]
 fn cancel_ends_the_form_at_any_point() {
     let fx = Fixture::new();
@@ -160,14 +249,7 @@ fn a_file_where_text_is_expected_and_text_where_a_file_is_expected_are_explained
     let fx = Fixture::new();
     let ctx = fx.ctx(true);
     let flow = fx.flow("tax-guidance");
-    let file = FileRef {
-        location: "f".into(),
-        name: "a.jpg".into(),
-        mime: "image/jpeg".into(),
-        size: 10,
-        sha256: "00".into(),
-    };
-    let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[Input::File(file)]);
+    let outcome = feed(flow, &ctx, start(flow, &ctx, BTreeMap::new()), &[Input::File(photo())]);
     assert!(last_text(&outcome).contains("需要文字回答"), "{}", last_text(&outcome));
     let prefill = BTreeMap::from([
         ("name".to_owned(), Value::Text("张三".into())),
@@ -183,15 +265,9 @@ fn a_file_where_text_is_expected_and_text_where_a_file_is_expected_are_explained
     assert_eq!(stage(&outcome), Stage::Ask("certificate_photo".into()));
     let outcome = feed(flow, &ctx, outcome, &[text("证书在这里")]);
     assert!(last_text(&outcome).contains("需要上传文件"), "{}", last_text(&outcome));
-    let pdf = FileRef {
-        location: "f".into(),
-        name: "c.exe".into(),
-        mime: "application/x-msdownload".into(),
-        size: 10,
-        sha256: "00".into(),
-    };
-    let outcome = feed(flow, &ctx, outcome, &[Input::File(pdf)]);
-    assert!(last_text(&outcome).contains("不支持"), "{}", last_text(&outcome));
+    let program = FileRef { name: "c.exe".into(), mime: "application/x-msdownload".into(), ..photo() };
+    let outcome = feed(flow, &ctx, outcome, &[Input::File(program)]);
+    assert!(last_text(&outcome).contains("按文件内容判断"), "{}", last_text(&outcome));
 }
 
 #[test]
@@ -261,6 +337,8 @@ fn editing_from_the_summary_returns_to_the_summary() {
     assert!(last_text(&outcome).contains("3. 您的工作单位：宝钢湛江钢铁"), "{}", last_text(&outcome));
     let outcome = feed(flow, &ctx, outcome, &[button("edit:9")]);
     assert!(last_text(&outcome).contains("没有这一项"));
+    let by_number = feed(flow, &ctx, outcome, &[text("2")]);
+    assert_eq!(stage(&by_number), Stage::Ask("phone".into()), "a bare number is the summary's item");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 use regex::{Captures, Regex};
 
 use super::{Reason, compact};
+use crate::dialog::holidays::{Calendar, DayOff};
 use crate::lang::Bilingual;
 
 /// `20261201`.
@@ -26,14 +27,14 @@ const RELATIVE_DAYS: [(&str, u64); 6] =
 
 /// What a form accepts as a date answer.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DateRules {
+pub struct DateRules<'a> {
     /// The earliest date accepted, inclusive.
     pub earliest: Option<NaiveDate>,
     /// The latest date accepted, inclusive.
     pub latest: Option<NaiveDate>,
-    /// Refuse Saturdays and Sundays. Public holidays and the weekend days worked in their place
-    /// are not modelled: the staff office's calendar decides those.
-    pub working_days_only: bool,
+    /// Working days only, by this calendar: Saturdays, Sundays and public holidays are refused,
+    /// the weekend days worked in a holiday's place accepted.
+    pub working_days: Option<&'a Calendar>,
     /// Ask for a month, not a day: the answer is the first day of the month, and the bounds
     /// compare months, so a bound of today still accepts the current month. Weekdays are not
     /// checked.
@@ -74,6 +75,14 @@ pub enum DateError {
         /// The date given.
         date: NaiveDate,
     },
+    /// A day of a public holiday where only working days are accepted.
+    #[error("{date} is a day of {} and only working days are accepted", name.en)]
+    Holiday {
+        /// The date given.
+        date: NaiveDate,
+        /// The holiday's name.
+        name: Bilingual,
+    },
 }
 
 /// Reads a date typed in chat and checks it against `rules`; relative words count from `today`.
@@ -98,10 +107,11 @@ pub fn parse_date(raw: &str, rules: &DateRules, today: NaiveDate) -> Result<Naiv
     {
         return Err(DateError::TooLate { latest, month_only: rules.month_only });
     }
-    if rules.working_days_only && !rules.month_only && matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
-        return Err(DateError::Weekend { date });
+    match rules.working_days.filter(|_| !rules.month_only).and_then(|calendar| calendar.day_off(date)) {
+        Some(DayOff::Weekend) => Err(DateError::Weekend { date }),
+        Some(DayOff::Holiday(holiday)) => Err(DateError::Holiday { date, name: holiday.name.clone() }),
+        None => Ok(date),
     }
-    Ok(date)
 }
 
 /// The date written with digits in `text`; without a day, the first of the month when
@@ -171,6 +181,13 @@ impl Reason for DateError {
                     format!("{en} is a {weekday_en}; please choose a working day (Monday to Friday)."),
                 )
             }
+            Self::Holiday { date, name } => {
+                let (zh, en) = describe(*date, false);
+                Bilingual::new(
+                    format!("{zh}是{}假期，请选择其他工作日。", name.zh),
+                    format!("{en} is a public holiday ({}); please choose another working day.", name.en),
+                )
+            }
         }
     }
 }
@@ -178,6 +195,7 @@ impl Reason for DateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialog::holidays::tests::shipped;
 
     fn date(year: i32, month: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(year, month, day).unwrap()
@@ -322,7 +340,8 @@ mod tests {
 
     #[test]
     fn weekends_are_refused_when_only_working_days_are_accepted() {
-        let rules = DateRules { working_days_only: true, ..DateRules::default() };
+        let calendar = Calendar::default();
+        let rules = DateRules { working_days: Some(&calendar), ..DateRules::default() };
         assert_eq!(date(2026, 12, 5).weekday(), Weekday::Sat);
         assert_eq!(parse_date("2026-12-05", &rules, today()), Err(DateError::Weekend { date: date(2026, 12, 5) }));
         assert_eq!(parse_date("2026-12-06", &rules, today()), Err(DateError::Weekend { date: date(2026, 12, 6) }));
@@ -332,8 +351,27 @@ mod tests {
     }
 
     #[test]
+    fn public_holidays_are_refused_and_the_weekends_worked_for_them_accepted() {
+        let calendar = shipped();
+        let rules = DateRules { working_days: Some(&calendar), ..DateRules::default() };
+        let national_day = parse_date("2026-10-05", &rules, today());
+        let Err(DateError::Holiday { date: refused, name }) = &national_day else { panic!("{national_day:?}") };
+        assert_eq!((*refused, name.zh.as_str()), (date(2026, 10, 5), "国庆节"));
+        let reason = national_day.unwrap_err().reason();
+        assert!(reason.zh.contains("2026年10月5日是国庆节假期"), "{}", reason.zh);
+        assert!(reason.en.contains("public holiday (National Day)"), "{}", reason.en);
+        assert_eq!(parse_date("2026-10-10", &rules, today()), Ok(date(2026, 10, 10)), "a Saturday worked");
+        assert_eq!(
+            parse_date("2026-02-16", &rules, today()).map_err(|e| e.to_string()),
+            Err("2026-02-16 is a day of Spring Festival and only working days are accepted".to_owned())
+        );
+        assert_eq!(parse_date("2026-10-09", &rules, today()), Ok(date(2026, 10, 9)));
+    }
+
+    #[test]
     fn weekends_are_not_checked_when_a_month_is_asked_for() {
-        let rules = DateRules { working_days_only: true, month_only: true, ..DateRules::default() };
+        let calendar = shipped();
+        let rules = DateRules { working_days: Some(&calendar), month_only: true, ..DateRules::default() };
         // 1 August 2026 is a Saturday.
         assert_eq!(parse_date("2026-08", &rules, today()), Ok(date(2026, 8, 1)));
     }

@@ -27,6 +27,7 @@ macro_rules! shown_in_full_logged_masked {
 mod date;
 mod email;
 mod id_card;
+mod name;
 mod number;
 mod passport;
 mod phone;
@@ -35,6 +36,7 @@ mod text;
 pub use date::{DateError, DateRules, parse_date};
 pub use email::{Email, EmailError};
 pub use id_card::{IdCardError, IdCardNumber};
+pub use name::{FullName, NameError};
 pub use number::{NumberError, parse_integer};
 pub use passport::{PassportError, PassportNumber};
 pub use phone::{PhoneError, PhoneNumber};

@@ -87,6 +87,8 @@ pub struct Condition {
 pub enum Kind {
     /// Free text with length bounds and an optional pattern.
     Text { min: usize, max: usize, pattern: Option<Regex>, hint: Option<Bilingual> },
+    /// A person's name (letters of any script), with length bounds.
+    Name { min: usize, max: usize },
     /// One option.
     Choice { options: Vec<Choice> },
     /// Several options.
@@ -132,7 +134,7 @@ impl FileType {
     /// Whether a MIME type is of this file type.
     pub fn accepts(self, mime: &str) -> bool {
         match self {
-            Self::Image => matches!(mime, "image/jpeg" | "image/png" | "image/webp" | "image/heic"),
+            Self::Image => matches!(mime, "image/jpeg" | "image/png" | "image/webp" | "image/heif" | "image/heic"),
             Self::Pdf => mime == "application/pdf",
         }
     }

@@ -230,13 +230,14 @@ fn parse_kind(checker: &Checker<'_>, raw: &RawStep, tiers: &TierTable) -> Result
         checker.unexpected(kind, &disallowed)
     };
     match kind {
+        "name" => {
+            none_but(&["min/max"])?;
+            let (min, max) = text_bounds(checker, raw)?;
+            Ok(Kind::Name { min, max })
+        }
         "text" => {
             none_but(&["min/max", "pattern"])?;
-            let min = bound(checker, raw.min, 1, 0, MAX_TEXT_CHARS as i64)? as usize;
-            let max = bound(checker, raw.max, MAX_TEXT_CHARS as i64, 1, MAX_TEXT_CHARS as i64)? as usize;
-            if min > max {
-                return Err(checker.error(format!("min {min} is greater than max {max}")));
-            }
+            let (min, max) = text_bounds(checker, raw)?;
             let pattern = raw
                 .pattern
                 .as_deref()
@@ -307,9 +308,19 @@ fn parse_kind(checker: &Checker<'_>, raw: &RawStep, tiers: &TierTable) -> Result
             })
         }
         other => Err(checker.error(format!(
-            "unknown kind {other:?} (text, choice, multi_choice, yes_no, integer, date, month, phone, id_card, passport, email, file)"
+            "unknown kind {other:?} (text, name, choice, multi_choice, yes_no, integer, date, month, phone, id_card, passport, email, file)"
         ))),
     }
+}
+
+/// The length bounds of a text or name step, in characters.
+fn text_bounds(checker: &Checker<'_>, raw: &RawStep) -> Result<(usize, usize), DialogError> {
+    let min = bound(checker, raw.min, 1, 0, MAX_TEXT_CHARS as i64)? as usize;
+    let max = bound(checker, raw.max, MAX_TEXT_CHARS as i64, 1, MAX_TEXT_CHARS as i64)? as usize;
+    if min > max {
+        return Err(checker.error(format!("min {min} is greater than max {max}")));
+    }
+    Ok((min, max))
 }
 
 fn bound(checker: &Checker<'_>, value: Option<i64>, default: i64, low: i64, high: i64) -> Result<i64, DialogError> {

@@ -83,5 +83,6 @@ pub(super) fn context(lang: Lang, today: NaiveDate, consented: bool) -> Context<
         tiers: tiers(),
         scripts: scripts(),
         messages: policy().messages(),
+        holidays: flows().holidays(),
     }
 }

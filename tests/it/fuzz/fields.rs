@@ -289,7 +289,7 @@ pub(super) fn expected_date(date: Option<NaiveDate>, has_day: bool, rules: &Date
     if rules.earliest.is_some_and(|e| date < precision(e)) || rules.latest.is_some_and(|l| date > precision(l)) {
         return None;
     }
-    if rules.working_days_only && !rules.month_only && matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+    if !rules.month_only && rules.working_days.is_some_and(|calendar| calendar.day_off(date).is_some()) {
         return None;
     }
     Some(date)

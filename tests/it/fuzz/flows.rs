@@ -6,7 +6,7 @@ pub(super) const KINDS: &[&str] = &[
     "text",
     "choice",
     "yes_no",
-    "text",
+    "name",
     "choice",
     "multi_choice",
     "yes_no",
@@ -172,6 +172,7 @@ impl Fitting {
                     lines.push(format!("pattern = {pattern:?}\npattern_hint = {{ zh = \"格式\", en = \"Format\" }}"));
                 }
             }
+            "name" => lines.push(format!("min = {low}\nmax = {}", low + span)),
             "integer" => lines.push(format!("min = {}\nmax = {}", low - 2, low + span)),
             "choice" | "multi_choice" => {
                 if *from_tiers {

@@ -12,13 +12,14 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{Datelike, Days, NaiveDate};
 use policybot::assets::Assets;
 use policybot::bot::Sender;
 use policybot::dialog::Flows;
 use policybot::dialog::engine::{self, Context, DialogState, Effect, Input, Outcome, Stage};
 use policybot::dialog::fields::{
-    DateRules, Email, IdCardNumber, PassportNumber, PhoneNumber, Reason, parse_date, parse_integer, parse_text,
+    DateRules, Email, FullName, IdCardNumber, PassportNumber, PhoneNumber, Reason, parse_date, parse_integer,
+    parse_text,
 };
 use policybot::dialog::flow::{Flow, Kind, MAX_TEXT_CHARS, NONE, Step};
 use policybot::dialog::value::{FileRef, Value};

@@ -191,17 +191,27 @@ pub(super) const TEXT_CANDIDATES: &[&str] = &[
     "李",
 ];
 
+/// The first of [`TEXT_CANDIDATES`] from a random start that `accepts` takes.
+fn text_candidate(pick: &mut Pick, accepts: impl Fn(&str) -> bool) -> Option<String> {
+    let start = pick.below(TEXT_CANDIDATES.len() as u64) as usize;
+    (0..TEXT_CANDIDATES.len())
+        .map(|i| TEXT_CANDIDATES[(start + i) % TEXT_CANDIDATES.len()])
+        .find(|candidate| accepts(candidate))
+        .map(str::to_owned)
+}
+
 pub(super) fn valid_answer(step: &Step, state: &DialogState, ctx: &Context<'_>, pick: &mut Pick) -> Input {
     let text = |t: String| Input::Text(t);
     let today = ctx.today;
     match &step.kind {
-        Kind::Text { min, max, pattern, .. } => {
-            let start = pick.below(TEXT_CANDIDATES.len() as u64) as usize;
-            let found = (0..TEXT_CANDIDATES.len())
-                .map(|i| TEXT_CANDIDATES[(start + i) % TEXT_CANDIDATES.len()])
-                .find(|candidate| parse_text(candidate, *min, *max, pattern.as_ref()).is_ok());
-            text(found.map_or_else(|| "a".repeat((*min).max(1)), str::to_owned))
-        }
+        Kind::Text { min, max, pattern, .. } => text(
+            text_candidate(pick, |candidate| parse_text(candidate, *min, *max, pattern.as_ref()).is_ok())
+                .unwrap_or_else(|| "a".repeat((*min).max(1))),
+        ),
+        Kind::Name { min, max } => text(
+            text_candidate(pick, |candidate| FullName::parse(candidate, *min, *max).is_ok())
+                .unwrap_or_else(|| "李".repeat((*min).max(1))),
+        ),
         Kind::Choice { options } => {
             let index = pick.below(options.len() as u64) as usize;
             let option = &options[index];
@@ -256,8 +266,9 @@ pub(super) fn valid_answer(step: &Step, state: &DialogState, ctx: &Context<'_>, 
             let span = (high - low).num_days().clamp(0, 365 * 60) as u64;
             let mut date = low.checked_add_days(Days::new(pick.below(span + 1))).unwrap_or(low);
             if *working_days_only {
-                for _ in 0..7 {
-                    if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+                // The longest run of days off is a holiday of nine days with its weekends.
+                for _ in 0..14 {
+                    if ctx.holidays.day_off(date).is_some() {
                         date = date.succ_opt().unwrap_or(date);
                     }
                 }
@@ -340,6 +351,9 @@ pub(super) fn check_value(step: &Step, value: &Value, today: NaiveDate) -> Resul
         (Value::Text(text), Kind::Text { min, max, pattern, .. }) => {
             prop_assert_eq!(parse_text(text, *min, *max, pattern.as_ref()), Ok(text.clone()), "{}", key);
         }
+        (Value::Text(name), Kind::Name { min, max }) => {
+            prop_assert_eq!(FullName::parse(name, *min, *max).map(FullName::into_string), Ok(name.clone()), "{}", key);
+        }
         (Value::Choice(choice), Kind::Choice { options }) => {
             prop_assert!(options.iter().any(|o| &o.value == choice), "{key} = {choice:?} is not an option");
         }
@@ -356,7 +370,7 @@ pub(super) fn check_value(step: &Step, value: &Value, today: NaiveDate) -> Resul
             let rules = DateRules {
                 earliest: earliest.map(|b| b.resolve(today)),
                 latest: latest.map(|b| b.resolve(today)),
-                working_days_only: *working_days_only,
+                working_days: working_days_only.then(|| flows().holidays()),
                 month_only: *month_only,
             };
             check_date(*date, &rules, today)?;
