@@ -58,7 +58,7 @@ pub async fn spawn_on(backend: Backend, clock: Clock) -> WebApp {
         Backend::Postgres { server, name } => throwaway::create(server, name).await,
     };
     let settings = Settings {
-        database_url,
+        database_url: database_url.into(),
         corpus: None,
         dialogs: None,
         files_dir: dir.path().join("files"),
