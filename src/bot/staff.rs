@@ -8,12 +8,11 @@ use crate::clock::format_ms;
 use crate::lang::Bilingual;
 use crate::messages::{arg, keys};
 use crate::reply::{Document, Reply};
-use crate::staff::export::{self, Format};
+use crate::staff::export::Format;
 use crate::staff::review::render_dossier;
 use crate::staff::{Decision, ReviewError};
 use crate::store::applications::Filter;
 use crate::store::prompts::{self, Prompt};
-use crate::store::{StoreError, audit};
 
 use super::commands::{self, Audience, Command};
 use super::turn::Turn;

@@ -9,21 +9,10 @@ use std::time::{Duration, Instant};
 
 use crate::dialog::engine::{DialogState, Effect, Stage};
 use crate::store::tallies::Metric;
+use crate::store::tallies::mark::{ANSWERED, CONSENT, FILED, STARTED, SUMMARY};
 
 /// Counts wait at most this long before they are written.
 pub(super) const WRITE_EVERY: Duration = Duration::from_secs(5);
-
-/// The marks of a form run in the figures: `started`, `answered:<step>`, `consent`, `summary`,
-/// `filed`.
-pub const STARTED: &str = "started";
-/// A run reached the summary.
-pub const SUMMARY: &str = "summary";
-/// A run filed its application.
-pub const FILED: &str = "filed";
-/// A run gave its consent.
-pub const CONSENT: &str = "consent";
-/// The prefix of a step answered.
-pub const ANSWERED: &str = "answered:";
 
 /// A count: what, which day (`YYYY-MM-DD`), of what.
 pub type Key = (Metric, String, String);

@@ -243,6 +243,8 @@ impl Accounts {
         accounts::clear_failures(&mut conn, &subjects[0]).await?;
         let id = crate::random::id();
         accounts::open_session(&mut conn, &session_hash(&id), account.id, now).await?;
+        // Sessions nobody ended (a closed browser) go at the next sign-in of anyone.
+        accounts::prune_sessions(&mut conn, now - IDLE_TIMEOUT_MS, now - ABSOLUTE_TIMEOUT_MS).await?;
         audit::record(&mut conn, &format!("web:{}", account.username), "login", address, now).await?;
         Ok(id)
     }

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::bot::tally::{ANSWERED, FILED, STARTED, SUMMARY};
 use crate::dialog::Flow;
+use crate::store::tallies::mark::{ANSWERED, FILED, STARTED, SUMMARY};
 use crate::store::tallies::{self, Metric, Tally};
 use crate::store::{Store, StoreError};
 

@@ -31,6 +31,20 @@ impl Metric {
 /// log: `uncertain`, `refused`, `handover`).
 pub const ANSWERED: &str = "answered";
 
+/// The marks of a form run, the subjects of [`Metric::Form`] after `<flow>/`.
+pub mod mark {
+    /// A run began.
+    pub const STARTED: &str = "started";
+    /// A run gave its consent.
+    pub const CONSENT: &str = "consent";
+    /// The prefix of a step answered (`answered:phone`).
+    pub const ANSWERED: &str = "answered:";
+    /// A run reached the summary.
+    pub const SUMMARY: &str = "summary";
+    /// A run filed its application.
+    pub const FILED: &str = "filed";
+}
+
 /// One count.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Tally {

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 mod browser;
+mod console;
 mod foundation;
 mod support;
 #[path = "../support/throwaway.rs"]

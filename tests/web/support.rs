@@ -12,6 +12,8 @@ use policybot::app::{App, Settings};
 use policybot::bot::{Input, Sender, Staff};
 use policybot::clock::Clock;
 use policybot::reply::Reply;
+use policybot::staff::accounts::{Accounts, Role};
+use policybot::store::outbox;
 use policybot::web::{self, Config, Web};
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
@@ -50,8 +52,17 @@ pub async fn spawn() -> WebApp {
     spawn_on(Backend::Sqlite, clock()).await
 }
 
+/// The application on a fresh SQLite file with its web as if reached over HTTPS.
+pub async fn spawn_https() -> WebApp {
+    spawn_configured(Backend::Sqlite, clock(), true).await
+}
+
 /// The application on `backend`, its clock `clock`, with its web on a random port.
 pub async fn spawn_on(backend: Backend, clock: Clock) -> WebApp {
+    spawn_configured(backend, clock, false).await
+}
+
+async fn spawn_configured(backend: Backend, clock: Clock, https: bool) -> WebApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = match &backend {
         Backend::Sqlite => format!("sqlite://{}", dir.path().join("bot.db").display()),
@@ -66,7 +77,7 @@ pub async fn spawn_on(backend: Backend, clock: Clock) -> WebApp {
     };
     let app = App::build(&settings, clock).await.expect("the app starts");
     let config =
-        Config { https: false, chat_frame_ancestors: vec!["https://rsj.example.gov.cn".into()], behind_proxy: false };
+        Config { https, chat_frame_ancestors: vec!["https://rsj.example.gov.cn".into()], behind_proxy: false };
     let web = Web::new(app.bot.clone(), app.files.clone(), config).await.expect("the web starts");
     let listener = web::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("a free port");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
@@ -101,6 +112,99 @@ impl WebApp {
     pub async fn send(&self, user: &str, input: Input) -> Vec<Reply> {
         self.app.bot.handle(&Sender::new("test", user, None), input).await
     }
+
+    /// `user` types `text`; the replies' texts, joined.
+    pub async fn say(&self, user: &str, text: &str) -> String {
+        join(&self.send(user, Input::Text(text.to_owned())).await)
+    }
+
+    /// `user` presses the button `data`; the replies' texts, joined.
+    pub async fn press(&self, user: &str, data: &str) -> String {
+        join(&self.send(user, Input::Button(data.to_owned())).await)
+    }
+
+    /// The payloads waiting in the outbox for the test channel, oldest first (each chat's are
+    /// claimed in order, so each round marks them sent).
+    pub async fn outbox_payloads(&self) -> Vec<String> {
+        let mut conn = self.app.bot.store().acquire().await.unwrap();
+        let now = self.app.bot.clock().now_ms();
+        let mut payloads = Vec::new();
+        loop {
+            let claimed = outbox::claim(&mut conn, "test", "reader", now, 60_000, 10).await.unwrap();
+            if claimed.is_empty() {
+                return payloads;
+            }
+            for pending in claimed {
+                outbox::mark_sent(&mut conn, pending.id, now).await.unwrap();
+                payloads.push(pending.payload);
+            }
+        }
+    }
+
+    /// The console's accounts.
+    pub fn accounts(&self) -> Accounts {
+        Accounts::new(self.app.bot.store().clone(), self.app.bot.clock())
+    }
+
+    /// Creates the console account `username` with `role`; its password.
+    pub async fn account(&self, username: &str, role: Role) -> String {
+        let password = format!("{username}-secret-password");
+        let name = username.parse().expect("a username");
+        self.accounts().add(&name, &format!("{username} 显示名"), role, &password, "test").await.expect("an account");
+        password
+    }
+
+    /// A client signed in as a new account `username` with `role`.
+    pub async fn signed_in(&self, username: &str, role: Role) -> Client {
+        let password = self.account(username, role).await;
+        let client = self.client();
+        let token = client.get("/console/login").await.csrf();
+        let page = client.post("/console/login", &[("csrf_token", &token), ("username", username), ("password", &password)]).await;
+        assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/console/applications"), "{}", page.body);
+        client
+    }
+
+    /// `user` files a talent-apartment application through the bot core, as `name` with the ID
+    /// card `id`, a PNG certificate attached; its reference.
+    pub async fn file_apartment(&self, user: &str, name: &str, id: &str) -> String {
+        self.file_apartment_with(user, name, id, certificate(user)).await
+    }
+
+    /// [`file_apartment`](Self::file_apartment) with `bytes` as the certificate's PNG.
+    pub async fn file_apartment_with(&self, user: &str, name: &str, id: &str, bytes: Vec<u8>) -> String {
+        self.say(user, "我要申请人才公寓").await;
+        self.press(user, "yes").await;
+        for answer in [name, id, "13800138000", "宝钢湛江钢铁有限公司"] {
+            self.say(user, answer).await;
+        }
+        self.press(user, "choose:C").await;
+        self.say(user, "跳过").await;
+        let proof = self.app.files.keep(&format!("{user}-认定证书.png"), &bytes).expect("file kept");
+        let asked = join(&self.send(user, Input::File(proof)).await);
+        assert!(asked.contains("拟入住人数"), "{asked}");
+        self.say(user, "3").await;
+        self.press(user, "no").await;
+        self.press(user, "choose:xiashan").await;
+        self.say(user, "2027-01").await;
+        let summary = self.say(user, "跳过").await;
+        assert!(summary.contains(id), "{summary}");
+        let receipt = self.press(user, "confirm").await;
+        let start = receipt.find("ZJ-").unwrap_or_else(|| panic!("no reference in {receipt}"));
+        receipt[start..].split_whitespace().next().unwrap().trim_end_matches(['。', '.']).to_owned()
+    }
+}
+
+/// A real PNG, different per `user` (files are kept under their hash).
+pub fn certificate(user: &str) -> Vec<u8> {
+    let mut png = include_bytes!("../data/certificate.png").to_vec();
+    // Bytes after IEND are ignored by decoders.
+    png.extend_from_slice(user.as_bytes());
+    png
+}
+
+/// The texts of replies, joined.
+pub fn join(replies: &[Reply]) -> String {
+    replies.iter().map(|reply| reply.text.as_str()).collect::<Vec<_>>().join("\n\n")
 }
 
 /// Runs `body` on SQLite, then on PostgreSQL when `POLICYBOT_TEST_POSTGRES` names a server.

@@ -139,7 +139,7 @@ pub(super) async fn figures(State(web): State<Arc<Web>>, signed: Signed) -> Resp
     for tally in &questions {
         *by_day.entry((tally.day.as_str(), tally.subject == ANSWERED)).or_default() += tally.count;
     }
-    let series = |answered: bool| days.iter().map(|day| by_day.get(&(day.as_str(), answered)).copied().unwrap_or(0)).collect();
+    let series = |answered: bool| -> Vec<i64> { days.iter().map(|day| by_day.get(&(day.as_str(), answered)).copied().unwrap_or(0)).collect() };
     let per_day = charts::columns(
         ui.t("questions_per_day"),
         &days,
