@@ -86,12 +86,18 @@ pub async fn protect(State(guard): State<Guard>, request: Request, next: Next) -
     }
 }
 
-/// Whether the browser says the request comes from another site: `Sec-Fetch-Site: cross-site`,
-/// or an `Origin` whose host is neither this one nor the one a reverse proxy forwarded for.
+/// Whether the browser says the request comes from another site: `Sec-Fetch-Site` other than
+/// `same-origin` (or `none`: typed by the user), or without it an `Origin` whose host is neither
+/// this one nor the one a reverse proxy forwarded for.
 fn cross_site(headers: &HeaderMap) -> bool {
     let header = |name| headers.get(name).and_then(|value: &axum::http::HeaderValue| value.to_str().ok());
-    if header("sec-fetch-site") == Some("cross-site") {
-        return true;
+    // A browser that says where a request comes from is believed (scripts cannot set
+    // `Sec-Fetch-*`): under `Referrer-Policy: no-referrer` Chromium sends `Origin: null` even for
+    // a form of the page's own origin.
+    match header("sec-fetch-site") {
+        Some("same-origin" | "none") => return false,
+        Some(_) => return true,
+        None => {}
     }
     match header(ORIGIN.as_str()) {
         None => false,
@@ -142,6 +148,8 @@ mod tests {
         ])));
         assert!(cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(!cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!cross_site(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")])), "Chromium, no-referrer");
+        assert!(cross_site(&headers(&[("sec-fetch-site", "same-site"), ("origin", "https://other.bot.example")])));
         assert!(!cross_site(&HeaderMap::new()), "a client that sends neither (curl, tests) is judged by its token");
     }
 

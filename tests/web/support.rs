@@ -14,6 +14,7 @@ use policybot::clock::Clock;
 use policybot::reply::Reply;
 use policybot::staff::accounts::{Accounts, Role};
 use policybot::store::outbox;
+use policybot::telegram;
 use policybot::web::{self, Config, Web};
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
@@ -108,9 +109,10 @@ impl WebApp {
         }
     }
 
-    /// `user` on the test channel sends `input` to the bot core; the replies.
+    /// `user` on Telegram sends `input` to the bot core; the replies. (Telegram, so that status
+    /// changes are queued for the applicant, as for a channel that pushes.)
     pub async fn send(&self, user: &str, input: Input) -> Vec<Reply> {
-        self.app.bot.handle(&Sender::new("test", user, None), input).await
+        self.app.bot.handle(&Sender::new(telegram::PROFILE.name, user, None), input).await
     }
 
     /// `user` types `text`; the replies' texts, joined.
@@ -123,14 +125,14 @@ impl WebApp {
         join(&self.send(user, Input::Button(data.to_owned())).await)
     }
 
-    /// The payloads waiting in the outbox for the test channel, oldest first (each chat's are
+    /// The payloads waiting in the outbox for Telegram, oldest first (each chat's are
     /// claimed in order, so each round marks them sent).
     pub async fn outbox_payloads(&self) -> Vec<String> {
         let mut conn = self.app.bot.store().acquire().await.unwrap();
         let now = self.app.bot.clock().now_ms();
         let mut payloads = Vec::new();
         loop {
-            let claimed = outbox::claim(&mut conn, "test", "reader", now, 60_000, 10).await.unwrap();
+            let claimed = outbox::claim(&mut conn, telegram::PROFILE.name, "reader", now, 60_000, 10).await.unwrap();
             if claimed.is_empty() {
                 return payloads;
             }
@@ -167,11 +169,6 @@ impl WebApp {
     /// `user` files a talent-apartment application through the bot core, as `name` with the ID
     /// card `id`, a PNG certificate attached; its reference.
     pub async fn file_apartment(&self, user: &str, name: &str, id: &str) -> String {
-        self.file_apartment_with(user, name, id, certificate(user)).await
-    }
-
-    /// [`file_apartment`](Self::file_apartment) with `bytes` as the certificate's PNG.
-    pub async fn file_apartment_with(&self, user: &str, name: &str, id: &str, bytes: Vec<u8>) -> String {
         self.say(user, "我要申请人才公寓").await;
         self.press(user, "yes").await;
         for answer in [name, id, "13800138000", "宝钢湛江钢铁有限公司"] {
@@ -179,7 +176,7 @@ impl WebApp {
         }
         self.press(user, "choose:C").await;
         self.say(user, "跳过").await;
-        let proof = self.app.files.keep(&format!("{user}-认定证书.png"), &bytes).expect("file kept");
+        let proof = self.app.files.keep(&format!("{user}-认定证书.png"), &certificate(user)).expect("file kept");
         let asked = join(&self.send(user, Input::File(proof)).await);
         assert!(asked.contains("拟入住人数"), "{asked}");
         self.say(user, "3").await;
