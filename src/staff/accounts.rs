@@ -267,7 +267,12 @@ impl Accounts {
             accounts::touch_session(&mut *self.store.acquire().await?, &hash, now).await?;
         }
         let account = session.account;
-        Ok(Some(Viewer { account_id: account.id, username: account.username, display_name: account.display_name, role }))
+        Ok(Some(Viewer {
+            account_id: account.id,
+            username: account.username,
+            display_name: account.display_name,
+            role,
+        }))
     }
 
     /// Ends the session `id`.
@@ -277,7 +282,9 @@ impl Accounts {
 }
 
 async fn find(conn: &mut crate::store::Tx, username: &Username) -> Result<Account, AccountError> {
-    accounts::by_username(conn, username.as_str()).await?.ok_or_else(|| AccountError::NotFound(username.as_str().to_owned()))
+    accounts::by_username(conn, username.as_str())
+        .await?
+        .ok_or_else(|| AccountError::NotFound(username.as_str().to_owned()))
 }
 
 /// What the database keeps of a session id.

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use super::export::{self, ExportError, Format};
 use crate::clock::{Clock, format_ms};
 use crate::dialog::{Flow, Flows};
 use crate::filing::Status;
 use crate::lang::{Lang, Scripts};
 use crate::notify::{Notifier, StatusChange};
-use super::export::{self, ExportError, Format};
 use crate::store::applications::{self, Application, Filter};
 use crate::store::attachments::{self, Attachment};
 use crate::store::events::{self, Event, NewEvent};
@@ -130,7 +130,10 @@ impl Review {
         let mut tx = self.store.begin().await?;
         let application = find(&mut tx, reference).await?;
         let files = attachments::of_application(&mut tx, application.id).await?;
-        let file = files.into_iter().find(|file| file.id == id).ok_or_else(|| ReviewError::NotFound(format!("{reference} file {id}")))?;
+        let file = files
+            .into_iter()
+            .find(|file| file.id == id)
+            .ok_or_else(|| ReviewError::NotFound(format!("{reference} file {id}")))?;
         audit::record(&mut tx, actor, "file", &format!("{reference} {}", file.field), self.clock.now_ms()).await?;
         tx.commit().await?;
         Ok(file)

@@ -40,11 +40,8 @@ pub fn fail(failures: Option<Failures>, free: i64, now: i64) -> Failures {
         _ => (1, now),
     };
     let over = count - free;
-    let blocked_until = if over > 0 {
-        now + FIRST_BLOCK_MS.saturating_mul(1 << (over - 1).min(10)).min(MAX_BLOCK_MS)
-    } else {
-        now
-    };
+    let blocked_until =
+        if over > 0 { now + FIRST_BLOCK_MS.saturating_mul(1 << (over - 1).min(10)).min(MAX_BLOCK_MS) } else { now };
     Failures { failures: count, first_at, blocked_until }
 }
 

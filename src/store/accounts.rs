@@ -78,20 +78,20 @@ pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<Opt
 
 /// Every account, by username.
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Account>, StoreError> {
-    let rows =
-        sqlx::query(concat!("SELECT ", columns!(), " FROM staff_accounts ORDER BY username")).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM staff_accounts ORDER BY username"))
+        .fetch_all(&mut *conn)
+        .await?;
     decode_all(&rows)
 }
 
 /// Disables the account (keeping the time it was first disabled) and ends its sessions.
 pub async fn disable(conn: &mut AnyConnection, id: i64, now: i64) -> Result<(), StoreError> {
-    let result = sqlx::query(
-        "UPDATE staff_accounts SET disabled_at = COALESCE(disabled_at, $2), updated_at = $2 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    let result =
+        sqlx::query("UPDATE staff_accounts SET disabled_at = COALESCE(disabled_at, $2), updated_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
     one_row(result)?;
     end_sessions(conn, id).await
 }
@@ -120,7 +120,12 @@ pub struct Session {
 }
 
 /// Starts a session under `id_hash` for the account at `now`.
-pub async fn open_session(conn: &mut AnyConnection, id_hash: &str, account_id: i64, now: i64) -> Result<(), StoreError> {
+pub async fn open_session(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    account_id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO staff_sessions (id_hash, account_id, created_at, seen_at) VALUES ($1, $2, $3, $3)")
         .bind(id_hash)
         .bind(account_id)
@@ -156,7 +161,11 @@ pub async fn session(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<S
 
 /// Notes that the session under `id_hash` was used at `now`.
 pub async fn touch_session(conn: &mut AnyConnection, id_hash: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE staff_sessions SET seen_at = $2 WHERE id_hash = $1").bind(id_hash).bind(now).execute(&mut *conn).await?;
+    sqlx::query("UPDATE staff_sessions SET seen_at = $2 WHERE id_hash = $1")
+        .bind(id_hash)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -207,7 +207,12 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Appli
 
 /// At most `limit` applications that pass `filter`, after the first `offset`, in the order staff
 /// work them: those waiting for staff (submitted, in review) first, newest first within each.
-pub async fn page(conn: &mut AnyConnection, filter: &Filter, offset: i64, limit: i64) -> Result<Vec<Application>, StoreError> {
+pub async fn page(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Application>, StoreError> {
     // The order is the index `applications_queue`'s, expression for expression.
     let query = sqlx::query(concat!(
         "SELECT ",
@@ -250,13 +255,14 @@ pub async fn set_status(
 
 /// Replaces the answers (after a "need more information" request was answered).
 pub async fn set_answers(conn: &mut AnyConnection, id: i64, filing: &Filing, now: i64) -> Result<(), StoreError> {
-    let result = sqlx::query("UPDATE applications SET answers = $2, updated_at = $3, applicant_name = $4 WHERE id = $1")
-        .bind(id)
-        .bind(to_json(filing, "the answers of an application")?)
-        .bind(now)
-        .bind(filing.applicant_name())
-        .execute(&mut *conn)
-        .await?;
+    let result =
+        sqlx::query("UPDATE applications SET answers = $2, updated_at = $3, applicant_name = $4 WHERE id = $1")
+            .bind(id)
+            .bind(to_json(filing, "the answers of an application")?)
+            .bind(now)
+            .bind(filing.applicant_name())
+            .execute(&mut *conn)
+            .await?;
     one_row(result)
 }
 

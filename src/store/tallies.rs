@@ -57,7 +57,13 @@ pub struct Tally {
 }
 
 /// Adds `count` to the count of `subject` of `metric` on `day`.
-pub async fn add(conn: &mut AnyConnection, metric: Metric, day: &str, subject: &str, count: i64) -> Result<(), StoreError> {
+pub async fn add(
+    conn: &mut AnyConnection,
+    metric: Metric,
+    day: &str,
+    subject: &str,
+    count: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO daily_counts (metric, day, subject, count) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (metric, day, subject) DO UPDATE SET count = daily_counts.count + $4",

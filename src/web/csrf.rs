@@ -148,7 +148,10 @@ mod tests {
         ])));
         assert!(cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(!cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(!cross_site(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")])), "Chromium, no-referrer");
+        assert!(
+            !cross_site(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")])),
+            "Chromium, no-referrer"
+        );
         assert!(cross_site(&headers(&[("sec-fetch-site", "same-site"), ("origin", "https://other.bot.example")])));
         assert!(!cross_site(&HeaderMap::new()), "a client that sends neither (curl, tests) is judged by its token");
     }

@@ -58,38 +58,50 @@ async fn every_console_page_but_login_sends_an_anonymous_visitor_to_login() {
 
 #[tokio::test]
 async fn a_wrong_password_creates_no_session_and_a_right_one_a_new_strict_http_only_id() {
-    on_both_backends("a_wrong_password_creates_no_session_and_a_right_one_a_new_strict_http_only_id", |web| async move {
-        let password = web.account("wang", Role::Reviewer).await;
-        let client = web.client();
-        let token = client.get("/console/login").await.csrf();
-        let refused = client.post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", "wrong-password")]).await;
-        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
-        assert!(refused.body.contains("用户名或密码不正确"), "{}", refused.body);
-        assert!(client.cookie("console_session").is_none(), "no session for a wrong password");
-        let unknown = client.post("/console/login", &[("csrf_token", &token), ("username", "nobody"), ("password", &password)]).await;
-        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "an unknown name reads the same");
+    on_both_backends(
+        "a_wrong_password_creates_no_session_and_a_right_one_a_new_strict_http_only_id",
+        |web| async move {
+            let password = web.account("wang", Role::Reviewer).await;
+            let client = web.client();
+            let token = client.get("/console/login").await.csrf();
+            let refused = client
+                .post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", "wrong-password")])
+                .await;
+            assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+            assert!(refused.body.contains("用户名或密码不正确"), "{}", refused.body);
+            assert!(client.cookie("console_session").is_none(), "no session for a wrong password");
+            let unknown = client
+                .post("/console/login", &[("csrf_token", &token), ("username", "nobody"), ("password", &password)])
+                .await;
+            assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "an unknown name reads the same");
 
-        let page = client.post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)]).await;
-        assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/console/applications"));
-        let set = page.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
-        let session = set.iter().find(|cookie| cookie.starts_with("console_session=")).expect("a session cookie");
-        assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
-        assert!(!session.contains("Secure"), "plain HTTP here: {session}");
-        let first = client.cookie("console_session").unwrap();
-        assert!(first.len() >= 43, "a 256-bit id: {first}");
-        rendered(&client.get("/console/applications").await);
+            let page = client
+                .post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)])
+                .await;
+            assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/console/applications"));
+            let set =
+                page.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
+            let session = set.iter().find(|cookie| cookie.starts_with("console_session=")).expect("a session cookie");
+            assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+            assert!(!session.contains("Secure"), "plain HTTP here: {session}");
+            let first = client.cookie("console_session").unwrap();
+            assert!(first.len() >= 43, "a 256-bit id: {first}");
+            rendered(&client.get("/console/applications").await);
 
-        // Signing in again, even holding a session, gives a new id and ends the old one.
-        let token = client.get("/console/applications").await.csrf();
-        client.post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)]).await;
-        let second = client.cookie("console_session").unwrap();
-        assert_ne!(first, second);
-        let old = web.client();
-        old.set_cookie("console_session", Some(&first));
-        assert_eq!(old.get("/console/applications").await.location(), "/console/login");
-        assert!(audit_lines(&web).await.iter().any(|line| line.starts_with("web:wang login 127.0.0.1")));
-        web
-    })
+            // Signing in again, even holding a session, gives a new id and ends the old one.
+            let token = client.get("/console/applications").await.csrf();
+            client
+                .post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)])
+                .await;
+            let second = client.cookie("console_session").unwrap();
+            assert_ne!(first, second);
+            let old = web.client();
+            old.set_cookie("console_session", Some(&first));
+            assert_eq!(old.get("/console/applications").await.location(), "/console/login");
+            assert!(audit_lines(&web).await.iter().any(|line| line.starts_with("web:wang login 127.0.0.1")));
+            web
+        },
+    )
     .await;
 }
 
@@ -99,7 +111,8 @@ async fn with_https_the_session_cookie_is_secure() {
     let password = web.account("wang", Role::Reviewer).await;
     let client = web.client();
     let token = client.get("/console/login").await.csrf();
-    let page = client.post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)]).await;
+    let page =
+        client.post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)]).await;
     let session = page.header("set-cookie");
     assert!(session.starts_with("console_session=") && session.contains("Secure"), "{session}");
     web.close().await;
@@ -138,32 +151,42 @@ async fn repeated_failures_are_slowed_down_per_account_and_per_address() {
 
 #[tokio::test]
 async fn sessions_end_after_the_idle_and_the_absolute_timeout_and_with_a_disabled_account() {
-    on_both_backends("sessions_end_after_the_idle_and_the_absolute_timeout_and_with_a_disabled_account", |web| async move {
-        let password = web.account("wang", Role::Reviewer).await;
-        let store = web.app.bot.store().clone();
-        let at = |ms: i64| Accounts::new(store.clone(), Clock::Fixed(web.app.bot.clock().now() + chrono::TimeDelta::milliseconds(ms)));
-        let id = at(0).login("wang", &password, "10.0.0.1").await.unwrap();
-        let used = IDLE_TIMEOUT_MS - 1000;
-        assert!(at(used).viewer(&id).await.unwrap().is_some(), "in use");
-        assert!(at(used + IDLE_TIMEOUT_MS - 1000).viewer(&id).await.unwrap().is_some(), "used again");
-        assert!(at(used + 2 * IDLE_TIMEOUT_MS).viewer(&id).await.unwrap().is_none(), "idle too long");
-        let busy = at(0).login("wang", &password, "10.0.0.1").await.unwrap();
-        let mut now = 0;
-        while now + IDLE_TIMEOUT_MS / 2 < ABSOLUTE_TIMEOUT_MS {
-            now += IDLE_TIMEOUT_MS / 2;
-            assert!(at(now).viewer(&busy).await.unwrap().is_some(), "busy at {now}");
-        }
-        assert!(at(ABSOLUTE_TIMEOUT_MS + 1).viewer(&busy).await.unwrap().is_none(), "past the absolute timeout");
+    on_both_backends(
+        "sessions_end_after_the_idle_and_the_absolute_timeout_and_with_a_disabled_account",
+        |web| async move {
+            let password = web.account("wang", Role::Reviewer).await;
+            let store = web.app.bot.store().clone();
+            let at = |ms: i64| {
+                Accounts::new(
+                    store.clone(),
+                    Clock::Fixed(web.app.bot.clock().now() + chrono::TimeDelta::milliseconds(ms)),
+                )
+            };
+            let id = at(0).login("wang", &password, "10.0.0.1").await.unwrap();
+            let used = IDLE_TIMEOUT_MS - 1000;
+            assert!(at(used).viewer(&id).await.unwrap().is_some(), "in use");
+            assert!(at(used + IDLE_TIMEOUT_MS - 1000).viewer(&id).await.unwrap().is_some(), "used again");
+            assert!(at(used + 2 * IDLE_TIMEOUT_MS).viewer(&id).await.unwrap().is_none(), "idle too long");
+            let busy = at(0).login("wang", &password, "10.0.0.1").await.unwrap();
+            let mut now = 0;
+            while now + IDLE_TIMEOUT_MS / 2 < ABSOLUTE_TIMEOUT_MS {
+                now += IDLE_TIMEOUT_MS / 2;
+                assert!(at(now).viewer(&busy).await.unwrap().is_some(), "busy at {now}");
+            }
+            assert!(at(ABSOLUTE_TIMEOUT_MS + 1).viewer(&busy).await.unwrap().is_none(), "past the absolute timeout");
 
-        let client = web.client();
-        let token = client.get("/console/login").await.csrf();
-        client.post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)]).await;
-        rendered(&client.get("/console/applications").await);
-        web.accounts().disable(&"wang".parse().unwrap(), "cli:admin").await.unwrap();
-        assert_eq!(client.get("/console/applications").await.location(), "/console/login", "disabled: out at once");
-        assert_eq!(try_login(&client, "wang", &password).await.status, StatusCode::UNAUTHORIZED);
-        web
-    })
+            let client = web.client();
+            let token = client.get("/console/login").await.csrf();
+            client
+                .post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)])
+                .await;
+            rendered(&client.get("/console/applications").await);
+            web.accounts().disable(&"wang".parse().unwrap(), "cli:admin").await.unwrap();
+            assert_eq!(client.get("/console/applications").await.location(), "/console/login", "disabled: out at once");
+            assert_eq!(try_login(&client, "wang", &password).await.status, StatusCode::UNAUTHORIZED);
+            web
+        },
+    )
     .await;
 }
 
@@ -222,7 +245,11 @@ async fn an_application_shows_everything_and_is_decided_through_the_review_path(
         let page = client.get(&path).await;
         rendered(&page);
         assert_eq!(page.header("cache-control"), "no-store");
-        assert!(page.body.contains("身份证号") && page.body.contains(ID) && page.body.contains("张三"), "{}", page.body);
+        assert!(
+            page.body.contains("身份证号") && page.body.contains(ID) && page.body.contains("张三"),
+            "{}",
+            page.body
+        );
         assert!(page.body.contains(&format!("<img src=\"{path}/files/")), "the photo inline");
         for action in ["approve", "reject", "need-info"] {
             assert!(page.body.contains(&format!("data-action=\"{action}\"")), "{action}");
@@ -230,12 +257,15 @@ async fn an_application_shows_everything_and_is_decided_through_the_review_path(
         assert_eq!(status_of(&web, &reference).await, Status::InReview, "opened: in review");
 
         let token = page.csrf();
-        let refused = client.post(&format!("{path}/decision"), &[("csrf_token", &token), ("action", "reject"), ("note", " ")]).await;
+        let refused = client
+            .post(&format!("{path}/decision"), &[("csrf_token", &token), ("action", "reject"), ("note", " ")])
+            .await;
         assert!(refused.location().ends_with("error=need_reason"), "{}", refused.location());
         let shown = client.get(refused.location()).await;
         assert!(shown.body.contains("驳回需要填写理由"), "{}", shown.body);
-        let done =
-            client.post(&format!("{path}/decision"), &[("csrf_token", &token), ("action", "approve"), ("note", "材料齐全")]).await;
+        let done = client
+            .post(&format!("{path}/decision"), &[("csrf_token", &token), ("action", "approve"), ("note", "材料齐全")])
+            .await;
         assert_eq!((done.status, done.location()), (StatusCode::SEE_OTHER, format!("{path}?done=approved").as_str()));
         assert_eq!(status_of(&web, &reference).await, Status::Approved);
         let shown = client.get(done.location()).await;
@@ -265,12 +295,20 @@ async fn need_info_names_fields_and_a_post_without_a_token_changes_nothing() {
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(status_of(&web, &reference).await, Status::InReview, "unchanged");
 
-    let none = client.post(&format!("{path}/decision"), &[("csrf_token", &token), ("action", "need-info"), ("note", "看不清")]).await;
+    let none = client
+        .post(&format!("{path}/decision"), &[("csrf_token", &token), ("action", "need-info"), ("note", "看不清")])
+        .await;
     assert!(none.location().ends_with("error=need_fields"));
     let asked = client
         .post(
             &format!("{path}/decision"),
-            &[("csrf_token", &token), ("action", "need-info"), ("field", "id_card"), ("field", "phone"), ("note", "号码看不清")],
+            &[
+                ("csrf_token", &token),
+                ("action", "need-info"),
+                ("field", "id_card"),
+                ("field", "phone"),
+                ("note", "号码看不清"),
+            ],
         )
         .await;
     assert!(asked.location().ends_with("done=need_info"), "{}", asked.location());
@@ -290,7 +328,11 @@ async fn files_are_served_with_their_checked_type_and_a_disposition_never_as_htm
     let url = page.body[at - reference.len() - "/console/applications/".len()..].split('"').next().unwrap().to_owned();
     let file = client.get(&url).await;
     assert_eq!((file.status, file.header("content-type")), (StatusCode::OK, "image/png"));
-    assert!(file.header("content-disposition").starts_with("inline; filename="), "{}", file.header("content-disposition"));
+    assert!(
+        file.header("content-disposition").starts_with("inline; filename="),
+        "{}",
+        file.header("content-disposition")
+    );
     assert_eq!(file.header("x-content-type-options"), "nosniff");
     assert!(file.bytes.starts_with(b"\x89PNG"));
     let download = client.get(&format!("{url}?download=1")).await;

@@ -5,6 +5,7 @@
 // TODO(merge of console and chat): both use every helper; drop this allow then.
 #![allow(dead_code)]
 
+mod accounts;
 mod browser;
 mod console;
 mod foundation;

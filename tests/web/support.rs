@@ -77,8 +77,7 @@ async fn spawn_configured(backend: Backend, clock: Clock, https: bool) -> WebApp
         staff: Staff::default(),
     };
     let app = App::build(&settings, clock).await.expect("the app starts");
-    let config =
-        Config { https, chat_frame_ancestors: vec!["https://rsj.example.gov.cn".into()], behind_proxy: false };
+    let config = Config { https, chat_frame_ancestors: vec!["https://rsj.example.gov.cn".into()], behind_proxy: false };
     let web = Web::new(app.bot.clone(), app.files.clone(), config).await.expect("the web starts");
     let listener = web::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("a free port");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
@@ -161,7 +160,9 @@ impl WebApp {
         let password = self.account(username, role).await;
         let client = self.client();
         let token = client.get("/console/login").await.csrf();
-        let page = client.post("/console/login", &[("csrf_token", &token), ("username", username), ("password", &password)]).await;
+        let page = client
+            .post("/console/login", &[("csrf_token", &token), ("username", username), ("password", &password)])
+            .await;
         assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/console/applications"), "{}", page.body);
         client
     }

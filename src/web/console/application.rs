@@ -101,7 +101,9 @@ pub(super) async fn show(
         .map(|file| FileView {
             url: format!("/console/applications/{}/files/{}", application.reference, file.id),
             name: file.name.clone(),
-            field: flow.and_then(|flow| flow.step(&file.field)).map_or_else(|| file.field.clone(), |step| ui.pick(&step.label()).to_owned()),
+            field: flow
+                .and_then(|flow| flow.step(&file.field))
+                .map_or_else(|| file.field.clone(), |step| ui.pick(&step.label()).to_owned()),
             size: file.size,
             image: matches!(file.mime.as_str(), "image/jpeg" | "image/png" | "image/webp"),
         })
@@ -126,7 +128,8 @@ pub(super) async fn show(
                 .collect()
         })
         .unwrap_or_default();
-    let applicant = dossier.user.as_ref().map(|user| format!("{}:{}", user.channel, user.external_id)).unwrap_or_default();
+    let applicant =
+        dossier.user.as_ref().map(|user| format!("{}:{}", user.channel, user.external_id)).unwrap_or_default();
     let template = Show {
         reference: application.reference.clone(),
         form: flow.map_or_else(|| application.flow.clone(), |flow| ui.pick(&flow.title).to_owned()),
@@ -140,7 +143,9 @@ pub(super) async fn show(
         files,
         events,
         fields,
-        open: [Status::Approved, Status::Rejected, Status::NeedInfo].iter().any(|to| application.status.can_become(*to)),
+        open: [Status::Approved, Status::Rejected, Status::NeedInfo]
+            .iter()
+            .any(|to| application.status.can_become(*to)),
         notice: outcome.done.and_then(|done| done.parse::<Status>().ok()).map(label),
         error: outcome.error.as_deref().and_then(decision_error),
         page,
@@ -184,7 +189,9 @@ pub(super) async fn decide(
         Ok(application) => back(&reference, &format!("done={}", application.status.as_str())),
         Err(ReviewError::NotFound(_)) => problem(StatusCode::NOT_FOUND, ui, "not_found"),
         Err(ReviewError::NotAllowed { .. }) => back(&reference, "error=not_allowed"),
-        Err(ReviewError::Incomplete(_)) if matches!(decision, Decision::Reject(_)) => back(&reference, "error=need_reason"),
+        Err(ReviewError::Incomplete(_)) if matches!(decision, Decision::Reject(_)) => {
+            back(&reference, "error=need_reason")
+        }
         Err(ReviewError::Incomplete(_)) => back(&reference, "error=need_fields"),
         Err(ReviewError::UnknownField { .. }) => back(&reference, "error=unknown_field"),
         Err(error) => failure(ui, &error),
@@ -243,7 +250,8 @@ pub(super) async fn file(
 /// The type to serve a file as, when its bytes are what its declared type says and a browser
 /// shows that type safely; `None`: a download of unknown type.
 fn checked_type(declared: &str, bytes: &[u8]) -> Option<&'static str> {
-    let known: [(&str, fn(&[u8]) -> bool); 4] = [
+    type Looks = fn(&[u8]) -> bool;
+    let known: [(&str, Looks); 4] = [
         ("image/jpeg", |b| b.starts_with(&[0xFF, 0xD8, 0xFF])),
         ("image/png", |b| b.starts_with(b"\x89PNG\r\n\x1a\n")),
         ("image/webp", |b| b.len() >= 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP"),

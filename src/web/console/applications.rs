@@ -65,7 +65,9 @@ impl Selection {
     /// The query string of this selection on page `page` (without the page for 1).
     fn query(&self, page: i64) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [("flow", &self.flow), ("status", &self.status), ("from", &self.from), ("to", &self.to), ("q", &self.q)] {
+        for (name, value) in
+            [("flow", &self.flow), ("status", &self.status), ("from", &self.from), ("to", &self.to), ("q", &self.q)]
+        {
             if !value.trim().is_empty() {
                 query.append_pair(name, value.trim());
             }
@@ -152,7 +154,11 @@ pub(super) async fn list(State(web): State<Arc<Web>>, signed: Signed, Query(sele
     let template = List {
         rows,
         total,
-        flows: review.flows().iter().map(|flow| Choice { value: flow.id.clone(), label: ui.pick(&flow.title).to_owned() }).collect(),
+        flows: review
+            .flows()
+            .iter()
+            .map(|flow| Choice { value: flow.id.clone(), label: ui.pick(&flow.title).to_owned() })
+            .collect(),
         statuses: Status::ALL
             .iter()
             .map(|status| Choice { value: status.as_str().to_owned(), label: ui.pick(&status.label()).to_owned() })
@@ -170,7 +176,11 @@ pub(super) async fn list(State(web): State<Arc<Web>>, signed: Signed, Query(sele
 }
 
 /// `GET /console/applications/export?…&format=csv|xlsx`: the whole selection as a download.
-pub(super) async fn export(State(web): State<Arc<Web>>, signed: Signed, Query(selection): Query<Selection>) -> Response {
+pub(super) async fn export(
+    State(web): State<Arc<Web>>,
+    signed: Signed,
+    Query(selection): Query<Selection>,
+) -> Response {
     let ui: Ui = signed.page.ui;
     let format = match selection.format.as_str() {
         "csv" => Format::Csv,
@@ -178,8 +188,11 @@ pub(super) async fn export(State(web): State<Arc<Web>>, signed: Signed, Query(se
         _ => return problem(StatusCode::BAD_REQUEST, ui, "bad_format"),
     };
     let scripts = web.bot.policy().scripts();
-    let exported =
-        web.bot.review().export(&selection.filter(), format, scripts, &signed.viewer.actor(), &selection.describe()).await;
+    let exported = web
+        .bot
+        .review()
+        .export(&selection.filter(), format, scripts, &signed.viewer.actor(), &selection.describe())
+        .await;
     let (bytes, _) = match exported {
         Ok(exported) => exported,
         Err(error) => return failure(ui, &error),
@@ -191,7 +204,8 @@ pub(super) async fn export(State(web): State<Arc<Web>>, signed: Signed, Query(se
         _ => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
     let disposition = format!("attachment; filename=\"{name}\"");
-    ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
+    ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response()
 }
 
 #[cfg(test)]
@@ -215,6 +229,9 @@ mod tests {
         assert_eq!(filter.search.as_deref(), Some("张"));
         let odd = Selection { status: "maybe".into(), from: "yesterday".into(), ..Selection::default() }.filter();
         assert_eq!(odd, Filter::default());
-        assert_eq!(selection.query(2), "flow=settlement&status=need_info&from=2026-11-01&to=2026-11-30&q=%E5%BC%A0&page=2");
+        assert_eq!(
+            selection.query(2),
+            "flow=settlement&status=need_info&from=2026-11-01&to=2026-11-30&q=%E5%BC%A0&page=2"
+        );
     }
 }

@@ -31,7 +31,9 @@ pub(super) async fn log(State(web): State<Arc<Web>>, signed: Signed) -> Response
         Ok(entries) => entries,
         Err(error) => return failure(page.ui, &error),
     };
-    let entries =
-        entries.into_iter().map(|entry| (format_ms(entry.created_at), entry.actor, entry.action, entry.detail)).collect();
+    let entries = entries
+        .into_iter()
+        .map(|entry| (format_ms(entry.created_at), entry.actor, entry.action, entry.detail))
+        .collect();
     crate::web::page(&Log { page, entries })
 }

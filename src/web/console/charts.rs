@@ -78,7 +78,8 @@ pub fn columns(title: &str, days: &[String], series: &[(String, Vec<i64>)]) -> S
             escape(name)
         );
     }
-    let _ = write!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#616e7c\">{max}</text>", left - 4, top + 10);
+    let _ =
+        write!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#616e7c\">{max}</text>", left - 4, top + 10);
     for (day_index, day) in days.iter().enumerate() {
         let x = left + day_index as i64 * slot;
         let mut base = top + plot_height;
@@ -94,9 +95,15 @@ pub fn columns(title: &str, days: &[String], series: &[(String, Vec<i64>)]) -> S
             );
         }
         // A label on every few columns, so that thirty days stay readable.
-        if day_index % days.len().div_ceil(10).max(1) == 0 {
+        if day_index % days.len().div_ceil(10).max(1) == 0 || day_index + 1 == days.len() {
             let label = day.get(5..).unwrap_or(day);
-            let _ = write!(svg, "<text x=\"{}\" y=\"{}\" fill=\"#616e7c\">{}</text>", x + 2, top + plot_height + 16, escape(label));
+            let _ = write!(
+                svg,
+                "<text x=\"{}\" y=\"{}\" fill=\"#616e7c\">{}</text>",
+                x + 2,
+                top + plot_height + 16,
+                escape(label)
+            );
         }
     }
     let _ = write!(
@@ -122,11 +129,13 @@ mod tests {
 
     #[test]
     fn bars_escape_their_labels_and_scale_to_the_largest() {
-        let svg = bars("t", &[Bar { label: "<b>".into(), value: 10, note: String::new() }, Bar {
-            label: "x".into(),
-            value: 5,
-            note: " −5".into(),
-        }]);
+        let svg = bars(
+            "t",
+            &[
+                Bar { label: "<b>".into(), value: 10, note: String::new() },
+                Bar { label: "x".into(), value: 5, note: " −5".into() },
+            ],
+        );
         assert!(svg.contains("&lt;b&gt;") && !svg.contains("<b>"), "{svg}");
         assert!(svg.contains("width=\"500\"") && svg.contains("width=\"250\""), "{svg}");
         assert!(!svg.contains("style="));

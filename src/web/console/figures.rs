@@ -139,17 +139,24 @@ pub(super) async fn figures(State(web): State<Arc<Web>>, signed: Signed) -> Resp
     for tally in &questions {
         *by_day.entry((tally.day.as_str(), tally.subject == ANSWERED)).or_default() += tally.count;
     }
-    let series = |answered: bool| -> Vec<i64> { days.iter().map(|day| by_day.get(&(day.as_str(), answered)).copied().unwrap_or(0)).collect() };
+    let series = |answered: bool| -> Vec<i64> {
+        days.iter().map(|day| by_day.get(&(day.as_str(), answered)).copied().unwrap_or(0)).collect()
+    };
     let per_day = charts::columns(
         ui.t("questions_per_day"),
         &days,
         &[(ui.t("answered").to_owned(), series(true)), (ui.t("not_answered").to_owned(), series(false))],
     );
-    let outcomes = figures::top(&questions, 10).into_iter().map(|(outcome, count)| (ui.t(&outcome).to_owned(), count)).collect();
+    let outcomes =
+        figures::top(&questions, 10).into_iter().map(|(outcome, count)| (ui.t(&outcome).to_owned(), count)).collect();
     let clause_bars: Vec<Bar> = figures::top(&clauses, 10)
         .into_iter()
-        .map(|(clause, count)| Bar { label: format!("{}{clause}{}", ui.t("clause_before"), ui.t("clause_after")), value: count, note: String::new() })
+        .map(|(clause, count)| Bar {
+            label: format!("{}{clause}{}", ui.t("clause_before"), ui.t("clause_after")),
+            value: count,
+            note: String::new(),
+        })
         .collect();
-    let clauses = charts::bars(ui.t("top_clauses"), &clause_bars);
+    let clauses = if clause_bars.is_empty() { String::new() } else { charts::bars(ui.t("top_clauses"), &clause_bars) };
     crate::web::page(&Figures { page, days: DAYS, funnels, per_day, outcomes, clauses })
 }

@@ -72,7 +72,14 @@ struct Login {
 }
 
 /// The sign-in page for a visitor with `nonce` (new when `fresh`), with an error perhaps.
-fn login_form(web: &Web, headers: &HeaderMap, nonce: &str, fresh: bool, status: StatusCode, error: Option<String>) -> Response {
+fn login_form(
+    web: &Web,
+    headers: &HeaderMap,
+    nonce: &str,
+    fresh: bool,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let ui = ui(headers);
     let page = Page { ui, csrf: web.keys.csrf_token(nonce), who: None, at: "login", here: "/console/login".to_owned() };
     let mut response = (status, crate::web::page(&Login { page, error })).into_response();

@@ -14,7 +14,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("sign_in", "登录", "Sign in"),
     ("sign_out", "退出", "Sign out"),
     ("login_refused", "用户名或密码不正确。", "Wrong username or password."),
-    ("login_throttled", "登录失败次数过多，请 {seconds} 秒后再试。", "Too many failed sign-ins: try again in {seconds} s."),
+    (
+        "login_throttled",
+        "登录失败次数过多，请 {seconds} 秒后再试。",
+        "Too many failed sign-ins: try again in {seconds} s.",
+    ),
     ("failed", "系统暂时出了点问题，请稍后再试。", "Something went wrong on our side; please try again shortly."),
     ("not_found", "没有找到这件申请。", "No such application."),
     ("file_missing", "这个文件已不在服务器上。", "This file is no longer on the server."),
@@ -62,12 +66,20 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("note", "备注", "Note"),
     ("not_allowed", "这件申请当前的状态不允许此操作。", "The application's status does not allow this."),
     ("need_reason", "驳回需要填写理由。", "A rejection needs a reason."),
-    ("need_fields", "请至少勾选一个需要重新填写的项目，并写明说明。", "Tick at least one field to answer again, and say what is wrong."),
+    (
+        "need_fields",
+        "请至少勾选一个需要重新填写的项目，并写明说明。",
+        "Tick at least one field to answer again, and say what is wrong.",
+    ),
     ("unknown_field", "这个表单没有所选的项目。", "The form has no such field."),
     ("bad_action", "未知的操作。", "Unknown action."),
     ("action", "操作", "Action"),
     ("detail", "对象", "Detail"),
-    ("questions_intro", "机器人未能回答、回答不确定或转人工的问题，按相似程度归组", "Questions the bot refused, answered unsurely or handed over, grouped by likeness"),
+    (
+        "questions_intro",
+        "机器人未能回答、回答不确定或转人工的问题，按相似程度归组",
+        "Questions the bot refused, answered unsurely or handed over, grouped by likeness",
+    ),
     ("days", "天内", "days"),
     ("no_questions", "这段时间没有需要处理的问题。", "No such questions in this period."),
     ("count", "次数", "Count"),
@@ -91,6 +103,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("stage_started", "开始填报", "Started"),
     ("stage_summary", "到达确认页", "Reached the summary"),
     ("stage_filed", "提交申请", "Filed"),
+    ("nothing_yet", "这段时间还没有数据。", "Nothing in this period yet."),
 ];
 
 /// The language of the console.
