@@ -25,7 +25,7 @@ mod forms;
 pub mod handler;
 mod intent;
 mod locks;
-mod ratelimit;
+pub mod ratelimit;
 pub mod sender;
 mod staff;
 mod turn;

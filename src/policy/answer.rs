@@ -206,9 +206,8 @@ impl Policy {
         let mut ranking = ranking::rank(&self.index, &self.anticipated, question, &importance)?;
         // A question asking for a kind of fact ("签证最长批几耐") is answered by the best of the
         // leading passages that states one, if one does and covers the question nearly as well.
-        let states = |passage: usize| {
-            question.asks.iter().all(|ask| ask.is_stated_in(&self.document.passages[passage].text))
-        };
+        let states =
+            |passage: usize| question.asks.iter().all(|ask| ask.is_stated_in(&self.document.passages[passage].text));
         let best_coverage = ranking.ranked.first().map_or(0.0, |r| r.coverage.all);
         let stating = ranking
             .ranked
@@ -219,7 +218,9 @@ impl Policy {
             let chosen = ranking.ranked.remove(stating);
             ranking.ranked.insert(0, chosen);
         }
-        let Some(found) = decision::features(&self.index, &self.anticipated, question, &importance, &ranking, &self.document) else {
+        let Some(found) =
+            decision::features(&self.index, &self.anticipated, question, &importance, &ranking, &self.document)
+        else {
             return Ok(None);
         };
         let best = ranking.ranked[0].passage;

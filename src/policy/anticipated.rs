@@ -59,7 +59,8 @@ impl Anticipated {
         for sentence in raw.sentence {
             let passage = passage_of(document, &sentence.key)
                 .ok_or_else(|| problem(format!("{} is not a sentence of the policy", sentence.key)))?;
-            let chinese = sentence.zh.iter().chain(&sentence.zh_hant).map(|q| (scripts.simplify(q).to_lowercase(), false));
+            let chinese =
+                sentence.zh.iter().chain(&sentence.zh_hant).map(|q| (scripts.simplify(q).to_lowercase(), false));
             let english = sentence.en.iter().map(|q| (q.to_lowercase(), true));
             questions.extend(chinese.chain(english).map(|(text, english)| (passage, text, english)));
         }

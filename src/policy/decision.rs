@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::PolicyError;
-use super::document::Document;
 use super::anticipated::Anticipated;
+use super::document::Document;
 use super::index::PassageIndex;
 use super::question::Question;
 use super::ranking::Ranking;

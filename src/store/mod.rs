@@ -30,6 +30,7 @@
 pub mod applications;
 pub mod attachments;
 pub mod audit;
+pub mod chat_history;
 pub mod events;
 pub mod inbox;
 pub mod outbox;

@@ -3,6 +3,7 @@
 //! on both backends, and a few journeys in a real headless Chromium (`browser`).
 
 mod browser;
+mod chat;
 mod foundation;
 mod support;
 #[path = "../support/throwaway.rs"]

@@ -6,6 +6,7 @@
 //! `POLICYBOT_SCREENSHOTS=DIR` makes [`Browser::screenshot`] write PNGs there (how the pictures in
 //! `docs/console/` are made); otherwise screenshots are skipped.
 
+mod chat;
 mod console;
 
 use std::net::TcpListener;
