@@ -164,6 +164,15 @@ async fn a_first_visit_gets_a_signed_cookie_the_greeting_with_examples_and_the_p
         assert!(!page.body.contains("type=\"file\""), "no file is asked for yet");
         assert!(!page.body.contains("⟦"), "every word is in the table");
         assert!(!page.body.contains("<script>") && !page.body.contains("style=\""), "no inline script or style");
+        let mut total = page.bytes.len();
+        for attribute in ["href=\"/static/", "src=\"/static/"] {
+            let at = page.body.find(attribute).expect("an asset") + attribute.len() - "/static/".len();
+            let url = page.body[at..].split('"').next().unwrap();
+            let asset = visit.client.get(url).await;
+            assert_eq!(asset.status, StatusCode::OK, "{url}");
+            total += asset.bytes.len();
+        }
+        assert!(total < 100_000, "the page with its script and style is small: {total} bytes");
         let greeting = count(&page, "bot");
         let again = visit.reload().await;
         assert_eq!(count(&again, "bot"), greeting, "the greeting is given once");

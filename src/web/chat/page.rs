@@ -30,6 +30,7 @@ pub const ACTIVE_SPAN: i64 = 10;
 struct LangChoice {
     code: &'static str,
     name: &'static str,
+    short: &'static str,
     current: bool,
 }
 
@@ -98,7 +99,7 @@ pub async fn show(
     let words = Words::new(standing.lang, web.bot.policy().scripts());
     let langs = LANGUAGES
         .iter()
-        .map(|(lang, name)| LangChoice { code: lang.code(), name, current: *lang == standing.lang })
+        .map(|(lang, name, short)| LangChoice { code: lang.code(), name, short, current: *lang == standing.lang })
         .collect();
     let page = ChatPage {
         w: words,

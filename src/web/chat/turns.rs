@@ -206,7 +206,7 @@ pub async fn keep_replies(web: &Web, visitor: &Visitor, replies: &[Reply]) {
 /// language the switch's `lang:` data names; `None` for a button the page could not have shown.
 async fn label_of(web: &Web, visitor: &Visitor, data: &str) -> Result<Option<String>, StoreError> {
     if let Some(code) = data.strip_prefix("lang:") {
-        return Ok(LANGUAGES.iter().find(|(lang, _)| lang.code() == code).map(|(_, name)| (*name).to_owned()));
+        return Ok(LANGUAGES.iter().find(|(lang, ..)| lang.code() == code).map(|(_, name, _)| (*name).to_owned()));
     }
     let recent = chat_history::recent(&mut *web.bot.store().read().await?, &visitor.id, page::ACTIVE_SPAN).await?;
     let label = recent

@@ -10,14 +10,9 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("bot", "政策助手", "Policy assistant"),
     ("you", "您", "You"),
     ("message_label", "您的问题或回答", "Your question or answer"),
-    (
-        "placeholder",
-        "输入问题，例如：人才公寓怎么申请？",
-        "Ask a question, e.g. how do I apply for a talent apartment?",
-    ),
+    ("placeholder", "请输入您的问题", "Type your question"),
     ("send", "发送", "Send"),
     ("file_label", "选择照片或 PDF 文件（最大 20 MB）", "Choose a photo or PDF (at most 20 MB)"),
-    ("upload", "上传", "Upload"),
     ("menu", "菜单", "Menu"),
     ("language", "语言", "Language"),
     ("status", "我的申请进度", "My applications"),
@@ -28,7 +23,6 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("back_step", "返回上一步", "Back"),
     ("skip", "跳过", "Skip"),
     ("cancel", "取消", "Cancel"),
-    ("sending", "正在发送…", "Sending…"),
     (
         "offline",
         "网络连接中断，消息未发送。您输入的内容仍在输入框中，请稍后重试。",
@@ -69,8 +63,9 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("back", "返回对话", "Back to the conversation"),
 ];
 
-/// The languages the switch offers, each named in itself.
-pub const LANGUAGES: [(Lang, &str); 3] = [(Lang::Zh, "简体中文"), (Lang::ZhHant, "繁體中文"), (Lang::En, "English")];
+/// The languages the switch offers, each named in itself, in full and as the switch shows it.
+pub const LANGUAGES: [(Lang, &str, &str); 3] =
+    [(Lang::Zh, "简体中文", "简"), (Lang::ZhHant, "繁體中文", "繁"), (Lang::En, "English", "EN")];
 
 /// The page's words in one language.
 #[derive(Debug, Clone, Copy)]
