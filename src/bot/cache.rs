@@ -77,6 +77,8 @@ mod tests {
             consent_at: None,
             created_at: 0,
             last_update: None,
+            last_question: None,
+            last_question_at: None,
         };
         let state = DialogState {
             flow: "tax-guidance".into(),

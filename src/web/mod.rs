@@ -152,7 +152,7 @@ impl FromRequestParts<Arc<Web>> for ClientAddr {
 }
 
 fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
-    let all = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok()).last()?;
+    let all = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok()).next_back()?;
     all.rsplit(',').next()?.trim().parse().ok()
 }
 

@@ -4,7 +4,6 @@
 //! questions and tax-guidance appointment as the Telegram run.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use policybot::app::{App, AppError, Settings};
@@ -161,7 +160,7 @@ async fn run(browsers: usize) -> Result<Run, WebBenchError> {
     stop.send(true).ok();
     serving.await??;
 
-    let filed = applications::count(&mut app.bot.store().acquire().await?).await?;
+    let filed = applications::count(&mut *app.bot.store().acquire().await?).await?;
     app.bot.store().close().await;
     if filed != browsers as i64 {
         return Err(WebBenchError::Filed { expected: browsers as i64, filed });
@@ -227,8 +226,9 @@ impl Browser {
             latencies.push(start.elapsed());
             let news: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
             let entries = news["entries"].as_array().filter(|_| status == 200);
+            let number = self.number;
             let refused =
-                || WebBenchError::Refused { browser: self.number, step, act: Some(act.clone()), status, body };
+                || WebBenchError::Refused { browser: number, step, act: Some(act.clone()), status, body: body.clone() };
             let entries = entries.ok_or_else(refused)?;
             let bot: Vec<&Value> = entries.iter().filter(|entry| entry["role"] == "bot").collect();
             if bot.is_empty() || bot.iter().any(|entry| entry["text"].as_str().unwrap_or_default().contains('⚠')) {

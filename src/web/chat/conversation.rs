@@ -45,11 +45,9 @@ pub struct Refusal {
     pub word: &'static str,
 }
 
-impl Refusal {
-    /// A refusal of `status` saying `word`.
-    pub const fn new(status: StatusCode, word: &'static str) -> ChatError {
-        ChatError::Refused(Refusal { status, word })
-    }
+/// The error refusing a request with `status`, saying `word`.
+pub const fn refuse(status: StatusCode, word: &'static str) -> ChatError {
+    ChatError::Refused(Refusal { status, word })
 }
 
 /// A file the open form asks for.
@@ -182,8 +180,7 @@ pub struct After {
 /// seconds while it is open, and at once when it is shown again).
 pub async fn history(State(web): State<Arc<Web>>, headers: HeaderMap, Query(after): Query<After>) -> Response {
     let result = async {
-        let visitor =
-            Visitor::from_headers(&headers, &web.keys).ok_or(Refusal::new(StatusCode::FORBIDDEN, "expired"))?;
+        let visitor = Visitor::from_headers(&headers, &web.keys).ok_or(refuse(StatusCode::FORBIDDEN, "expired"))?;
         take_unasked(&web, &visitor).await?;
         Ok(news(&web, &visitor, after.after, false).await?)
     };

@@ -14,7 +14,7 @@ use axum::response::Response;
 use futures::StreamExt;
 use serde::Deserialize;
 
-use super::conversation::{self, After, ChatError, News, Refusal};
+use super::conversation::{self, After, ChatError, News, refuse};
 use super::limits::AddressLimit;
 use super::visitor::{Visitor, accepted_lang};
 use super::words::LANGUAGES;
@@ -65,10 +65,10 @@ pub async fn message(
     let result = async {
         let text = typed.text.trim();
         if text.is_empty() {
-            return Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "empty"));
+            return Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, "empty"));
         }
         if text.chars().count() > MAX_TEXT_CHARS {
-            return Err(Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "too_long"));
+            return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, "too_long"));
         }
         let turn = Turn::new(&web, &limit, addr, &headers)?;
         turn.run(text, Incoming::Text(text.to_owned()), None, typed.after).await
@@ -88,13 +88,13 @@ pub async fn choice(
         let turn = Turn::new(&web, &limit, addr, &headers)?;
         let data = chosen.choice.as_str();
         if data.len() > MAX_CHOICE_BYTES {
-            return Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_choice"));
+            return Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, "bad_choice"));
         }
         // What the visitor pressed, as the page labelled it: only a button the bot offered in the
         // latest messages, or a language of the switch.
         let label = match label_of(&web, &turn.visitor, data).await? {
             Some(label) => label,
-            None => return Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_choice")),
+            None => return Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, "bad_choice")),
         };
         turn.run(&label, Incoming::Button(data.to_owned()), None, chosen.after).await
     };
@@ -154,10 +154,9 @@ struct Turn<'a> {
 impl<'a> Turn<'a> {
     /// The turn of the request's visitor, if their address is within its limit.
     fn new(web: &'a Web, limit: &AddressLimit, addr: IpAddr, headers: &HeaderMap) -> Result<Self, ChatError> {
-        let visitor =
-            Visitor::from_headers(headers, &web.keys).ok_or(Refusal::new(StatusCode::FORBIDDEN, "expired"))?;
+        let visitor = Visitor::from_headers(headers, &web.keys).ok_or(refuse(StatusCode::FORBIDDEN, "expired"))?;
         if !limit.allows(addr) {
-            return Err(Refusal::new(StatusCode::TOO_MANY_REQUESTS, "too_many"));
+            return Err(refuse(StatusCode::TOO_MANY_REQUESTS, "too_many"));
         }
         Ok(Self { web, visitor, hint: accepted_lang(headers) })
     }

@@ -101,6 +101,7 @@ async fn a_talent_apartment_application_with_a_photo_survives_a_reload_on_a_phon
     browser.send(ID).await;
     // The phone went to sleep: the page is loaded again, the conversation and the form are there.
     browser.open(&chat).await;
+    assert_eq!(browser.path().await, "/chat/");
     browser.wait_for_text("[data-role=user]", ID).await;
     browser.wait_for_text("[data-role=bot]", "手机号码").await;
     browser.send("13800138000").await;
