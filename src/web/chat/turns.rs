@@ -8,7 +8,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::extract::{Extension, Form, Query, State};
+use axum::extract::{Form, FromRequestParts, Query};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use futures::StreamExt;
@@ -55,13 +56,7 @@ pub struct Chosen {
 }
 
 /// `POST /chat/message`.
-pub async fn message(
-    State(web): State<Arc<Web>>,
-    Extension(limit): Extension<Arc<AddressLimit>>,
-    ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
-    Form(typed): Form<Typed>,
-) -> Response {
+pub async fn message(asked: Asked, Form(typed): Form<Typed>) -> Response {
     let result = async {
         let text = typed.text.trim();
         if text.is_empty() {
@@ -70,57 +65,44 @@ pub async fn message(
         if text.chars().count() > MAX_TEXT_CHARS {
             return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, "too_long"));
         }
-        let turn = Turn::new(&web, &limit, addr, &headers)?;
+        let turn = asked.turn()?;
         turn.run(text, Incoming::Text(text.to_owned()), None, typed.after).await
     };
-    conversation::answer(&web, &headers, result.await).await
+    conversation::answer(&asked.web, &asked.headers, result.await).await
 }
 
 /// `POST /chat/choice`: a button under the bot's latest message, or the language switch.
-pub async fn choice(
-    State(web): State<Arc<Web>>,
-    Extension(limit): Extension<Arc<AddressLimit>>,
-    ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
-    Form(chosen): Form<Chosen>,
-) -> Response {
+pub async fn choice(asked: Asked, Form(chosen): Form<Chosen>) -> Response {
     let result = async {
-        let turn = Turn::new(&web, &limit, addr, &headers)?;
+        let turn = asked.turn()?;
         let data = chosen.choice.as_str();
         if data.len() > MAX_CHOICE_BYTES {
             return Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, "bad_choice"));
         }
         // What the visitor pressed, as the page labelled it: only a button the bot offered in the
         // latest messages, or a language of the switch.
-        let label = match label_of(&web, &turn.visitor, data).await? {
+        let label = match label_of(&asked.web, &turn.visitor, data).await? {
             Some(label) => label,
             None => return Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, "bad_choice")),
         };
         turn.run(&label, Incoming::Button(data.to_owned()), None, chosen.after).await
     };
-    conversation::answer(&web, &headers, result.await).await
+    conversation::answer(&asked.web, &asked.headers, result.await).await
 }
 
 /// `POST /chat/upload?after=N`: the body is the file, its name in `X-File-Name` (percent-encoded),
 /// its type as the browser says in `Content-Type` (the core types it by its content). A file over
 /// the limit is not kept: the form explains the limit.
-pub async fn upload(
-    State(web): State<Arc<Web>>,
-    Extension(limit): Extension<Arc<AddressLimit>>,
-    ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
-    Query(after): Query<After>,
-    body: Body,
-) -> Response {
+pub async fn upload(asked: Asked, Query(after): Query<After>, body: Body) -> Response {
     let result = async {
-        let turn = Turn::new(&web, &limit, addr, &headers)?;
-        let name = file_name(&headers);
-        let mime = header_text(&headers, header::CONTENT_TYPE.as_str()).unwrap_or("application/octet-stream");
+        let turn = asked.turn()?;
+        let name = file_name(&asked.headers);
+        let mime = header_text(&asked.headers, header::CONTENT_TYPE.as_str()).unwrap_or("application/octet-stream");
         let (bytes, size) = read_upload(body).await;
         let remote = RemoteFile { id: "upload".to_owned(), name: name.clone(), mime: mime.to_owned(), size };
         turn.run(&format!("📎 {name}"), Incoming::File(remote), bytes, after.after).await
     };
-    conversation::answer(&web, &headers, result.await).await
+    conversation::answer(&asked.web, &asked.headers, result.await).await
 }
 
 /// The most bytes of an upload read before the connection is dropped: a file somewhat over the
@@ -141,6 +123,33 @@ async fn read_upload(body: Body) -> (Option<Vec<u8>>, u64) {
         }
     }
     if size > MAX_FILE_BYTES { (None, size) } else { (Some(bytes), size) }
+}
+
+/// What a request bringing a message has: the web, the limit per address, the client's address
+/// and the headers (the visitor's cookie and language).
+pub struct Asked {
+    web: Arc<Web>,
+    limit: Arc<AddressLimit>,
+    addr: IpAddr,
+    headers: HeaderMap,
+}
+
+impl FromRequestParts<Arc<Web>> for Asked {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Arc<Web>) -> Result<Self, Self::Rejection> {
+        let ClientAddr(addr) = ClientAddr::from_request_parts(parts, web).await?;
+        // The router always adds the limit; a router without it would limit nobody rather than fail.
+        let limit = parts.extensions.get::<Arc<AddressLimit>>().cloned().unwrap_or_default();
+        Ok(Self { web: Arc::clone(web), limit, addr, headers: parts.headers.clone() })
+    }
+}
+
+impl Asked {
+    /// The turn of the request's visitor, if their address is within its limit.
+    fn turn(&self) -> Result<Turn<'_>, ChatError> {
+        Turn::new(&self.web, &self.limit, self.addr, &self.headers)
+    }
 }
 
 /// A visitor's message on its way through the core.
