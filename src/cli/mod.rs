@@ -104,7 +104,7 @@ pub enum Command {
     Check,
     /// Run the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set), and the web
     /// too when WEB_LISTEN_ADDR is set.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serve the web without Telegram: the staff console (/console/), the citizens' chat
     /// (/chat/) and /healthz.
     Web {

@@ -38,6 +38,12 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "required by teloxide's dptree; used unmodified, and MPL-2.0's copyleft covers only its own files, \
          whose source is on crates.io",
     ),
+    (
+        "webdriver",
+        "MPL-2.0",
+        "required by fantoccini, which only the browser tests use (never in the binary); unmodified, and \
+         MPL-2.0's copyleft covers only its own files",
+    ),
     ("vecrem", "WTFPL", "declares its (permissive) licence in a LICENSE file only"),
 ];
 
