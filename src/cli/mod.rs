@@ -61,7 +61,6 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-#[allow(clippy::large_enum_variant, reason = "parsed once per process")]
 pub enum Command {
     /// Answer questions (from the arguments, or one per line on stdin).
     Ask {

@@ -98,7 +98,6 @@ impl WebApp {
     }
 
     /// `user` on the test channel sends `input` to the bot core; the replies.
-    #[allow(dead_code, reason = "for tests that set a scene through the core; none does yet")]
     pub async fn send(&self, user: &str, input: Input) -> Vec<Reply> {
         self.app.bot.handle(&Sender::new("test", user, None), input).await
     }
