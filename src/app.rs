@@ -15,7 +15,7 @@ use crate::files::FileStore;
 use crate::policy::{Policy, PolicyError};
 use crate::staff::Review;
 use crate::store::{Store, StoreError};
-use crate::{chat, telegram};
+use crate::{chat, telegram, web};
 
 /// Where the application's data lives.
 #[derive(Debug, Clone)]
@@ -74,7 +74,7 @@ impl App {
             FileStore::open(&settings.files_dir).map_err(|err| AppError::Files(settings.files_dir.clone(), err))?;
         let (policy, flows) = (Arc::new(policy), Arc::new(flows));
         let staff = settings.staff.clone();
-        let channels = Channels::new([telegram::PROFILE, chat::PROFILE]);
+        let channels = Channels::new([telegram::PROFILE, chat::PROFILE, web::chat::PROFILE]);
         let bot = Bot::new(Parts { policy, flows, store, files: files.clone(), staff, channels, clock });
         Ok(Self { bot, files })
     }

@@ -782,7 +782,7 @@ async fn sent_messages_handled_updates_and_their_ids_are_deleted_after_the_reten
     let files = tempfile::tempdir().unwrap();
     let delivery = Delivery::new(db.store.clone(), clock, FileStore::open(files.path()).unwrap());
     let pruned = delivery.prune(Retention::default()).await.unwrap();
-    assert_eq!(pruned, Pruned { sent: 1, inbox: 1, updates: 1 });
+    assert_eq!(pruned, Pruned { sent: 1, inbox: 1, updates: 1, conversations: 0 });
 
     let mut conn = db.store.acquire().await.unwrap();
     let chats: Vec<String> =

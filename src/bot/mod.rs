@@ -26,7 +26,7 @@ mod forms;
 pub mod handler;
 mod intent;
 mod locks;
-mod ratelimit;
+pub mod ratelimit;
 pub mod sender;
 mod staff;
 pub mod tally;

@@ -1,14 +1,14 @@
 //! Forgetting what delivery no longer needs, after a retention period (30 days unless configured):
-//! messages sent, updates fetched and handled long ago, and the ids of handled updates. Recent
-//! history stays for staff and for debugging; the tables stop growing with every message. Messages
-//! not sent (waiting, or given up on for staff to see) are kept.
+//! messages sent, updates fetched and handled long ago, the ids of handled updates, and the web
+//! chat's conversations. Recent history stays for staff and for debugging; the tables stop growing
+//! with every message. Messages not sent (waiting, or given up on for staff to see) are kept.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use super::Delivery;
-use crate::store::{StoreError, inbox, outbox, updates};
+use crate::store::{StoreError, chat_history, inbox, outbox, updates};
 
 /// How long sent messages, handled updates and their ids are kept unless configured otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
@@ -28,6 +28,8 @@ pub struct Pruned {
     pub inbox: u64,
     /// Ids of updates handled before it.
     pub updates: u64,
+    /// Entries of web chat conversations made before it.
+    pub conversations: u64,
 }
 
 /// A retention period in days, at least [`MIN_RETENTION_DAYS`].
@@ -79,6 +81,7 @@ impl Delivery {
             sent: outbox::forget_sent(&mut conn, before).await?,
             inbox: inbox::forget_received(&mut conn, before).await?,
             updates: updates::prune(&mut conn, before).await?,
+            conversations: chat_history::prune(&mut conn, before).await?,
         })
     }
 

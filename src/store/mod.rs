@@ -31,6 +31,7 @@ pub mod accounts;
 pub mod applications;
 pub mod attachments;
 pub mod audit;
+pub mod chat_history;
 pub mod events;
 pub mod inbox;
 pub mod outbox;

@@ -264,6 +264,15 @@ impl Page {
     }
 }
 
+/// What a request carries.
+enum Payload<'a> {
+    None,
+    /// An URL-encoded form.
+    Form(&'a [(&'a str, &'a str)]),
+    /// A body as it is.
+    Bytes(Vec<u8>),
+}
+
 /// An HTTP client that keeps cookies like a browser, follows no redirect, and sends `Origin`
 /// as a browser posting a form of this site does.
 pub struct Client {
@@ -285,7 +294,7 @@ impl Client {
 
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Page {
-        self.request(Method::GET, path, None, &[]).await
+        self.request(Method::GET, path, Payload::None, &[]).await
     }
 
     /// `GET path`, or `None` when nothing answers (a server still starting).
@@ -296,12 +305,19 @@ impl Client {
 
     /// `POST path` with the form `fields`.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        self.request(Method::POST, path, Some(fields), &[]).await
+        self.request(Method::POST, path, Payload::Form(fields), &[]).await
     }
 
     /// `POST path` with the form `fields` and extra headers.
     pub async fn post_with(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
-        self.request(Method::POST, path, Some(fields), headers).await
+        self.request(Method::POST, path, Payload::Form(fields), headers).await
+    }
+
+    /// `POST path` with `body` as it is (an upload), with this site's Origin and `headers`.
+    pub async fn post_body(&self, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Page {
+        let mut headers = headers.to_vec();
+        headers.push(("origin", self.base.as_str()));
+        self.request(Method::POST, path, Payload::Bytes(body), &headers).await
     }
 
     /// The cookie `name` the client holds.
@@ -318,13 +334,20 @@ impl Client {
         };
     }
 
-    async fn request(&self, method: Method, path: &str, form: Option<&[(&str, &str)]>, extra: &[(&str, &str)]) -> Page {
+    /// `GET path` with extra headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        self.request(Method::GET, path, Payload::None, headers).await
+    }
+
+    async fn request(&self, method: Method, path: &str, payload: Payload<'_>, extra: &[(&str, &str)]) -> Page {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         let cookies = self.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
         if !cookies.is_empty() {
             request = request.header("cookie", cookies.join("; "));
         }
-        if let Some(fields) = form {
+        if let Payload::Bytes(bytes) = payload {
+            request = request.body(bytes);
+        } else if let Payload::Form(fields) = payload {
             let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
             request = request.header("content-type", "application/x-www-form-urlencoded").body(body);
             if !extra.iter().any(|(name, _)| name.eq_ignore_ascii_case("origin")) {

@@ -48,7 +48,7 @@ pub enum Act {
 
 /// Two questions, then a tax-guidance appointment from the request to the filing on the first
 /// working day after `today`: 12 updates, under the per-user rate limit of 20 in 10 seconds.
-fn conversation(today: NaiveDate) -> Vec<Act> {
+pub(crate) fn conversation(today: NaiveDate) -> Vec<Act> {
     let mut day = today + Days::new(1);
     while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
         day = day + Days::new(1);

@@ -15,6 +15,7 @@ pub mod report;
 pub mod rss;
 pub mod scaling;
 pub mod stats;
+pub mod web;
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,8 @@ pub enum Area {
     Dialog,
     /// Telegram updates per second and reply latency through the fake Bot API.
     E2e,
+    /// Web chat messages per second and reply latency over HTTP.
+    Web,
     /// Resident memory with 10,000 open dialogs.
     Rss,
     /// How Q&A latency and dialog throughput grow with the corpus and the stored applications.
@@ -39,7 +42,7 @@ pub enum Area {
 
 impl Area {
     /// Every area, in the order the suite runs and reports them.
-    pub const ALL: [Area; 5] = [Area::Qa, Area::Dialog, Area::E2e, Area::Rss, Area::Scaling];
+    pub const ALL: [Area; 6] = [Area::Qa, Area::Dialog, Area::E2e, Area::Web, Area::Rss, Area::Scaling];
 
     /// The name `--only` takes.
     pub fn name(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Area {
             Area::Qa => "qa",
             Area::Dialog => "dialog",
             Area::E2e => "e2e",
+            Area::Web => "web",
             Area::Rss => "rss",
             Area::Scaling => "scaling",
         }
@@ -84,6 +88,9 @@ pub enum BenchError {
     /// The dialog measurements failed.
     #[error("dialogs")]
     Dialog(#[from] dialog::DialogError),
+    /// The web chat run failed.
+    #[error("web chat")]
+    Web(#[from] web::WebBenchError),
     /// The memory measurement failed.
     #[error("memory")]
     Rss(#[from] rss::RssError),
@@ -101,6 +108,7 @@ pub fn run(area: Area, mode: Mode) -> Result<Findings, BenchError> {
         Area::Qa => Ok(qa::measure(mode)?),
         Area::Dialog => dialog::measure(mode),
         Area::E2e => e2e::measure(mode),
+        Area::Web => web::measure(mode),
         Area::Rss => rss::measure(mode),
         Area::Scaling => scaling::measure(mode),
     }

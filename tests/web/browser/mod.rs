@@ -6,6 +6,7 @@
 //! `POLICYBOT_SCREENSHOTS=DIR` makes [`Browser::screenshot`] write PNGs there (how the pictures in
 //! `docs/console/` are made); otherwise screenshots are skipped.
 
+mod chat;
 mod console;
 
 use std::net::TcpListener;
@@ -58,13 +59,21 @@ impl Browser {
             "--disable-sync",
             "--disable-quic",
             "--lang=zh-CN",
+            "--accept-lang=zh-CN,zh",
             "--hide-scrollbars",
         ]
         .map(str::to_owned)
         .into_iter()
         .chain([format!("--user-data-dir={}", profile.path().display()), format!("--window-size={width},{height}")])
         .collect::<Vec<_>>();
-        let capabilities = json!({"goog:chromeOptions": {"binary": CHROMIUM, "args": args}});
+        let mut options = json!({"binary": CHROMIUM, "args": args});
+        // Chromium's windows are at least 500 px wide: a narrower (phone) window is an emulated
+        // screen of that size.
+        if width < 500 {
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0}});
+        }
+        let capabilities = json!({"goog:chromeOptions": options});
         let capabilities = capabilities.as_object().expect("an object").clone();
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
