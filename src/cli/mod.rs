@@ -114,6 +114,8 @@ pub enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         web: web::WebArgs,
+        #[command(flatten)]
+        keeping: Keeping,
     },
     /// The questions the bot could not answer, answered unsurely or handed over to a person,
     /// grouped by similarity, most frequent first.
@@ -171,14 +173,22 @@ pub struct ServeArgs {
     /// Bot API server allows more, e.g. a test server).
     #[arg(long, env = "TELEGRAM_GROUP_LIMIT", default_value_t = telegram::GROUP_MESSAGES_PER_MINUTE)]
     pub group_limit: u32,
-    /// Days sent notifications and handled updates are kept before they are deleted (at least 2).
-    #[arg(long = "retention-days", env = "RETENTION_DAYS", value_name = "DAYS", default_value_t = Retention::default())]
-    pub retention: Retention,
+    #[command(flatten)]
+    pub keeping: Keeping,
     /// Also serve the web (console, chat, /healthz) on this address.
     #[arg(long, env = "WEB_LISTEN_ADDR")]
     pub web_listen: Option<SocketAddr>,
     #[command(flatten)]
     pub web: web::WebArgs,
+}
+
+/// How long delivery rows and web conversations are kept, for `serve` and `web` alike.
+#[derive(Debug, Args)]
+pub struct Keeping {
+    /// Days sent notifications, handled updates and web conversations are kept before they are
+    /// deleted (at least 2).
+    #[arg(long = "retention-days", env = "RETENTION_DAYS", value_name = "DAYS", default_value_t = Retention::default())]
+    pub retention: Retention,
 }
 
 impl ServeArgs {
@@ -194,7 +204,7 @@ impl ServeArgs {
             listen_addr: self.listen_addr,
             webhook_secret: self.webhook_secret.clone(),
             group_messages_per_minute: self.group_limit.max(1),
-            retention: self.retention,
+            retention: self.keeping.retention,
             health_addr: self.health_addr,
         })
     }
@@ -348,7 +358,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Web { listen, web } => {
+        Command::Web { listen, web, keeping } => {
             let app = App::build(&settings, Clock::System).await.context("cannot start the bot")?;
             let running = web::start(&app, listen, &web).await?;
             let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -356,7 +366,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 shutdown_signal().await;
                 stop.send(true).ok();
             });
-            running.serve(stopping).await
+            // Without Telegram nothing else deletes old conversations and delivery rows.
+            let pruner = tokio::spawn({
+                let (delivery, stopping) = (app.bot.delivery().clone(), stopping.clone());
+                async move { delivery.keep_pruning(keeping.retention, stopping).await }
+            });
+            let served = running.serve(stopping).await;
+            pruner.abort();
+            served
         }
         Command::Questions { since, json } => staff::questions(&settings, since, json).await,
         Command::Staff { actor, action } => accounts::run(&settings, &format!("cli:{actor}"), action).await,

@@ -117,3 +117,15 @@ async fn policybot_web_serves_the_console_the_chat_and_the_health_check_without_
     child.wait().ok();
     assert!(dir.path().join("policybot.db").exists(), "the default SQLite file in the working directory");
 }
+
+#[test]
+fn policybot_web_keeps_delivery_rows_for_the_retention_period_it_is_given() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_policybot"))
+        .args(["web", "--listen", "127.0.0.1:0", "--retention-days", "1"])
+        .env_remove("RETENTION_DAYS")
+        .output()
+        .expect("policybot runs");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("--retention-days") && said.contains('2'), "{said}");
+}
