@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use tokio::sync::oneshot;
 
-use crate::database::{Database, POSTGRES_VAR};
+use crate::database::{Database, DatabaseError, POSTGRES_VAR};
 use crate::dialog::{self, DialogError, Seed};
 use crate::report::{Check, Findings, Section, show_count, show_duration};
 use crate::stats::Samples;
@@ -33,7 +33,10 @@ const FILING_INTERVAL_MS: i64 = 60_000;
 /// The console measurement failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
-    /// The database could not be made or seeded, or the application did not start.
+    /// The database could not be made or dropped.
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    /// The database could not be seeded, or the application did not start.
     #[error(transparent)]
     Dialog(#[from] DialogError),
     /// The web did not start.
@@ -51,12 +54,6 @@ pub enum ConsoleError {
     /// A simulated staff member panicked.
     #[error("a simulated staff member failed")]
     Task(#[from] tokio::task::JoinError),
-}
-
-impl From<crate::database::DatabaseError> for ConsoleError {
-    fn from(error: crate::database::DatabaseError) -> Self {
-        Self::Dialog(error.into())
-    }
 }
 
 /// A page of the list as staff ask for it.
@@ -136,14 +133,16 @@ pub fn measure(mode: Mode) -> Result<Findings, BenchError> {
     );
     let mut findings = Findings::default();
     let runtime = crate::runtime()?;
-    let mut databases = vec![("SQLite", Database::sqlite().map_err(ConsoleError::from)?)];
-    match std::env::var(POSTGRES_VAR) {
-        Ok(server) => {
-            databases.push(("PostgreSQL", runtime.block_on(Database::postgres(&server)).map_err(ConsoleError::from)?))
-        }
-        Err(_) => section.note(format!("PostgreSQL was skipped: {POSTGRES_VAR} is not set.")),
+    let server = std::env::var(POSTGRES_VAR).ok();
+    if server.is_none() {
+        section.note(format!("PostgreSQL was skipped: {POSTGRES_VAR} is not set."));
     }
-    for (name, database) in databases {
+    for name in ["SQLite", "PostgreSQL"] {
+        let database = match (name, &server) {
+            ("SQLite", _) => Database::sqlite().map_err(ConsoleError::from)?,
+            (_, Some(server)) => runtime.block_on(Database::postgres(server)).map_err(ConsoleError::from)?,
+            (_, None) => continue,
+        };
         let measured = runtime.block_on(measure_on(database, stored, requests))?;
         let mut worst = Duration::ZERO;
         for (ask, rate, latencies) in &measured.pages {
