@@ -213,7 +213,8 @@ pub async fn page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Application>, StoreError> {
-    // The order is the index `applications_queue`'s, expression for expression.
+    // The order is the index `applications_queue`'s, expression for expression; the index also
+    // holds every column the filter tests.
     let query = sqlx::query(concat!(
         "SELECT ",
         columns!(),

@@ -185,22 +185,39 @@ pub async fn rates(
 
 /// Files `count` applications of as many users in one transaction, as if the bot had run a while.
 pub async fn seed(store: &Store, count: usize, now: i64) -> Result<(), DialogError> {
+    seed_each(store, count, |_| Seed { flow: "tax-guidance", status: Status::Submitted, filed_at: now }).await
+}
+
+/// Where a seeded application stands.
+#[derive(Debug, Clone, Copy)]
+pub struct Seed {
+    /// The flow it was filed with.
+    pub flow: &'static str,
+    /// Its review status.
+    pub status: Status,
+    /// When it was filed (epoch ms).
+    pub filed_at: i64,
+}
+
+/// Files `count` applications of as many users in one transaction, the `n`th (from 0) as
+/// `seed(n)` says, under the reference `ZJ-SEED-{n:06}`.
+pub async fn seed_each(store: &Store, count: usize, seed: impl Fn(usize) -> Seed) -> Result<(), DialogError> {
     let filing: Filing = serde_json::from_str(SEED_ANSWERS).expect("the seed is a filing");
     let mut tx = store.begin().await?;
     for n in 0..count {
-        let user = users::get_or_create(&mut tx, "seed", &n.to_string(), "zh", now).await?;
-        let reference = format!("ZJ-TAX-SEED-{n:06}");
-        let application = NewApplication {
-            reference: &reference,
-            flow: "tax-guidance",
-            user_id: user.id,
-            filing: &filing,
-            status: Status::Submitted,
-        };
-        applications::insert(&mut tx, &application, now).await?;
+        let Seed { flow, status, filed_at } = seed(n);
+        let user = users::get_or_create(&mut tx, "seed", &n.to_string(), "zh", filed_at).await?;
+        let reference = seed_reference(n);
+        let application = NewApplication { reference: &reference, flow, user_id: user.id, filing: &filing, status };
+        applications::insert(&mut tx, &application, filed_at).await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// The reference of the `n`th seeded application.
+pub fn seed_reference(n: usize) -> String {
+    format!("ZJ-SEED-{n:06}")
 }
 
 /// How long each round lasts and how many there are.

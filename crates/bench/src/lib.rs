@@ -2,6 +2,7 @@
 //! end, memory and how the figures grow — measured by this one library, so that the
 //! `policybot-bench` binary, the criterion benches and the smoke test share their measurements.
 
+pub mod console;
 pub mod corpus;
 pub mod database;
 pub mod dialog;
@@ -38,11 +39,13 @@ pub enum Area {
     Rss,
     /// How Q&A latency and dialog throughput grow with the corpus and the stored applications.
     Scaling,
+    /// Pages per second and latency of the staff console's application list over HTTP.
+    Console,
 }
 
 impl Area {
     /// Every area, in the order the suite runs and reports them.
-    pub const ALL: [Area; 6] = [Area::Qa, Area::Dialog, Area::E2e, Area::Web, Area::Rss, Area::Scaling];
+    pub const ALL: [Area; 7] = [Area::Qa, Area::Dialog, Area::E2e, Area::Web, Area::Rss, Area::Scaling, Area::Console];
 
     /// The name `--only` takes.
     pub fn name(self) -> &'static str {
@@ -53,6 +56,7 @@ impl Area {
             Area::Web => "web",
             Area::Rss => "rss",
             Area::Scaling => "scaling",
+            Area::Console => "console",
         }
     }
 }
@@ -97,6 +101,9 @@ pub enum BenchError {
     /// The end-to-end run failed.
     #[error("end to end")]
     E2e(#[from] e2e::E2eError),
+    /// The console measurement failed.
+    #[error("the staff console")]
+    Console(#[from] console::ConsoleError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
@@ -111,6 +118,7 @@ pub fn run(area: Area, mode: Mode) -> Result<Findings, BenchError> {
         Area::Web => web::measure(mode),
         Area::Rss => rss::measure(mode),
         Area::Scaling => scaling::measure(mode),
+        Area::Console => console::measure(mode),
     }
 }
 

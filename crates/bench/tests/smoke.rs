@@ -9,7 +9,15 @@ fn every_measurement_runs_with_tiny_counts() {
     println!("{}", findings.markdown(None));
 
     let titles: Vec<&str> = findings.sections.iter().map(|section| section.title.as_str()).collect();
-    for title in ["Q&A", "Dialogs", "Telegram end to end", "Web chat end to end", "Memory", "Q&A as the corpus grows"] {
+    for title in [
+        "Q&A",
+        "Dialogs",
+        "Telegram end to end",
+        "Web chat end to end",
+        "Memory",
+        "Q&A as the corpus grows",
+        "Staff console: the application list",
+    ] {
         assert!(titles.contains(&title), "no {title:?} among {titles:?}");
     }
     assert!(findings.sections.iter().all(|section| !section.rows.is_empty()), "every measurement has figures");
