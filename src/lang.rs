@@ -131,17 +131,18 @@ impl Scripts {
     /// The language `text` is written in. Chinese that reads the same in both scripts, and text
     /// with no letters at all, keep the `preferred` language (the user's setting).
     pub fn detect(&self, text: &str, preferred: Lang) -> Lang {
-        let han = text.chars().filter(|&c| is_han(c)).count();
-        let latin_words = latin_words(text);
-        if han == 0 {
-            return if latin_words > 0 { Lang::En } else { preferred };
-        }
-        // A Chinese question with an English term in it ("人才公寓 deposit?") is still Chinese;
-        // an English question naming a Chinese term ("Can I get 人才公寓?") is English.
-        if latin_words * 2 > han {
-            return Lang::En;
+        match written_in(text) {
+            Written::English => return Lang::En,
+            Written::Neither => return preferred,
+            Written::Chinese => {}
         }
         let traditional = count_changed(text, &self.simplify(text));
+        // Nothing Traditional: Simplified unless the user prefers Traditional, which only the
+        // count of Simplified-only characters can overrule (the second conversion is skipped
+        // where it could not change the outcome).
+        if traditional == 0 && preferred != Lang::ZhHant {
+            return Lang::Zh;
+        }
         let simplified = count_changed(text, &self.traditionalize(text));
         match traditional.cmp(&simplified) {
             std::cmp::Ordering::Greater => Lang::ZhHant,
@@ -152,6 +153,34 @@ impl Scripts {
             std::cmp::Ordering::Equal if preferred.is_chinese() => preferred,
             std::cmp::Ordering::Equal => Lang::Zh,
         }
+    }
+}
+
+/// Whether `text` is English: it has Latin words and no Chinese, or more than twice as many Latin
+/// words as Chinese characters. Unlike [`Scripts::detect`], needs no script conversion.
+pub fn is_english(text: &str) -> bool {
+    written_in(text) == Written::English
+}
+
+/// What a text is written in, before telling the Chinese scripts apart.
+#[derive(Debug, PartialEq)]
+enum Written {
+    English,
+    Chinese,
+    /// No Chinese character and no Latin word (digits, emoji).
+    Neither,
+}
+
+fn written_in(text: &str) -> Written {
+    let han = text.chars().filter(|&c| is_han(c)).count();
+    let latin_words = latin_words(text);
+    // A Chinese question with an English term in it ("人才公寓 deposit?") is still Chinese;
+    // an English question naming a Chinese term ("Can I get 人才公寓?") is English.
+    match (han, latin_words) {
+        (0, 0) => Written::Neither,
+        (0, _) => Written::English,
+        (han, latin) if latin * 2 > han => Written::English,
+        _ => Written::Chinese,
     }
 }
 
@@ -199,6 +228,9 @@ mod tests {
         let s = scripts();
         assert_eq!(s.detect("Can I apply for a 人才公寓 apartment here?", Lang::Zh), Lang::En);
         assert_eq!(s.detect("人才公寓的 deposit 是多少", Lang::En), Lang::Zh);
+        assert!(is_english("Can I apply for a 人才公寓 apartment here?"));
+        assert!(!is_english("人才公寓的 deposit 是多少"));
+        assert!(!is_english("😀 123"));
     }
 
     #[test]

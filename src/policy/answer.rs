@@ -179,10 +179,12 @@ impl Policy {
         if !cleaned.chars().any(|c| c.is_alphanumeric()) {
             return Ok(Considered::Settled(refusal(Message::NoWords)));
         }
-        if let Some(kind) = self.small_talk(&cleaned) {
+        // Folded once: small talk and the search read the same text.
+        let folded = self.fold(&cleaned);
+        if let Some(kind) = self.smalltalk.detect(&folded) {
             return Ok(Considered::Settled(refusal(Message::SmallTalk(kind))));
         }
-        let read = self.read(question, context);
+        let read = self.read(&folded, context);
         if let Some(tier_question) = self.tier_question(&read) {
             let answer = self.tier_answer(question, lang, &tier_question);
             // "A类人才安家费多少" names a tier but asks for an amount the tier clause does not state.

@@ -147,7 +147,7 @@ mod tests {
     fn every_sentence_has_anticipated_questions_and_they_are_searchable() {
         let policy = policy();
         assert!(policy.anticipated.len() >= 3 * policy.document().passages.len(), "{}", policy.anticipated.len());
-        let question = policy.read("考一次就能拿两个证吗", None);
+        let question = policy.read(&policy.fold("考一次就能拿两个证吗"), None);
         let hits = policy.anticipated.search(&question, 3).unwrap();
         let text = &policy.document().passages[hits[0].passage].text;
         assert!(text.contains("一试双证"), "{text}");

@@ -31,16 +31,20 @@ struct RawCues {
 }
 
 impl RawCues {
-    /// One regular expression finding any of the cues (Chinese anywhere, English as whole words).
+    /// One regular expression finding any of the cues: Chinese anywhere, English as whole words
+    /// (ASCII word boundaries, which keep matching in a fast automaton where Unicode ones would
+    /// not). `what` names the cues in an error.
     fn regex(&self, what: &str) -> Result<Regex, PolicyError> {
         let chinese = self.zh.iter().map(|cue| format!("(?:{cue})"));
-        let english = self.en.iter().map(|cue| format!(r"\b(?:{cue})\b"));
+        let english = self.en.iter().map(|cue| format!(r"(?-u:\b)(?:{cue})(?-u:\b)"));
         let pattern = chinese.chain(english).collect::<Vec<_>>().join("|");
-        Regex::new(&pattern).map_err(|err| PolicyError::Lexicon {
-            file: ASKS_FILE,
-            message: format!("{what}: {}", err.to_string().lines().last().unwrap_or_default()),
-        })
+        Regex::new(&pattern).map_err(|err| regex_error(what, &err))
     }
+}
+
+/// A cue or statement pattern that does not compile, named by `what`.
+fn regex_error(what: &str, err: &regex::Error) -> PolicyError {
+    PolicyError::Lexicon { file: ASKS_FILE, message: format!("{what}: {}", err.to_string().lines().last().unwrap_or_default()) }
 }
 
 #[derive(Deserialize)]
@@ -85,10 +89,8 @@ impl Asks {
                 return Err(PolicyError::Lexicon { file: ASKS_FILE, message: format!("{}: no cue words", ask.kind) });
             }
             let asked = ask.cues.regex(&ask.kind)?;
-            let states = ask.states.as_deref().map(Regex::new).transpose().map_err(|err| PolicyError::Lexicon {
-                file: ASKS_FILE,
-                message: format!("{}: {}", ask.kind, err.to_string().lines().last().unwrap_or_default()),
-            })?;
+            let states =
+                ask.states.as_deref().map(Regex::new).transpose().map_err(|err| regex_error(&ask.kind, &err))?;
             asks.push(Ask { kind: ask.kind, asked, states });
         }
         let follow_up = raw.follow_up.regex("follow_up")?;

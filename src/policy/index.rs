@@ -3,8 +3,7 @@
 //! passage's set of terms and the terms' document frequencies, which the answer ranking uses to
 //! judge coverage.
 
-use std::collections::{HashMap, HashSet};
-
+use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
@@ -79,8 +78,8 @@ impl Fields {
 /// The terms of one passage and of its clause title in each analysis, for coverage checks.
 #[derive(Debug, Default)]
 struct PassageTerms {
-    text: [HashSet<String>; 3],
-    title: [HashSet<String>; 3],
+    text: [FxHashSet<String>; 3],
+    title: [FxHashSet<String>; 3],
 }
 
 /// The passages of a document, searchable.
@@ -88,7 +87,10 @@ pub struct PassageIndex {
     reader: IndexReader,
     fields: Fields,
     terms: Vec<PassageTerms>,
-    frequencies: [HashMap<String, u32>; 3],
+    // A fast hash: these are looked up for every term of a question against every candidate passage.
+    frequencies: [FxHashMap<String, u32>; 3],
+    /// Every term of any clause title.
+    title_terms: [FxHashSet<String>; 3],
 }
 
 impl std::fmt::Debug for PassageIndex {
@@ -175,12 +177,12 @@ impl PassageIndex {
             let set = |analyzer: &mut TextAnalyzer, text: &str| tokens(analyzer, text).into_iter().collect();
             terms.push(PassageTerms {
                 text: [set(words, text.zh), set(english, text.en), set(bigrams, text.zh)],
-                title: [set(words, text.title_zh), set(english, text.title_en), HashSet::new()],
+                title: [set(words, text.title_zh), set(english, text.title_en), FxHashSet::default()],
             });
         }
         writer.commit()?;
         let reader = index.reader()?;
-        let mut frequencies = [HashMap::new(), HashMap::new(), HashMap::new()];
+        let mut frequencies: [FxHashMap<String, u32>; 3] = Default::default();
         for passage in &terms {
             for language in Language::ALL {
                 for term in &passage.text[language as usize] {
@@ -188,7 +190,13 @@ impl PassageIndex {
                 }
             }
         }
-        Ok(Self { reader, fields, terms, frequencies })
+        let mut title_terms: [FxHashSet<String>; 3] = Default::default();
+        for passage in &terms {
+            for language in Language::ALL {
+                title_terms[language as usize].extend(passage.title[language as usize].iter().cloned());
+            }
+        }
+        Ok(Self { reader, fields, terms, frequencies, title_terms })
     }
 
     /// The number of passages.
@@ -220,9 +228,9 @@ impl PassageIndex {
         self.frequencies[language as usize].contains_key(term)
     }
 
-    /// The distinct terms of passage `passage` in the analysis `language` (its text, not its title).
-    pub fn terms_of(&self, passage: usize, language: Language) -> &HashSet<String> {
-        &self.terms[passage].text[language as usize]
+    /// Whether any passage holds the term, in its text or its clause title.
+    pub fn holds(&self, language: Language, term: &str) -> bool {
+        self.knows(language, term) || self.title_terms[language as usize].contains(term)
     }
 
     /// How strongly passage `passage` contains `term`: 1 in its text, less in its clause title,

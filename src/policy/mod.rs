@@ -95,6 +95,19 @@ pub struct Manifest {
     pub examples: Examples,
 }
 
+impl Manifest {
+    /// The reference prefix must be capitals and digits: references are written in capitals
+    /// (ZJ-TAX-2026-000123), so that staff find one however they type it.
+    fn check(&self) -> Result<(), PolicyError> {
+        let prefix = &self.reference_prefix;
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+            let message = format!("reference_prefix {prefix:?} must be capital letters and digits (such as ZJ)");
+            return Err(PolicyError::Toml { file: MANIFEST_FILE.to_owned(), message });
+        }
+        Ok(())
+    }
+}
+
 /// Example questions in each language.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,6 +144,7 @@ impl Policy {
     pub fn load(assets: &Assets) -> Result<Self, PolicyError> {
         let manifest: Manifest =
             toml::from_str(&assets.read(MANIFEST_FILE)?).map_err(|err| PolicyError::toml(MANIFEST_FILE, &err))?;
+        manifest.check()?;
         let chinese_file = format!("{}.zh.txt", manifest.document);
         let english_file = format!("{}.en.txt", manifest.document);
         let document = Document::parse(&chinese_file, &assets.read(&chinese_file)?)?;
@@ -143,18 +157,26 @@ impl Policy {
         if !problems.is_empty() {
             return Err(PolicyError::Lexicon { file: TIERS_FILE, message: problems.join("; ") });
         }
-        let segmenter = Segmenter::new(lexicon.dictionary());
-        let homophones = Homophones::new(
-            policy_words(&document, &lexicon, &segmenter).iter().map(String::as_str),
-            segmenter::function_characters(),
-        );
-        let index = PassageIndex::build(&document, &translation, &segmenter)?;
+        // The slow parts run two at a time (the start of every process waits for them): jieba's
+        // dictionary beside the script tables, then the three things built over its words.
+        let (segmenter, (scripts, function)) = std::thread::scope(|scope| {
+            let tables = scope.spawn(|| (Scripts::new(), segmenter::function_characters()));
+            (Segmenter::new(lexicon.dictionary()), joined(tables))
+        });
+        let scripts = scripts?;
+        let (index, anticipated, homophones) = std::thread::scope(|scope| {
+            let anticipated = scope.spawn(|| {
+                Anticipated::parse(&assets.read(ANTICIPATED_FILE)?, &document, &lexicon, &segmenter, &scripts)
+            });
+            let index = PassageIndex::build(&document, &translation, &segmenter);
+            let words = policy_words(&document, &lexicon, &segmenter);
+            let homophones = Homophones::new(words.iter().map(String::as_str), function);
+            (index, joined(anticipated), homophones)
+        });
+        let (index, anticipated) = (index?, anticipated?);
         let asks = Asks::parse(&assets.read(ASKS_FILE)?)?;
         let decision = Decision::parse(&assets.read(DECISION_FILE)?)?;
         let smalltalk = Phrases::parse(&assets.read(SMALLTALK_FILE)?)?;
-        let scripts = Scripts::new()?;
-        let anticipated =
-            Anticipated::parse(&assets.read(ANTICIPATED_FILE)?, &document, &lexicon, &segmenter, &scripts)?;
         let city = City {
             title: (&document.title, &translation.title),
             topics: &manifest.topics,
@@ -191,7 +213,7 @@ impl Policy {
     /// The small talk a message is, if it is no question about the policy (a greeting, thanks,
     /// asking for a person).
     pub fn small_talk(&self, message: &str) -> Option<SmallTalk> {
-        self.smalltalk.detect(&self.scripts.simplify(&crate::text::fold_width(message)).to_lowercase())
+        self.smalltalk.detect(&self.fold(message))
     }
 
     /// The answer-or-refuse decision.
@@ -244,6 +266,11 @@ impl Wording for Policy {
     }
 }
 
+/// What a scoped thread returned; its panic goes on in the thread that waits for it.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// A two-character word more common than this in general Chinese is not taken for a slip's
 /// intended word: a slip that sounds like 进行 or 同时 is more likely a different common word.
 const COMMON_WORD: u32 = 3_000;
@@ -286,6 +313,16 @@ pub(crate) mod tests {
         let policy = policy();
         assert_eq!(policy.document().clauses.len(), 21);
         assert_eq!(policy.problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_reference_prefix_is_capitals_and_digits() {
+        let mut manifest = policy().manifest().clone();
+        manifest.reference_prefix = "Zj".to_owned();
+        let err = manifest.check().unwrap_err();
+        assert_eq!(err.to_string(), "corpus.toml: reference_prefix \"Zj\" must be capital letters and digits (such as ZJ)");
+        manifest.reference_prefix = "ZJ2".to_owned();
+        assert!(manifest.check().is_ok());
     }
 
     #[test]

@@ -78,13 +78,46 @@ impl Concept {
     /// How much of the concept passage `passage` answers, from 0 to `importance` (the
     /// concept's [`Concept::importance`]).
     pub fn credit(&self, index: &PassageIndex, passage: usize, importance: f32) -> f32 {
+        self.weighed(index, importance).credit(index, passage)
+    }
+
+    /// The concept weighed against `index` once, to credit many passages with.
+    pub fn weighed(&self, index: &PassageIndex, importance: f32) -> Weighed<'_> {
+        Weighed {
+            importance,
+            weight: self.weight,
+            known: self.is_known(index),
+            // A term no passage holds earns no credit anywhere.
+            terms: self
+                .terms()
+                .filter(|(language, term)| index.holds(*language, &term.text))
+                .map(|(language, term)| (language, term.text.as_str(), index.idf(language, &term.text) * term.weight))
+                .collect(),
+        }
+    }
+}
+
+/// A concept weighed against an index (see [`Concept::weighed`]).
+#[derive(Debug)]
+pub struct Weighed<'c> {
+    /// The concept's importance: the most credit it can earn.
+    pub importance: f32,
+    weight: f32,
+    /// Whether the policy uses any of its terms.
+    pub known: bool,
+    /// The terms the policy uses, each with its specificity times its weight.
+    terms: Vec<(Language, &'c str, f32)>,
+}
+
+impl Weighed<'_> {
+    /// See [`Concept::credit`].
+    pub fn credit(&self, index: &PassageIndex, passage: usize) -> f32 {
         let best = self
-            .terms()
-            .map(|(language, term)| {
-                index.presence(passage, language, &term.text) * index.idf(language, &term.text) * term.weight
-            })
+            .terms
+            .iter()
+            .map(|&(language, term, value)| index.presence(passage, language, term) * value)
             .fold(0.0, f32::max);
-        (self.weight * best).min(importance)
+        (self.weight * best).min(self.importance)
     }
 }
 

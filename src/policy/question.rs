@@ -7,7 +7,7 @@ use super::asking::Part;
 use super::asks::Ask;
 use super::homophone::Repair;
 use super::index::{Language, PassageIndex, WeightedTerm};
-use super::query::{Concept, QueryAnalyzer};
+use super::query::{Concept, QueryAnalyzer, Weighed};
 use super::segmenter::{bigram_analyzer, english_analyzer, tokens};
 use crate::text;
 
@@ -31,6 +31,30 @@ pub struct Question<'a> {
     pub english: bool,
 }
 
+/// A question's concepts weighed against the index once, to score many passages with.
+#[derive(Debug)]
+pub struct Weighing<'q> {
+    concepts: Vec<Weighed<'q>>,
+}
+
+impl Weighing<'_> {
+    /// How much of the question passage `passage` answers.
+    pub fn coverage(&self, index: &PassageIndex, passage: usize) -> Coverage {
+        let (mut all, mut total, mut known, mut known_total) = (0.0, 0.0, 0.0, 0.0);
+        for concept in &self.concepts {
+            let credit = concept.credit(index, passage);
+            all += credit;
+            total += concept.importance;
+            if concept.known {
+                known += credit;
+                known_total += concept.importance;
+            }
+        }
+        let share = |part: f32, whole: f32| if whole > 0.0 { part / whole } else { 0.0 };
+        Coverage { all: share(all, total), known: share(known, known_total) }
+    }
+}
+
 /// How much of a question a passage answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Coverage {
@@ -44,14 +68,25 @@ impl Policy {
     /// The question in the form the index is searched with: cleaned, folded to Simplified and
     /// lowercase, with homophone slips repaired. Intent detection reads the same text.
     pub fn normalize(&self, question: &str) -> (String, Vec<Repair>) {
-        let folded = self.scripts.simplify(&text::fold_width(&text::clean(question))).to_lowercase();
-        self.homophones.repair(&folded, &self.segmenter.cut(&folded))
+        self.repair(&self.fold(question))
     }
 
-    /// Analyses a question, read after `context` (the previous question of a conversation, for a
-    /// follow-up that does not stand on its own) if any: the context only gives context.
-    pub(super) fn read(&self, question: &str, context: Option<&str>) -> Question<'_> {
-        let (asked, repairs) = self.normalize(question);
+    /// The question cleaned, full-width folded, in Simplified characters and lowercase: what small
+    /// talk is recognised in, and what slips are repaired in.
+    pub(super) fn fold(&self, question: &str) -> String {
+        self.scripts.simplify(&text::fold_width(&text::clean(question))).to_lowercase()
+    }
+
+    /// `folded` (see [`Policy::fold`]) with its homophone slips read as policy words.
+    fn repair(&self, folded: &str) -> (String, Vec<Repair>) {
+        self.homophones.repair(folded, &self.segmenter.cut(folded))
+    }
+
+    /// Analyses a question, already folded (see [`Policy::fold`]), read after `context` (the
+    /// previous question of a conversation, for a follow-up that does not stand on its own) if
+    /// any: the context only gives context.
+    pub(super) fn read(&self, folded: &str, context: Option<&str>) -> Question<'_> {
+        let (asked, repairs) = self.repair(folded);
         let context = context.map(|context| self.normalize(context).0);
         let mut parts: Vec<Part<'_>> = match &context {
             Some(context) => {
@@ -99,7 +134,7 @@ impl Policy {
             Some(context) => format!("{context} {asked}"),
             None => asked.clone(),
         };
-        let english = self.scripts.detect(&asked, crate::lang::Lang::Zh) == crate::lang::Lang::En;
+        let english = crate::lang::is_english(&asked);
         Question { text, asked, repairs, concepts, bigrams, asks, english }
     }
 }
@@ -112,18 +147,13 @@ impl Question<'_> {
 
     /// How much of the question passage `passage` answers.
     pub fn coverage(&self, index: &PassageIndex, importance: &[f32], passage: usize) -> Coverage {
-        let (mut all, mut total, mut known, mut known_total) = (0.0, 0.0, 0.0, 0.0);
-        for (concept, &weight) in self.concepts.iter().zip(importance) {
-            let credit = concept.credit(index, passage, weight);
-            all += credit;
-            total += weight;
-            if concept.is_known(index) {
-                known += credit;
-                known_total += weight;
-            }
-        }
-        let share = |part: f32, whole: f32| if whole > 0.0 { part / whole } else { 0.0 };
-        Coverage { all: share(all, total), known: share(known, known_total) }
+        self.weighing(index, importance).coverage(index, passage)
+    }
+
+    /// The question's concepts weighed against `index` once, to score many passages with.
+    pub fn weighing(&self, index: &PassageIndex, importance: &[f32]) -> Weighing<'_> {
+        let concepts = self.concepts.iter().zip(importance).map(|(concept, &weight)| concept.weighed(index, weight));
+        Weighing { concepts: concepts.collect() }
     }
 
     /// The share of the weight of the concepts `within` picks that lies in words the policy never

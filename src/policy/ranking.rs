@@ -53,9 +53,10 @@ pub fn rank(
         index.search(question.english_terms(), CANDIDATES)?,
         anticipated.search(question, CANDIDATES)?,
     ];
+    let weighing = question.weighing(index, importance);
     let mut coverage: HashMap<usize, Coverage> = HashMap::new();
     for hit in searched.iter().flatten() {
-        coverage.entry(hit.passage).or_insert_with(|| question.coverage(index, importance, hit.passage));
+        coverage.entry(hit.passage).or_insert_with(|| weighing.coverage(index, hit.passage));
     }
     let mut by_coverage: Vec<(usize, Coverage)> =
         coverage.iter().filter(|(_, c)| c.all > 0.0).map(|(&p, &c)| (p, c)).collect();

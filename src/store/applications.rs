@@ -97,17 +97,83 @@ pub struct Filter {
 
 /// The conditions of a [`Filter`], its fields bound as $1–$5 in order: one text for every
 /// combination, a NULL parameter switching its condition off. The CASTs give PostgreSQL a type
-/// for a parameter it would otherwise see only in `IS NULL`.
+/// for a parameter it would otherwise see only in `IS NULL`. `filtered!(exact)` is the text for a
+/// search by a whole reference number, which finds its row through the unique index on
+/// `reference` instead of testing every row's reference and name.
 macro_rules! filtered {
     () => {
-        " FROM applications \
-         WHERE (CAST($1 AS TEXT) IS NULL OR flow = $1) \
-           AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
-           AND (CAST($3 AS BIGINT) IS NULL OR created_at >= $3) \
-           AND (CAST($4 AS BIGINT) IS NULL OR created_at < $4) \
-           AND (CAST($5 AS TEXT) IS NULL OR LOWER(reference) LIKE $5 ESCAPE '\\' \
-                OR LOWER(applicant_name) LIKE $5 ESCAPE '\\')"
+        filtered!(
+            "(CAST($5 AS TEXT) IS NULL OR LOWER(reference) LIKE $5 ESCAPE '\\' OR LOWER(applicant_name) LIKE $5 ESCAPE '\\')"
+        )
     };
+    (exact) => {
+        filtered!("reference = $5")
+    };
+    ($search:literal) => {
+        concat!(
+            " FROM applications \
+             WHERE (CAST($1 AS TEXT) IS NULL OR flow = $1) \
+               AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
+               AND (CAST($3 AS BIGINT) IS NULL OR created_at >= $3) \
+               AND (CAST($4 AS BIGINT) IS NULL OR created_at < $4) \
+               AND ",
+            $search
+        )
+    };
+}
+
+/// What a filter's search text is looked for as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Search {
+    /// No search.
+    None,
+    /// A whole reference number (ZJ-TAX-2026-000123, in any case): that application.
+    Reference(String),
+    /// Any other text: a part of a reference or of the applicant's name, in any case (a LIKE
+    /// pattern).
+    Part(String),
+}
+
+impl Search {
+    fn of(filter: &Filter) -> Self {
+        let Some(search) = filter.search.as_deref().map(str::trim).filter(|search| !search.is_empty()) else {
+            return Self::None;
+        };
+        let upper = search.to_ascii_uppercase();
+        if is_reference(&upper) {
+            return Self::Reference(upper);
+        }
+        let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        Self::Part(format!("%{escaped}%"))
+    }
+
+    /// Which of two query texts applies: the one for a whole reference, or the other.
+    fn pick(&self, exact: &'static str, other: &'static str) -> &'static str {
+        if matches!(self, Self::Reference(_)) { exact } else { other }
+    }
+
+    fn bound(self) -> Option<String> {
+        match self {
+            Self::None => None,
+            Self::Reference(text) | Self::Part(text) => Some(text),
+        }
+    }
+}
+
+/// Whether `text` has the shape of a whole reference number: groups of capitals and digits, the
+/// last two a year and a sequence number of at least six digits (ZJ-APARTMENT-2026-000123).
+fn is_reference(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    let digits = |group: &str, min: usize| group.len() >= min && group.bytes().all(|b| b.is_ascii_digit());
+    match groups.as_slice() {
+        [prefix @ .., year, sequence] if prefix.len() >= 2 => {
+            prefix.iter().all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+                && year.len() == 4
+                && digits(year, 4)
+                && digits(sequence, 6)
+        }
+        _ => false,
+    }
 }
 
 /// Binds a filter's fields as $1–$5 of [`filtered!`].
@@ -115,16 +181,12 @@ fn bind_filter<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     filter: &'q Filter,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    let search = filter.search.as_deref().map(str::trim).filter(|search| !search.is_empty()).map(|search| {
-        let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        format!("%{escaped}%")
-    });
     query
         .bind(filter.flow.as_deref())
         .bind(filter.status.map(Status::as_str))
         .bind(filter.since)
         .bind(filter.until)
-        .bind(search)
+        .bind(Search::of(filter).bound())
 }
 
 /// Atomically increments and returns the named counter (first call returns 1). Used for reference
@@ -200,36 +262,44 @@ pub async fn of_user(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Appli
 
 /// The applications that pass `filter`, newest first.
 pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Application>, StoreError> {
-    let query = sqlx::query(concat!("SELECT ", columns!(), filtered!(), " ORDER BY created_at DESC, id DESC"));
-    let rows = bind_filter(query, filter).fetch_all(&mut *conn).await?;
+    let sql = Search::of(filter).pick(
+        concat!("SELECT ", columns!(), filtered!(exact), " ORDER BY created_at DESC, id DESC"),
+        concat!("SELECT ", columns!(), filtered!(), " ORDER BY created_at DESC, id DESC"),
+    );
+    let rows = bind_filter(sqlx::query(sql), filter).fetch_all(&mut *conn).await?;
     rows.iter().map(application).collect()
 }
 
+/// The order staff work applications in: those waiting for staff (submitted, in review) first,
+/// newest first within each. It is the index `applications_queue`'s, expression for expression;
+/// the index also holds every column the filter tests.
+macro_rules! queue_order {
+    () => {
+        " ORDER BY (CASE WHEN status IN ('submitted', 'in_review') THEN 0 ELSE 1 END), created_at DESC, id DESC \
+         LIMIT $6 OFFSET $7"
+    };
+}
+
 /// At most `limit` applications that pass `filter`, after the first `offset`, in the order staff
-/// work them: those waiting for staff (submitted, in review) first, newest first within each.
+/// work them (see `queue_order!`).
 pub async fn page(
     conn: &mut AnyConnection,
     filter: &Filter,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Application>, StoreError> {
-    // The order is the index `applications_queue`'s, expression for expression; the index also
-    // holds every column the filter tests.
-    let query = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        filtered!(),
-        " ORDER BY (CASE WHEN status IN ('submitted', 'in_review') THEN 0 ELSE 1 END), created_at DESC, id DESC \
-         LIMIT $6 OFFSET $7"
-    ));
-    let rows = bind_filter(query, filter).bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    let sql = Search::of(filter).pick(
+        concat!("SELECT ", columns!(), filtered!(exact), queue_order!()),
+        concat!("SELECT ", columns!(), filtered!(), queue_order!()),
+    );
+    let rows = bind_filter(sqlx::query(sql), filter).bind(limit).bind(offset).fetch_all(&mut *conn).await?;
     rows.iter().map(application).collect()
 }
 
 /// How many applications pass `filter`.
 pub async fn count_matching(conn: &mut AnyConnection, filter: &Filter) -> Result<i64, StoreError> {
-    let query = sqlx::query(concat!("SELECT COUNT(*)", filtered!()));
-    let row = bind_filter(query, filter).fetch_one(&mut *conn).await?;
+    let sql = Search::of(filter).pick(concat!("SELECT COUNT(*)", filtered!(exact)), concat!("SELECT COUNT(*)", filtered!()));
+    let row = bind_filter(sqlx::query(sql), filter).fetch_one(&mut *conn).await?;
     Ok(sqlx::Row::try_get(&row, 0)?)
 }
 
@@ -270,4 +340,24 @@ pub async fn set_answers(conn: &mut AnyConnection, id: i64, filing: &Filing, now
 /// How many applications were filed.
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM applications").fetch_one(&mut *conn).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(text: &str) -> Search {
+        Search::of(&Filter { search: Some(text.to_owned()), ..Filter::default() })
+    }
+
+    #[test]
+    fn a_whole_reference_is_looked_up_and_anything_else_matched_as_a_part() {
+        assert_eq!(search(" zj-apartment-2026-000123 "), Search::Reference("ZJ-APARTMENT-2026-000123".into()));
+        assert_eq!(search("ZJ-TAX-2026-1234567"), Search::Reference("ZJ-TAX-2026-1234567".into()));
+        assert_eq!(search("ZJ-TAX-2026-00012"), Search::Part("%zj-tax-2026-00012%".into()), "a part of one");
+        assert_eq!(search("TAX-2026-000123"), Search::Part("%tax-2026-000123%".into()), "no prefix");
+        assert_eq!(search("ZJ--2026-000123"), Search::Part("%zj--2026-000123%".into()));
+        assert_eq!(search("张_三%"), Search::Part("%张\\_三\\%%".into()), "LIKE's wildcards are escaped");
+        assert_eq!(search("  "), Search::None);
+    }
 }

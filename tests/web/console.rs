@@ -210,6 +210,10 @@ async fn the_list_filters_searches_and_masks_with_links_to_each_application() {
         assert!(found.body.contains(&second) && !found.body.contains(&first), "search by name");
         let found = client.get(&format!("/console/applications?q={}", &first[first.len() - 4..])).await;
         assert!(found.body.contains(&first) && !found.body.contains(&second), "search by part of a reference");
+        let found = client.get(&format!("/console/applications?q={}", first.to_lowercase())).await;
+        assert!(found.body.contains(&first) && !found.body.contains(&second), "search by a whole reference, any case");
+        let found = client.get(&format!("/console/applications?q={}&status=approved", first)).await;
+        assert!(!found.body.contains(&format!("href=\"/console/applications/{first}\"")), "and the other filters");
         let approved = client.get("/console/applications?status=approved").await;
         assert!(approved.body.contains(&second) && !approved.body.contains(&first), "by status");
         let none = client.get("/console/applications?flow=settlement").await;
