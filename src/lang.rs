@@ -132,11 +132,24 @@ impl Scripts {
     /// with no letters at all, keep the `preferred` language (the user's setting).
     pub fn detect(&self, text: &str, preferred: Lang) -> Lang {
         match written_in(text) {
-            Written::English => return Lang::En,
-            Written::Neither => return preferred,
-            Written::Chinese => {}
+            Written::English => Lang::En,
+            Written::Neither => preferred,
+            Written::Chinese => self.chinese_script(text, &self.simplify(text), preferred),
         }
-        let traditional = count_changed(text, &self.simplify(text));
+    }
+
+    /// [`Scripts::detect`] of a text whose Simplified form (`simplify(text)`) is at hand.
+    pub fn detect_simplified(&self, text: &str, simplified: &str, preferred: Lang) -> Lang {
+        match written_in(text) {
+            Written::English => Lang::En,
+            Written::Neither => preferred,
+            Written::Chinese => self.chinese_script(text, simplified, preferred),
+        }
+    }
+
+    /// Simplified or Traditional, for Chinese `text`.
+    fn chinese_script(&self, text: &str, simplified: &str, preferred: Lang) -> Lang {
+        let traditional = count_changed(text, simplified);
         // Nothing Traditional: Simplified unless the user prefers Traditional, which only the
         // count of Simplified-only characters can overrule (the second conversion is skipped
         // where it could not change the outcome).

@@ -157,7 +157,8 @@ impl Policy {
         preferred: Lang,
     ) -> Result<Considered, PolicyError> {
         let cleaned = text::clean(question);
-        let lang = self.scripts.detect(&cleaned, preferred);
+        // Folded once: the language, small talk and the search all read it.
+        let (folded, lang) = self.fold_and_detect(&cleaned, preferred);
         let refusal = |message: Message| Answer {
             question: question.to_owned(),
             lang,
@@ -179,8 +180,6 @@ impl Policy {
         if !cleaned.chars().any(|c| c.is_alphanumeric()) {
             return Ok(Considered::Settled(refusal(Message::NoWords)));
         }
-        // Folded once: small talk and the search read the same text.
-        let folded = self.fold(&cleaned);
         if let Some(kind) = self.smalltalk.detect(&folded) {
             return Ok(Considered::Settled(refusal(Message::SmallTalk(kind))));
         }

@@ -44,7 +44,10 @@ impl RawCues {
 
 /// A cue or statement pattern that does not compile, named by `what`.
 fn regex_error(what: &str, err: &regex::Error) -> PolicyError {
-    PolicyError::Lexicon { file: ASKS_FILE, message: format!("{what}: {}", err.to_string().lines().last().unwrap_or_default()) }
+    PolicyError::Lexicon {
+        file: ASKS_FILE,
+        message: format!("{what}: {}", err.to_string().lines().last().unwrap_or_default()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -85,6 +85,9 @@ struct PassageTerms {
 /// The passages of a document, searchable.
 pub struct PassageIndex {
     reader: IndexReader,
+    /// The passage of each document, by segment and document id: read from the `passage` column
+    /// once, as the index never changes after it is built.
+    passage_of: Vec<Vec<usize>>,
     fields: Fields,
     terms: Vec<PassageTerms>,
     // A fast hash: these are looked up for every term of a question against every candidate passage.
@@ -182,6 +185,12 @@ impl PassageIndex {
         }
         writer.commit()?;
         let reader = index.reader()?;
+        let mut passage_of = Vec::new();
+        for segment in reader.searcher().segment_readers() {
+            let column = segment.fast_fields().u64("passage")?;
+            let documents = (0..segment.max_doc()).map(|doc| column.first(doc).unwrap_or_default() as usize);
+            passage_of.push(documents.collect());
+        }
         let mut frequencies: [FxHashMap<String, u32>; 3] = Default::default();
         for passage in &terms {
             for language in Language::ALL {
@@ -196,7 +205,7 @@ impl PassageIndex {
                 title_terms[language as usize].extend(passage.title[language as usize].iter().cloned());
             }
         }
-        Ok(Self { reader, fields, terms, frequencies, title_terms })
+        Ok(Self { reader, passage_of, fields, terms, frequencies, title_terms })
     }
 
     /// The number of passages.
@@ -253,28 +262,42 @@ impl PassageIndex {
         terms: impl IntoIterator<Item = (Language, &'a WeightedTerm)>,
         limit: usize,
     ) -> Result<Vec<Hit>, PolicyError> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // One clause per field and term: a term no document holds would match nothing, and a term
+        // given twice (by two concepts) gets one clause with both boosts, which scores the same
+        // (BM25 is linear in the boost) and costs tantivy one term lookup instead of two.
+        let mut boosts: Vec<(Field, &str, f32)> = Vec::new();
+        let mut add = |field: Field, term: &'a str, boost: f32| match boosts
+            .iter_mut()
+            .find(|(f, t, _)| *f == field && *t == term)
+        {
+            Some((.., known)) => *known += boost,
+            None => boosts.push((field, term, boost)),
+        };
         for (language, term) in terms {
             let (text, title) = self.fields.of(language);
-            let fields =
-                std::iter::once((text, term.weight)).chain(title.map(|title| (title, term.weight * TITLE_WEIGHT)));
-            for (field, boost) in fields {
-                let query = TermQuery::new(Term::from_field_text(field, &term.text), IndexRecordOption::WithFreqs);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+            if self.frequencies[language as usize].contains_key(&term.text) {
+                add(text, &term.text, term.weight);
+            }
+            if let Some(title) = title
+                && self.title_terms[language as usize].contains(&term.text)
+            {
+                add(title, &term.text, term.weight * TITLE_WEIGHT);
             }
         }
-        if clauses.is_empty() {
+        if boosts.is_empty() {
             return Ok(Vec::new());
         }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = boosts
+            .into_iter()
+            .map(|(field, term, boost)| {
+                let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                (Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost)) as Box<dyn Query>)
+            })
+            .collect();
         let searcher = self.reader.searcher();
         let top = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("passage")?;
-            if let Some(passage) = column.first(address.doc_id) {
-                hits.push(Hit { passage: passage as usize, score });
-            }
-        }
-        Ok(hits)
+        let passage =
+            |address: tantivy::DocAddress| self.passage_of[address.segment_ord as usize][address.doc_id as usize];
+        Ok(top.into_iter().map(|(score, address)| Hit { passage: passage(address), score }).collect())
     }
 }

@@ -320,7 +320,10 @@ pub(crate) mod tests {
         let mut manifest = policy().manifest().clone();
         manifest.reference_prefix = "Zj".to_owned();
         let err = manifest.check().unwrap_err();
-        assert_eq!(err.to_string(), "corpus.toml: reference_prefix \"Zj\" must be capital letters and digits (such as ZJ)");
+        assert_eq!(
+            err.to_string(),
+            "corpus.toml: reference_prefix \"Zj\" must be capital letters and digits (such as ZJ)"
+        );
         manifest.reference_prefix = "ZJ2".to_owned();
         assert!(manifest.check().is_ok());
     }

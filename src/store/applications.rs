@@ -167,7 +167,9 @@ fn is_reference(text: &str) -> bool {
     let digits = |group: &str, min: usize| group.len() >= min && group.bytes().all(|b| b.is_ascii_digit());
     match groups.as_slice() {
         [prefix @ .., year, sequence] if prefix.len() >= 2 => {
-            prefix.iter().all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+            prefix
+                .iter()
+                .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
                 && year.len() == 4
                 && digits(year, 4)
                 && digits(sequence, 6)
@@ -298,7 +300,8 @@ pub async fn page(
 
 /// How many applications pass `filter`.
 pub async fn count_matching(conn: &mut AnyConnection, filter: &Filter) -> Result<i64, StoreError> {
-    let sql = Search::of(filter).pick(concat!("SELECT COUNT(*)", filtered!(exact)), concat!("SELECT COUNT(*)", filtered!()));
+    let sql =
+        Search::of(filter).pick(concat!("SELECT COUNT(*)", filtered!(exact)), concat!("SELECT COUNT(*)", filtered!()));
     let row = bind_filter(sqlx::query(sql), filter).fetch_one(&mut *conn).await?;
     Ok(sqlx::Row::try_get(&row, 0)?)
 }

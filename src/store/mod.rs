@@ -183,6 +183,16 @@ impl Store {
         &self.pool
     }
 
+    /// Does what PostgreSQL's background maintenance (autovacuum) eventually does after a bulk
+    /// import: update the planner's statistics and the visibility map, which lets a count read
+    /// an index alone. SQLite has no such maintenance, and runs nothing here.
+    pub async fn settle(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("VACUUM ANALYZE").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// Starts a transaction; it rolls back when dropped without `commit`.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(Tx(match self.backend {

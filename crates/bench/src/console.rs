@@ -182,6 +182,8 @@ async fn measure_on(database: Database, stored: usize, requests: usize) -> Resul
         let app = dialog::build_app(&database, clock).await?;
         let start = Instant::now();
         dialog::seed_each(app.bot.store(), stored, |n| seed(n, clock.now_ms())).await?;
+        // Applications gathered over months have been through the database's maintenance.
+        app.bot.store().settle().await.map_err(DialogError::from)?;
         let seeding = start.elapsed();
         let accounts = Accounts::new(app.bot.store().clone(), clock);
         let config = Config { https: false, chat_frame_ancestors: Vec::new(), behind_proxy: false };

@@ -200,7 +200,7 @@ pub struct Seed {
 }
 
 /// Files `count` applications of as many users in one transaction, the `n`th (from 0) as
-/// `seed(n)` says, under the reference `ZJ-SEED-{n:06}`.
+/// `seed(n)` says, under the reference `ZJ-SEED-2025-{n:06}` (shaped as a real one).
 pub async fn seed_each(store: &Store, count: usize, seed: impl Fn(usize) -> Seed) -> Result<(), DialogError> {
     let filing: Filing = serde_json::from_str(SEED_ANSWERS).expect("the seed is a filing");
     let mut tx = store.begin().await?;
@@ -217,7 +217,7 @@ pub async fn seed_each(store: &Store, count: usize, seed: impl Fn(usize) -> Seed
 
 /// The reference of the `n`th seeded application.
 pub fn seed_reference(n: usize) -> String {
-    format!("ZJ-SEED-{n:06}")
+    format!("ZJ-SEED-2025-{n:06}")
 }
 
 /// How long each round lasts and how many there are.
