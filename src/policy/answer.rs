@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::decision::{self, Decision, Match};
 use super::numeral;
-use super::question::Question;
+use super::question::{Question, Weighing};
 use super::ranking::{self, Ranking};
 use super::{Policy, PolicyError};
 use crate::lang::Lang;
@@ -204,7 +204,8 @@ impl Policy {
     /// match; `None` when no passage shares anything with it.
     fn find_passages(&self, question: &Question<'_>) -> Result<Option<(Vec<usize>, Match)>, PolicyError> {
         let importance = question.importance(&self.index);
-        let mut ranking = ranking::rank(&self.index, &self.anticipated, question, &importance)?;
+        let weighing = question.weighing(&self.index, &importance);
+        let mut ranking = ranking::rank(&self.index, &self.anticipated, question, &weighing)?;
         // A question asking for a kind of fact ("签证最长批几耐") is answered by the best of the
         // leading passages that states one, if one does and covers the question nearly as well.
         let states =
@@ -219,9 +220,15 @@ impl Policy {
             let chosen = ranking.ranked.remove(stating);
             ranking.ranked.insert(0, chosen);
         }
-        let Some(found) =
-            decision::features(&self.index, &self.anticipated, question, &importance, &ranking, &self.document)
-        else {
+        let Some(found) = decision::features(
+            &self.index,
+            &self.anticipated,
+            question,
+            &importance,
+            &weighing,
+            &ranking,
+            &self.document,
+        ) else {
             return Ok(None);
         };
         let best = ranking.ranked[0].passage;
@@ -242,17 +249,23 @@ impl Policy {
             confidence = self.decision.confidence(&found.features),
             "ranked"
         );
-        Ok(Some((self.complete(&ranking, question, &importance), found)))
+        Ok(Some((self.complete(&ranking, question, &importance, &weighing), found)))
     }
 
     /// The best passage with what completes it: a fragment's neighbour, a neighbour (same
     /// clause) that answers part of the question the best passage does not, and for a question
     /// that asks two things, another good passage that answers the other.
-    fn complete(&self, ranking: &Ranking, question: &Question<'_>, importance: &[f32]) -> Vec<usize> {
+    fn complete(
+        &self,
+        ranking: &Ranking,
+        question: &Question<'_>,
+        importance: &[f32],
+        weighing: &Weighing<'_>,
+    ) -> Vec<usize> {
         let (passages, concepts) = (&self.document.passages, &question.concepts);
         let best = ranking.ranked[0].passage;
         let answers = |passage: usize, concept: usize| {
-            concepts[concept].credit(&self.index, passage, importance[concept]) >= 0.5 * importance[concept]
+            weighing.credit(&self.index, concept, passage) >= 0.5 * importance[concept]
         };
         let answered = |chosen: &[usize], concept: usize| chosen.iter().any(|&passage| answers(passage, concept));
         let is_fragment = passages[best].text.chars().count() < FRAGMENT_CHARS;

@@ -10,7 +10,7 @@ use super::PolicyError;
 use super::anticipated::Anticipated;
 use super::document::Document;
 use super::index::PassageIndex;
-use super::question::Question;
+use super::question::{Question, Weighing};
 use super::ranking::Ranking;
 
 /// File name of the decision model in the corpus directory.
@@ -159,6 +159,7 @@ pub fn features(
     anticipated: &Anticipated,
     question: &Question<'_>,
     importance: &[f32],
+    weighing: &Weighing<'_>,
     ranking: &Ranking,
     document: &Document,
 ) -> Option<Match> {
@@ -166,17 +167,13 @@ pub fn features(
     let next = ranking.ranked.get(1).map_or(0.0, |next| next.fused);
     let text = &document.passages[best.passage].text;
     let asked_unstated = question.asks.iter().any(|ask| !ask.is_stated_in(text));
-    let evidence = question
-        .concepts
-        .iter()
-        .zip(importance)
-        .filter(|(concept, _)| concept.is_known(index))
-        .map(|(concept, &weight)| concept.credit(index, best.passage, weight))
-        .sum::<f32>()
-        / (2.0 * index.unknown_idf());
+    let credit = |concept: usize| weighing.credit(index, concept, best.passage);
+    let evidence =
+        (0..question.concepts.len()).filter(|&c| question.concepts[c].is_known(index)).map(credit).sum::<f32>()
+            / (2.0 * index.unknown_idf());
     let (mut asked_credit, mut asked_weight, mut focus_gap) = (0.0_f32, 0.0_f32, 0.0_f32);
-    for (concept, &weight) in question.concepts.iter().zip(importance).filter(|(c, _)| c.asked) {
-        let credit = concept.credit(index, best.passage, weight);
+    for (c, concept) in question.concepts.iter().enumerate().filter(|(_, concept)| concept.asked) {
+        let (credit, weight) = (credit(c), importance[c]);
         asked_credit += credit;
         asked_weight += weight;
         if concept.focus {

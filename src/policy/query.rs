@@ -75,12 +75,6 @@ impl Concept {
         self.terms().any(|(language, term)| index.knows(language, &term.text))
     }
 
-    /// How much of the concept passage `passage` answers, from 0 to `importance` (the
-    /// concept's [`Concept::importance`]).
-    pub fn credit(&self, index: &PassageIndex, passage: usize, importance: f32) -> f32 {
-        self.weighed(index, importance).credit(index, passage)
-    }
-
     /// The concept weighed against `index` once, to credit many passages with.
     pub fn weighed(&self, index: &PassageIndex, importance: f32) -> Weighed<'_> {
         Weighed {
@@ -110,7 +104,8 @@ pub struct Weighed<'c> {
 }
 
 impl Weighed<'_> {
-    /// See [`Concept::credit`].
+    /// How much of the concept passage `passage` answers, from 0 to its importance: the best of
+    /// its terms there, by specificity and weight.
     pub fn credit(&self, index: &PassageIndex, passage: usize) -> f32 {
         let best = self
             .terms

@@ -39,6 +39,12 @@ pub struct Weighing<'q> {
 }
 
 impl Weighing<'_> {
+    /// How much of concept `concept` (its position in the question) passage `passage` answers,
+    /// from 0 to the concept's importance.
+    pub fn credit(&self, index: &PassageIndex, concept: usize, passage: usize) -> f32 {
+        self.concepts[concept].credit(index, passage)
+    }
+
     /// How much of the question passage `passage` answers.
     pub fn coverage(&self, index: &PassageIndex, passage: usize) -> Coverage {
         let (mut all, mut total, mut known, mut known_total) = (0.0, 0.0, 0.0, 0.0);
@@ -153,11 +159,6 @@ impl Question<'_> {
     /// The weight of each concept (see [`Concept::importance`]).
     pub fn importance(&self, index: &PassageIndex) -> Vec<f32> {
         self.concepts.iter().map(|concept| concept.importance(index)).collect()
-    }
-
-    /// How much of the question passage `passage` answers.
-    pub fn coverage(&self, index: &PassageIndex, importance: &[f32], passage: usize) -> Coverage {
-        self.weighing(index, importance).coverage(index, passage)
     }
 
     /// The question's concepts weighed against `index` once, to score many passages with.

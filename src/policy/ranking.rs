@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use super::PolicyError;
 use super::anticipated::Anticipated;
 use super::index::{Hit, PassageIndex};
-use super::question::{Coverage, Question};
+use super::question::{Coverage, Question, Weighing};
 
 /// How many signals are fused.
 pub const SIGNALS: usize = 5;
@@ -40,12 +40,12 @@ pub struct Ranking {
     pub ranked: Vec<Ranked>,
 }
 
-/// Ranks the passages for `question`, whose concepts weigh `importance`.
+/// Ranks the passages for `question`, whose concepts are weighed by `weighing`.
 pub fn rank(
     index: &PassageIndex,
     anticipated: &Anticipated,
     question: &Question<'_>,
-    importance: &[f32],
+    weighing: &Weighing<'_>,
 ) -> Result<Ranking, PolicyError> {
     let searched: [Vec<Hit>; 4] = [
         index.search(question.word_terms(index), CANDIDATES)?,
@@ -53,7 +53,6 @@ pub fn rank(
         index.search(question.english_terms(), CANDIDATES)?,
         anticipated.search(question, CANDIDATES)?,
     ];
-    let weighing = question.weighing(index, importance);
     let mut coverage: HashMap<usize, Coverage> = HashMap::new();
     for hit in searched.iter().flatten() {
         coverage.entry(hit.passage).or_insert_with(|| weighing.coverage(index, hit.passage));
