@@ -14,6 +14,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod keys;
 pub mod security;
+pub mod words;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -2,9 +2,10 @@
 //! Chinese and English, Traditional Chinese converted from the Simplified as the bot's are.
 
 use crate::lang::{Bilingual, Lang, Scripts};
+use crate::web::words::{self, Table};
 
 /// (key, Chinese, English).
-const WORDS: &[(&str, &str, &str)] = &[
+const WORDS: &Table = &[
     ("title", "人才政策咨询", "Talent policy chat"),
     ("conversation", "对话记录", "Conversation"),
     ("bot", "政策助手", "Policy assistant"),
@@ -87,12 +88,9 @@ impl<'a> Words<'a> {
 
     /// The word `key` (a key not in the table shows as `⟦key⟧`, which the page tests look for).
     pub fn t(&self, key: &str) -> String {
-        match WORDS.iter().find(|(known, _, _)| *known == key) {
-            Some((_, zh, en)) => Bilingual::new(*zh, *en).render(self.lang, self.scripts),
-            None => {
-                tracing::error!(key, "the chat has no word for this key");
-                format!("⟦{key}⟧")
-            }
+        match words::find(WORDS, "chat", key) {
+            Some((zh, en)) => Bilingual::new(zh, en).render(self.lang, self.scripts),
+            None => format!("⟦{key}⟧"),
         }
     }
 }
@@ -103,10 +101,10 @@ mod tests {
 
     #[test]
     fn every_key_is_listed_once_and_traditional_is_converted() {
-        for (index, (key, zh, en)) in WORDS.iter().enumerate() {
+        for (key, zh, en) in WORDS {
             assert!(!zh.is_empty() && !en.is_empty(), "{key}");
-            assert!(WORDS[..index].iter().all(|(other, _, _)| other != key), "{key} twice");
         }
+        assert_eq!(words::repeated_keys(WORDS), Vec::<&str>::new());
         let scripts = Scripts::new().unwrap();
         assert_eq!(Words::new(Lang::En, &scripts).t("send"), "Send");
         assert_eq!(Words::new(Lang::ZhHant, &scripts).t("send"), "發送");

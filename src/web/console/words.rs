@@ -3,9 +3,10 @@
 //! `⟦key⟧`, which every page's test looks for.
 
 use crate::lang::{Bilingual, Lang};
+use crate::web::words::{self, Table};
 
 /// (key, Chinese, English).
-const WORDS: &[(&str, &str, &str)] = &[
+const WORDS: &Table = &[
     ("console", "人才政策服务 · 工作台", "Talent policy desk"),
     ("switch_lang", "English", "中文"),
     ("login_title", "工作人员登录", "Staff sign-in"),
@@ -156,15 +157,12 @@ impl Ui {
 
     /// The word `key` in this language.
     pub fn t(self, key: &str) -> &'static str {
-        match WORDS.iter().find(|(known, _, _)| *known == key) {
-            Some((_, zh, en)) => match self {
+        match words::find(WORDS, "console", key) {
+            Some((zh, en)) => match self {
                 Self::Zh => zh,
                 Self::En => en,
             },
-            None => {
-                tracing::error!(key, "the console has no word for this key");
-                "⟦missing word⟧"
-            }
+            None => "⟦missing word⟧",
         }
     }
 }
@@ -175,10 +173,10 @@ mod tests {
 
     #[test]
     fn every_key_is_listed_once_with_both_languages() {
-        for (index, (key, zh, en)) in WORDS.iter().enumerate() {
+        for (key, zh, en) in WORDS {
             assert!(!zh.is_empty() && (!en.is_empty() || *key == "clause_after"), "{key}");
-            assert!(WORDS[..index].iter().all(|(other, _, _)| other != key), "{key} twice");
         }
+        assert_eq!(words::repeated_keys(WORDS), Vec::<&str>::new());
         assert_eq!(Ui::En.t("sign_in"), "Sign in");
         assert_eq!(Ui::Zh.t("no such key"), "⟦missing word⟧");
     }
