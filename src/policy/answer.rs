@@ -249,23 +249,17 @@ impl Policy {
             confidence = self.decision.confidence(&found.features),
             "ranked"
         );
-        Ok(Some((self.complete(&ranking, question, &importance, &weighing), found)))
+        Ok(Some((self.complete(&ranking, question, &weighing), found)))
     }
 
     /// The best passage with what completes it: a fragment's neighbour, a neighbour (same
     /// clause) that answers part of the question the best passage does not, and for a question
     /// that asks two things, another good passage that answers the other.
-    fn complete(
-        &self,
-        ranking: &Ranking,
-        question: &Question<'_>,
-        importance: &[f32],
-        weighing: &Weighing<'_>,
-    ) -> Vec<usize> {
+    fn complete(&self, ranking: &Ranking, question: &Question<'_>, weighing: &Weighing<'_>) -> Vec<usize> {
         let (passages, concepts) = (&self.document.passages, &question.concepts);
         let best = ranking.ranked[0].passage;
         let answers = |passage: usize, concept: usize| {
-            weighing.credit(&self.index, concept, passage) >= 0.5 * importance[concept]
+            weighing.credit(&self.index, concept, passage) >= 0.5 * weighing.importance(concept)
         };
         let answered = |chosen: &[usize], concept: usize| chosen.iter().any(|&passage| answers(passage, concept));
         let is_fragment = passages[best].text.chars().count() < FRAGMENT_CHARS;
@@ -279,14 +273,14 @@ impl Policy {
             }
         }
         let known = |c: usize| concepts[c].asked && concepts[c].is_known(&self.index);
-        let known_weight: f32 = (0..concepts.len()).filter(|&c| known(c)).map(|c| importance[c]).sum();
+        let known_weight: f32 = (0..concepts.len()).filter(|&c| known(c)).map(|c| weighing.importance(c)).sum();
         for candidate in ranking.ranked.iter().skip(1).take(OTHER_CANDIDATES) {
             if chosen.len() >= MAX_PASSAGES || chosen.contains(&candidate.passage) {
                 continue;
             }
             let adds: f32 = (0..concepts.len())
                 .filter(|&c| known(c) && !answered(&chosen, c) && answers(candidate.passage, c))
-                .map(|c| importance[c])
+                .map(|c| weighing.importance(c))
                 .sum();
             if adds >= SECOND_SHARE * known_weight {
                 chosen.push(candidate.passage);

@@ -45,6 +45,11 @@ impl Weighing<'_> {
         self.concepts[concept].credit(index, passage)
     }
 
+    /// The importance of concept `concept` (see [`Concept::importance`]).
+    pub fn importance(&self, concept: usize) -> f32 {
+        self.concepts[concept].importance
+    }
+
     /// How much of the question passage `passage` answers.
     pub fn coverage(&self, index: &PassageIndex, passage: usize) -> Coverage {
         let (mut all, mut total, mut known, mut known_total) = (0.0, 0.0, 0.0, 0.0);
