@@ -134,22 +134,13 @@ impl Scripts {
         match written_in(text) {
             Written::English => Lang::En,
             Written::Neither => preferred,
-            Written::Chinese => self.chinese_script(text, &self.simplify(text), preferred),
-        }
-    }
-
-    /// [`Scripts::detect`] of a text whose Simplified form (`simplify(text)`) is at hand.
-    pub fn detect_simplified(&self, text: &str, simplified: &str, preferred: Lang) -> Lang {
-        match written_in(text) {
-            Written::English => Lang::En,
-            Written::Neither => preferred,
-            Written::Chinese => self.chinese_script(text, simplified, preferred),
+            Written::Chinese => self.chinese_script(text, preferred),
         }
     }
 
     /// Simplified or Traditional, for Chinese `text`.
-    fn chinese_script(&self, text: &str, simplified: &str, preferred: Lang) -> Lang {
-        let traditional = count_changed(text, simplified);
+    fn chinese_script(&self, text: &str, preferred: Lang) -> Lang {
+        let traditional = count_changed(text, &self.simplify(text));
         // Nothing Traditional: Simplified unless the user prefers Traditional, which only the
         // count of Simplified-only characters can overrule (the second conversion is skipped
         // where it could not change the outcome).

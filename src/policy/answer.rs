@@ -157,8 +157,9 @@ impl Policy {
         preferred: Lang,
     ) -> Result<Considered, PolicyError> {
         let cleaned = text::clean(question);
-        // Folded once: the language, small talk and the search all read it.
-        let (folded, lang) = self.fold_and_detect(&cleaned, preferred);
+        let lang = self.scripts.detect(&cleaned, preferred);
+        // Folded once: small talk and the search read the same text.
+        let folded = self.fold(&cleaned);
         let refusal = |message: Message| Answer {
             question: question.to_owned(),
             lang,

@@ -9,7 +9,6 @@ use super::homophone::Repair;
 use super::index::{Language, PassageIndex, WeightedTerm};
 use super::query::{Concept, QueryAnalyzer, Weighed};
 use super::segmenter::{bigram_analyzer, english_analyzer, tokens};
-use crate::lang::Lang;
 use crate::text;
 
 /// A question, analysed.
@@ -86,16 +85,7 @@ impl Policy {
     /// The question cleaned, full-width folded, in Simplified characters and lowercase: what small
     /// talk is recognised in, and what slips are repaired in.
     pub(super) fn fold(&self, question: &str) -> String {
-        self.fold_and_detect(question, Lang::Zh).0
-    }
-
-    /// [`Policy::fold`], and the language of the question (see [`crate::lang::Scripts::detect`]), from one
-    /// conversion to Simplified.
-    pub(super) fn fold_and_detect(&self, question: &str, preferred: Lang) -> (String, Lang) {
-        let width = text::fold_width(&text::clean(question));
-        let simplified = self.scripts.simplify(&width);
-        let lang = self.scripts.detect_simplified(&width, &simplified, preferred);
-        (simplified.to_lowercase(), lang)
+        self.scripts.simplify(&text::fold_width(&text::clean(question))).to_lowercase()
     }
 
     /// `folded` (see [`Policy::fold`]) with its homophone slips read as policy words.
