@@ -7,6 +7,7 @@ use super::asking::Part;
 use super::asks::Ask;
 use super::homophone::Repair;
 use super::index::{Language, PassageIndex, WeightedTerm};
+use super::numeral;
 use super::query::{Concept, QueryAnalyzer, Weighed};
 use super::segmenter::{bigram_analyzer, english_analyzer, tokens};
 use crate::text;
@@ -82,10 +83,15 @@ impl Policy {
         self.repair(&self.fold(question))
     }
 
-    /// The question cleaned, full-width folded, in Simplified characters and lowercase: what small
-    /// talk is recognised in, and what slips are repaired in.
+    /// The question cleaned, full-width folded, in Simplified characters and lowercase, its rough
+    /// counts written without 几 (十几年 → 十多年): what small talk is recognised in, and what slips
+    /// are repaired in.
     pub(super) fn fold(&self, question: &str) -> String {
-        self.scripts.simplify(&text::fold_width(&text::clean(question))).to_lowercase()
+        let simplified = self.scripts.simplify(&text::fold_width(&text::clean(question))).to_lowercase();
+        match numeral::read_rough_counts(&simplified) {
+            std::borrow::Cow::Borrowed(_) => simplified,
+            std::borrow::Cow::Owned(read) => read,
+        }
     }
 
     /// `folded` (see [`Policy::fold`]) with its homophone slips read as policy words.
