@@ -8,7 +8,7 @@ use serde::Deserialize;
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::PolicyError;
-use super::segmenter::{english_analyzer, tokens};
+use super::segmenter::{english_analyzer, tokens, tokens_and_words};
 
 /// File name of the Chinese synonyms in the corpus directory.
 pub const SYNONYMS_FILE: &str = "synonyms.toml";
@@ -38,9 +38,36 @@ pub struct Lexicon {
     filler: HashSet<String>,
     synonyms: HashMap<String, Vec<String>>,
     broader: HashMap<String, Vec<String>>,
-    english_filler: HashSet<String>,
+    english_filler: EnglishFiller,
     glossary: HashMap<Vec<String>, Vec<String>>,
     longest_phrase: usize,
+}
+
+/// English words that say how something is asked, not what it is about. A word is filler when
+/// it is listed, or when it is an inflection of a listed word (looks, happened): its stem is a
+/// listed word's and it is at most a few letters longer than that stem. A derivation that shares
+/// the stem is not ("allowance" is about money; "allowed" is how one asks).
+#[derive(Debug, Clone, Default)]
+struct EnglishFiller {
+    words: HashSet<String>,
+    stems: HashSet<String>,
+}
+
+/// The most letters an inflection adds to its stem (-ing, -ies).
+const INFLECTION_LETTERS: usize = 3;
+
+impl EnglishFiller {
+    fn add(&mut self, analyzer: &mut TextAnalyzer, words: &str) {
+        for (stem, word) in tokens_and_words(analyzer, words) {
+            self.stems.insert(stem);
+            self.words.insert(word);
+        }
+    }
+
+    fn contains(&self, stem: &str, word: &str) -> bool {
+        self.words.contains(word)
+            || (self.stems.contains(stem) && word.chars().count() <= stem.chars().count() + INFLECTION_LETTERS)
+    }
 }
 
 /// An English phrase of a question and the Chinese policy terms it stands for.
@@ -59,7 +86,8 @@ impl Lexicon {
         let raw_glossary: RawGlossary =
             toml::from_str(glossary).map_err(|err| PolicyError::toml(GLOSSARY_FILE, &err))?;
         let mut english = english_analyzer();
-        let english_filler = raw_glossary.filler.iter().flat_map(|word| tokens(&mut english, word)).collect();
+        let mut english_filler = EnglishFiller::default();
+        raw_glossary.filler.iter().for_each(|words| english_filler.add(&mut english, words));
         let mut glossary = HashMap::new();
         for (key, terms) in raw_glossary.terms {
             let stems = tokens(&mut english, &key);
@@ -95,7 +123,7 @@ impl Lexicon {
     /// is about the city, so its name tells nothing about which sentence answers.
     pub fn add_filler(&mut self, zh: &str, en: &str) {
         self.filler.insert(zh.to_lowercase());
-        self.english_filler.extend(tokens(&mut english_analyzer(), en));
+        self.english_filler.add(&mut english_analyzer(), en);
     }
 
     /// Whether a (lowercased) Chinese word is question filler.
@@ -116,7 +144,7 @@ impl Lexicon {
     /// Reads an English text as glossary phrases, longest first, and the remaining content words
     /// (stemmed); filler words are dropped.
     pub fn match_english(&self, analyzer: &mut TextAnalyzer, text: &str) -> Vec<GlossaryMatch> {
-        let stems = tokens(analyzer, text);
+        let (stems, words): (Vec<String>, Vec<String>) = tokens_and_words(analyzer, text).into_iter().unzip();
         let mut matches = Vec::new();
         let mut start = 0;
         while start < stems.len() {
@@ -129,7 +157,7 @@ impl Lexicon {
                     start += len;
                 }
                 None => {
-                    if !self.english_filler.contains(&stems[start]) {
+                    if !self.english_filler.contains(&stems[start], &words[start]) {
                         matches.push(GlossaryMatch { stems: vec![stems[start].clone()], terms: Vec::new() });
                     }
                     start += 1;
@@ -179,7 +207,7 @@ mod tests {
         "高级技师" = ["高技能人才"]
     "#;
     const GLOSSARY: &str = r#"
-        filler = ["how", "do", "i", "a", "for"]
+        filler = ["how", "do", "i", "a", "for", "allow", "look"]
         [terms]
         "talent apartment" = ["人才公寓"]
         "apartment" = ["住房"]
@@ -205,6 +233,13 @@ mod tests {
         let matches = lexicon().match_english(&mut english_analyzer(), "How do I apply for Talent Apartments?");
         let read: Vec<_> = matches.iter().map(|m| (m.stems.join(" "), m.terms.clone())).collect();
         assert_eq!(read, [("appli".to_owned(), vec![]), ("talent apart".to_owned(), vec!["人才公寓".to_owned()])]);
+    }
+
+    #[test]
+    fn filler_inflections_are_dropped_but_not_words_derived_from_filler() {
+        let matches = lexicon().match_english(&mut english_analyzer(), "Looking for allowances, allowed?");
+        let read: Vec<_> = matches.iter().map(|m| m.stems.join(" ")).collect();
+        assert_eq!(read, ["allow"]);
     }
 
     #[test]

@@ -212,6 +212,19 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     tokens
 }
 
+/// The tokens of `text` with the (lowercased) words they were made from: ("allow",
+/// "allowances").
+pub fn tokens_and_words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, String)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens = Vec::new();
+    while stream.advance() {
+        let token = stream.token();
+        let word = text.get(token.offset_from..token.offset_to).unwrap_or_default().to_lowercase();
+        tokens.push((token.text.clone(), word));
+    }
+    tokens
+}
+
 /// Whether a token carries meaning: it has a Chinese character, a letter or a digit.
 pub fn has_content(token: &str) -> bool {
     token.chars().any(|c| c.is_alphanumeric() || is_han(c))
@@ -300,5 +313,9 @@ mod tests {
     #[test]
     fn english_is_lowercased_and_stemmed() {
         assert_eq!(tokens(&mut english_analyzer(), "Talent Apartments, applied!"), ["talent", "apart", "appli"]);
+        assert_eq!(
+            tokens_and_words(&mut english_analyzer(), "Mentoring Allowances"),
+            [("mentor".to_owned(), "mentoring".to_owned()), ("allow".to_owned(), "allowances".to_owned())]
+        );
     }
 }
