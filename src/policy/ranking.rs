@@ -18,6 +18,8 @@ const CANDIDATES: usize = 20;
 /// Reciprocal rank fusion's constant: how much the first places count more than the later ones.
 /// Small, because the corpus is small and only the first few places of a list mean anything.
 const FUSION_K: f32 = 10.0;
+/// How much each signal's list counts in the fusion.
+const SIGNAL_WEIGHTS: [f32; SIGNALS] = [1.0, 1.0, 1.0, 1.0, 2.0];
 
 /// A passage with what each signal thinks of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +73,11 @@ pub fn rank(
         .into_iter()
         .map(|(passage, coverage)| {
             let places = [0, 1, 2, 3, 4].map(|signal| lists[signal].iter().position(|&p| p == passage));
-            let fused = places.iter().flatten().map(|&place| 1.0 / (FUSION_K + 1.0 + place as f32)).sum();
+            let fused = places
+                .iter()
+                .zip(SIGNAL_WEIGHTS)
+                .filter_map(|(place, weight)| place.map(|place| weight / (FUSION_K + 1.0 + place as f32)))
+                .sum();
             Ranked { passage, fused, coverage, places }
         })
         .collect();
