@@ -23,7 +23,34 @@ pub struct Markers {
     pub zh: Vec<String>,
     /// English markers: words a part starts with when it asks.
     pub en: Vec<String>,
+    /// How a part that passes on what the asker heard begins ("听朋友说市里要建个什么库"): its
+    /// 什么 is "some", so it asks only when it ends as a question does.
+    #[serde(default)]
+    pub hearsay: Hearsay,
 }
+
+/// The beginnings of a part that passes on hearsay, as one regular expression.
+#[derive(Debug, Clone, Default)]
+pub struct Hearsay(Option<Regex>);
+
+impl Hearsay {
+    /// Hearsay that begins as one of `patterns` (regular expressions).
+    pub fn new(patterns: &[String]) -> Result<Self, regex::Error> {
+        if patterns.is_empty() {
+            return Ok(Self(None));
+        }
+        Regex::new(&format!("^(?:{})", patterns.join("|"))).map(|regex| Self(Some(regex)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Hearsay {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Self::new(&Vec::<String>::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// How a part that asks may end: a question mark, or a particle that makes a sentence a question.
+const QUESTION_ENDINGS: [char; 7] = ['?', '？', '吗', '么', '呢', '咩', '吧'];
 
 /// A part of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,9 +81,14 @@ impl Markers {
 
     fn push<'a>(&self, parts: &mut Vec<Part<'a>>, text: &'a str, ends_with_question: bool) {
         let text = text.trim();
-        if !text.is_empty() {
-            parts.push(Part { text, asks: ends_with_question || self.asks(text) });
+        if text.is_empty() {
+            return;
         }
+        let asks = match &self.hearsay.0 {
+            Some(hearsay) if hearsay.is_match(text) => ends_with_question || text.ends_with(QUESTION_ENDINGS),
+            _ => ends_with_question || self.asks(text),
+        };
+        parts.push(Part { text, asks });
     }
 
     /// Whether a part shows that it asks.
@@ -74,6 +106,7 @@ mod tests {
         Markers {
             zh: ["吗", "什么", "能不能", "多少"].map(String::from).to_vec(),
             en: ["can", "what", "is"].map(String::from).to_vec(),
+            hearsay: Hearsay::new(&["听[^，]{0,3}说".to_owned()]).unwrap(),
         }
     }
 
@@ -101,6 +134,15 @@ mod tests {
     #[test]
     fn a_message_without_a_marker_asks_in_every_part() {
         assert_eq!(asking("人才公寓，申请"), [("人才公寓", true), ("申请", true)]);
+    }
+
+    #[test]
+    fn hearsay_asks_only_when_it_ends_as_a_question() {
+        assert_eq!(
+            asking("听朋友说市里要建个什么库，进了库能一直在吗"),
+            [("听朋友说市里要建个什么库", false), ("进了库能一直在吗", true)]
+        );
+        assert_eq!(asking("听说人才公寓能申请是真的吗"), [("听说人才公寓能申请是真的吗", true)]);
     }
 
     #[test]
