@@ -24,6 +24,8 @@ const FRAGMENT_CHARS: usize = 20;
 /// that passage answers at least this share of the question's known weight the first does not.
 const OTHER_CANDIDATES: usize = 5;
 const SECOND_SHARE: f32 = 0.25;
+/// A runner-up whose fused score is at least this share of the best one's is nearly as good.
+const CLOSE_RUNNER_UP: f32 = 0.9;
 /// How many of the best ranked passages a question asking for a kind of fact looks through for one
 /// that states it.
 const TYPED_CANDIDATES: usize = 5;
@@ -272,6 +274,16 @@ impl Policy {
             if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something()) {
                 chosen.push(neighbour);
             }
+        }
+        // When the runner-up is nearly as good and covers the question at least as well, the
+        // signals do not agree on one passage: quote both rather than guess.
+        if let [first, second, ..] = ranking.ranked.as_slice()
+            && second.fused >= CLOSE_RUNNER_UP * first.fused
+            && second.coverage.all >= first.coverage.all
+            && !chosen.contains(&second.passage)
+            && chosen.len() < MAX_PASSAGES
+        {
+            chosen.push(second.passage);
         }
         let known = |c: usize| concepts[c].asked && concepts[c].is_known(&self.index);
         let known_weight: f32 = (0..concepts.len()).filter(|&c| known(c)).map(|c| weighing.importance(c)).sum();
