@@ -15,7 +15,7 @@ mod send;
 mod updates;
 mod webhook;
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -53,6 +53,24 @@ pub struct Config {
     pub retention: Retention,
     /// Where `/healthz` is served on its own (in long-polling mode the only place).
     pub health_addr: Option<SocketAddr>,
+}
+
+impl Config {
+    /// Long polling on `api_url` (api.telegram.org when `None`) with Telegram's group limit and
+    /// the default retention: no webhook, no health endpoint of its own.
+    pub fn long_polling(token: SecretString, api_url: Option<Url>) -> Config {
+        Config {
+            token,
+            api_url,
+            webhook_url: None,
+            // Bound only for a webhook.
+            listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            webhook_secret: None,
+            group_messages_per_minute: GROUP_MESSAGES_PER_MINUTE,
+            retention: Retention::default(),
+            health_addr: None,
+        }
+    }
 }
 
 /// Telegram's limit on a bot's messages per minute into one group.

@@ -20,6 +20,12 @@ async fn filed(app: &TestApp, reference: &str) -> (applications::Application, Fi
     (application, filing)
 }
 
+/// `user` books a tax-guidance appointment; its reference.
+async fn file_tax_guidance(app: &TestApp, user: &str) -> String {
+    let answers = ["吴九", "13800138000", "湛江港集团", "2026-11-25", "1", "专项附加扣除怎么填", "确认"];
+    reference_in(&app.fill_in(user, "预约个税汇算辅导", &answers).await)
+}
+
 #[tokio::test]
 async fn a_talent_apartment_application_is_filed_after_invalid_answers_back_skip_and_an_edit() {
     let app = spawn_app().await;
@@ -111,9 +117,7 @@ async fn the_eligibility_check_leads_to_a_prefilled_recognition_application_with
 #[tokio::test]
 async fn a_settlement_with_a_spouse_asks_the_spouse_questions() {
     let app = spawn_app().await;
-    app.say("cy", "我要办理落户").await;
-    app.press("cy", "yes").await;
-    app.answer_all("cy", &["陈一", ID, "13700137000", "广东省茂名市信宜市"]).await;
+    app.fill_in("cy", "我要办理落户", &["陈一", ID, "13700137000", "广东省茂名市信宜市"]).await;
     app.press("cy", "choose:senior-technician").await;
     app.answer_all("cy", &["GD2020-12345", "湛江钢铁"]).await;
     assert!(app.press("cy", "yes").await.contains("配偶姓名"));
@@ -155,9 +159,7 @@ async fn a_foreign_talent_applies_for_a_visa_in_english() {
 #[tokio::test]
 async fn a_tax_guidance_appointment_needs_a_future_working_day() {
     let app = spawn_app().await;
-    app.say("eve", "预约个税汇算辅导").await;
-    app.press("eve", "yes").await;
-    app.answer_all("eve", &["赵六", "+86 139-0013-9000", "湛江晨鸣浆纸"]).await;
+    app.fill_in("eve", "预约个税汇算辅导", &["赵六", "+86 139-0013-9000", "湛江晨鸣浆纸"]).await;
     assert!(app.say("eve", "2026-11-28").await.contains("⚠️"), "a Saturday is refused");
     assert!(app.say("eve", "今天").await.contains("⚠️"), "today is too early");
     app.answer_all("eve", &["2026-11-24"]).await;
@@ -170,9 +172,7 @@ async fn a_tax_guidance_appointment_needs_a_future_working_day() {
 #[tokio::test]
 async fn cancelling_a_form_keeps_nothing() {
     let app = spawn_app().await;
-    app.say("fay", "我要申请人才认定").await;
-    app.press("fay", "yes").await;
-    app.answer_all("fay", &["孙七", ID]).await;
+    app.fill_in("fay", "我要申请人才认定", &["孙七", ID]).await;
     let text = app.say("fay", "取消").await;
     assert!(text.contains("已取消"), "{text}");
     assert!(app.say("fay", "/cancel").await.contains("没有正在填写的表单"));
@@ -194,9 +194,7 @@ async fn declining_consent_collects_nothing() {
 #[tokio::test]
 async fn after_a_restart_the_user_continues_at_the_same_step() {
     let app = spawn_app().await;
-    app.say("hal", "我要申请人才公寓").await;
-    app.press("hal", "yes").await;
-    app.answer_all("hal", &["周八", ID]).await;
+    app.fill_in("hal", "我要申请人才公寓", &["周八", ID]).await;
     let app = app.restart().await;
     let text = app.say("hal", "/start").await;
     assert!(text.contains("您正在填写“人才公寓申请”") && text.contains("(3/11) 您的手机号码"), "{text}");
@@ -217,10 +215,7 @@ async fn a_question_is_answered_with_a_button_to_apply_and_a_wish_starts_the_for
 #[tokio::test]
 async fn staff_need_info_reopens_exactly_the_named_field_and_the_answer_returns_to_review() {
     let app = spawn_app().await;
-    app.say("jo", "预约个税汇算辅导").await;
-    app.press("jo", "yes").await;
-    app.answer_all("jo", &["吴九", "13800138000", "湛江港集团", "2026-11-25", "1", "专项附加扣除怎么填"]).await;
-    let reference = reference_in(&app.say("jo", "确认").await);
+    let reference = file_tax_guidance(&app, "jo").await;
     let review = app.app.review();
     let dossier = review.open(&reference, "staff:wang").await.unwrap();
     assert_eq!(dossier.application.status, Status::InReview, "opening starts the review");
@@ -263,10 +258,7 @@ async fn staff_need_info_reopens_exactly_the_named_field_and_the_answer_returns_
 #[tokio::test]
 async fn a_need_info_request_must_name_fields_the_form_has() {
     let app = spawn_app().await;
-    app.say("kim", "预约个税汇算辅导").await;
-    app.press("kim", "yes").await;
-    app.answer_all("kim", &["郑十", "13800138000", "湛江港集团", "2026-11-25", "2", "专项附加扣除怎么填"]).await;
-    let reference = reference_in(&app.say("kim", "确认").await);
+    let reference = file_tax_guidance(&app, "kim").await;
     let request = Decision::NeedInfo { fields: vec!["passport".into()], note: "x".into() };
     let err = app.app.review().decide(&reference, "staff:wang", &request).await.unwrap_err();
     assert!(err.to_string().contains("tax-guidance has no field \"passport\""), "{err}");
@@ -275,9 +267,7 @@ async fn a_need_info_request_must_name_fields_the_form_has() {
 #[tokio::test]
 async fn mydata_shows_what_is_kept_and_forget_erases_drafts_and_consent() {
     let app = spawn_app().await;
-    app.say("lu", "我要申请人才认定").await;
-    app.press("lu", "yes").await;
-    app.answer_all("lu", &["钱十一", ID, "13800138000", "湛江港集团"]).await;
+    app.fill_in("lu", "我要申请人才认定", &["钱十一", ID, "13800138000", "湛江港集团"]).await;
     app.press("lu", "choose:senior-technician").await;
     let data = app.say("lu", "/mydata").await;
     assert!(data.contains("\"consent_version\": \"2026-11-v1\"") && data.contains(ID), "{data}");
@@ -327,10 +317,7 @@ async fn concurrent_messages_of_one_user_are_handled_one_at_a_time() {
 async fn the_staff_list_filters_by_form_and_status() {
     let app = spawn_app().await;
     for user in ["n1", "n2"] {
-        app.say(user, "预约个税汇算辅导").await;
-        app.press(user, "yes").await;
-        app.answer_all(user, &["李雷", "13800138000", "湛江港集团", "2026-11-25", "1", "专项附加扣除怎么填", "确认"])
-            .await;
+        file_tax_guidance(&app, user).await;
     }
     let review = app.app.review();
     let all = review.list(&Filter::default()).await.unwrap();

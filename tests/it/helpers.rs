@@ -105,6 +105,14 @@ impl TestApp {
         }
         last
     }
+
+    /// `user` asks for the form `wish` names, consents and answers `answers` in order (as
+    /// [`answer_all`](Self::answer_all)); the last reply.
+    pub async fn fill_in(&self, user: &str, wish: &str, answers: &[&str]) -> String {
+        self.say(user, wish).await;
+        self.press(user, "yes").await;
+        self.answer_all(user, answers).await
+    }
 }
 
 /// The texts of replies, one per paragraph.

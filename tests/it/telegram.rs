@@ -65,16 +65,7 @@ impl Live {
         // A running clock, so retries fall due; the day is fixed so form dates stay valid.
         let test = spawn_app_at(Clock::starting_at(2026, 11, 23, 10)).await;
         prepare(&fake, &test).await;
-        let mut config = Config {
-            token: TOKEN.into(),
-            api_url: Some(fake.url().parse().unwrap()),
-            webhook_url: None,
-            listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            webhook_secret: None,
-            group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
-            retention: Default::default(),
-            health_addr: None,
-        };
+        let mut config = Config::long_polling(TOKEN.into(), Some(fake.url().parse().unwrap()));
         configure(&mut config);
         let (stop, stopped) = oneshot::channel::<()>();
         let serving = tokio::spawn(telegram::serve(test.app.bot.clone(), config, async {
@@ -587,16 +578,7 @@ async fn long_polling_answers_health_checks_on_health_addr() {
 async fn a_wrong_token_or_an_unreachable_api_fails_fast_with_a_clear_error() {
     let fake = FakeTelegram::start(TOKEN).await;
     let test = spawn_app_at(Clock::starting_at(2026, 11, 23, 10)).await;
-    let config = |token: &str, url: String| Config {
-        token: token.into(),
-        api_url: Some(url.parse().unwrap()),
-        webhook_url: None,
-        listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        webhook_secret: None,
-        group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
-        retention: Default::default(),
-        health_addr: None,
-    };
+    let config = |token: &str, url: String| Config::long_polling(token.into(), Some(url.parse().unwrap()));
     let wrong = telegram::serve(test.app.bot.clone(), config("4242:wrong", fake.url()), std::future::pending()).await;
     assert!(matches!(wrong, Err(TelegramError::InvalidToken)), "{wrong:?}");
     let url = fake.url();

@@ -31,6 +31,11 @@ pub struct Said {
 }
 
 impl Said {
+    /// An answer of the chat, its body read as JSON (`Null` where it is not JSON).
+    fn read(page: Page) -> Said {
+        Said { status: page.status, json: serde_json::from_str(&page.body).unwrap_or(Value::Null) }
+    }
+
     /// The texts of the entries of `role`, joined.
     pub fn of(&self, role: &str) -> String {
         entries(&self.json).filter(|entry| entry["role"] == role).map(text).collect::<Vec<_>>().join("\n")
@@ -63,18 +68,15 @@ fn text(entry: &Value) -> String {
 impl Visit {
     /// A new browser opening the chat with `Accept-Language: lang`.
     pub async fn open(web: &WebApp, lang: &'static str) -> (Self, Page) {
-        let client = web.client();
-        let page = client.get_with("/chat/", &[("accept-language", lang)]).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        let csrf = page.csrf();
-        let visit = Self { client, csrf, lang, last: Default::default() };
-        visit.last.set(last_shown(&page));
+        let mut visit = Self { client: web.client(), csrf: String::new(), lang, last: Default::default() };
+        let page = visit.reload().await;
         (visit, page)
     }
 
     /// The page again (a reload).
     pub async fn reload(&mut self) -> Page {
         let page = self.client.get_with("/chat/", &[("accept-language", self.lang)]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         self.csrf = page.csrf();
         self.last.set(last_shown(&page));
         page
@@ -93,7 +95,7 @@ impl Visit {
 
     /// What a response said; its entries are the page's now.
     fn said(&self, page: Page) -> Said {
-        let said = Said { status: page.status, json: serde_json::from_str(&page.body).unwrap_or(Value::Null) };
+        let said = Said::read(page);
         self.last.set(self.last.get().max(said.last()));
         said
     }
@@ -118,8 +120,24 @@ impl Visit {
 
     /// The news after entry `after`.
     pub async fn history(&self, after: i64) -> Said {
-        let page = self.client.get_with(&format!("/chat/history?after={after}"), &self.headers()).await;
-        Said { status: page.status, json: serde_json::from_str(&page.body).unwrap_or(Value::Null) }
+        Said::read(self.client.get_with(&format!("/chat/history?after={after}"), &self.headers()).await)
+    }
+
+    /// Asks for a talent-apartment application, consents and gives the personal details, each
+    /// accepted; what the form asks next is the talent category.
+    pub async fn start_apartment_form(&self) {
+        let said = self.say("我要申请人才公寓").await;
+        assert!(
+            said.bot().contains("人才公寓申请") && said.bot().contains("个人信息"),
+            "consent first: {}",
+            said.bot()
+        );
+        assert!(said.json["form"].is_object(), "the form's controls show: {}", said.json);
+        assert!(self.press("yes").await.bot().contains("您的姓名"));
+        for answer in ["张三", ID, "13800138000", "宝钢湛江钢铁有限公司"] {
+            let said = self.say(answer).await;
+            assert!(!said.bot().contains("⚠️"), "{answer}: {}", said.bot());
+        }
     }
 }
 
@@ -209,14 +227,7 @@ async fn a_question_is_answered_with_its_clause_in_the_visitors_language_and_the
 /// Files a talent-apartment application through the chat; the visit and the reference.
 pub async fn file_an_application(web: &WebApp) -> (Visit, String) {
     let (mut visit, _) = Visit::open(web, "zh-CN").await;
-    let said = visit.say("我要申请人才公寓").await;
-    assert!(said.bot().contains("人才公寓申请") && said.bot().contains("个人信息"), "consent first: {}", said.bot());
-    assert!(said.json["form"].is_object(), "the form's controls show: {}", said.json);
-    assert!(visit.press("yes").await.bot().contains("您的姓名"));
-    for answer in ["张三", ID, "13800138000", "宝钢湛江钢铁有限公司"] {
-        let said = visit.say(answer).await;
-        assert!(!said.bot().contains("⚠️"), "{answer}: {}", said.bot());
-    }
+    visit.start_apartment_form().await;
     assert!(visit.press("choose:B").await.json["form"]["skip"] == true, "the reference may be skipped");
     let said = visit.say("跳过").await;
     assert!(said.bot().contains("人才身份证明"), "{}", said.bot());
@@ -325,11 +336,7 @@ async fn bad_input_is_refused_with_a_clear_message_and_nothing_lost() {
         assert_eq!(visit.history(0).await.last(), before, "nothing was kept");
 
         // A file where none is asked, too large, or not what its name says.
-        visit.say("我要申请人才公寓").await;
-        visit.press("yes").await;
-        for answer in ["张三", ID, "13800138000", "宝钢湛江钢铁有限公司"] {
-            visit.say(answer).await;
-        }
+        visit.start_apartment_form().await;
         visit.press("choose:high-skill").await;
         let big = visit.upload("big.png", "image/png", vec![0x89; 21 * 1024 * 1024]).await;
         assert_eq!(big.status, StatusCode::OK);

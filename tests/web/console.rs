@@ -8,7 +8,7 @@ use policybot::staff::accounts::{ABSOLUTE_TIMEOUT_MS, Accounts, IDLE_TIMEOUT_MS,
 use policybot::store::{applications, audit};
 use reqwest::StatusCode;
 
-use crate::support::{Client, Page, WebApp, on_both_backends, spawn, spawn_https};
+use crate::support::{Page, WebApp, on_both_backends, spawn, spawn_https};
 
 const ID: &str = "440802199003071234";
 const OTHER_ID: &str = "440802199003151234";
@@ -63,21 +63,14 @@ async fn a_wrong_password_creates_no_session_and_a_right_one_a_new_strict_http_o
         |web| async move {
             let password = web.account("wang", Role::Reviewer).await;
             let client = web.client();
-            let token = client.get("/console/login").await.csrf();
-            let refused = client
-                .post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", "wrong-password")])
-                .await;
+            let refused = client.log_in("wang", "wrong-password").await;
             assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
             assert!(refused.body.contains("用户名或密码不正确"), "{}", refused.body);
             assert!(client.cookie("console_session").is_none(), "no session for a wrong password");
-            let unknown = client
-                .post("/console/login", &[("csrf_token", &token), ("username", "nobody"), ("password", &password)])
-                .await;
+            let unknown = client.log_in("nobody", &password).await;
             assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "an unknown name reads the same");
 
-            let page = client
-                .post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)])
-                .await;
+            let page = client.log_in("wang", &password).await;
             assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/console/applications"));
             let set =
                 page.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
@@ -109,18 +102,10 @@ async fn a_wrong_password_creates_no_session_and_a_right_one_a_new_strict_http_o
 async fn with_https_the_session_cookie_is_secure() {
     let web = spawn_https().await;
     let password = web.account("wang", Role::Reviewer).await;
-    let client = web.client();
-    let token = client.get("/console/login").await.csrf();
-    let page =
-        client.post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)]).await;
+    let page = web.client().log_in("wang", &password).await;
     let session = page.header("set-cookie");
     assert!(session.starts_with("console_session=") && session.contains("Secure"), "{session}");
     web.close().await;
-}
-
-async fn try_login(client: &Client, username: &str, password: &str) -> Page {
-    let token = client.get("/console/login").await.csrf();
-    client.post("/console/login", &[("csrf_token", &token), ("username", username), ("password", password)]).await
 }
 
 #[tokio::test]
@@ -129,10 +114,10 @@ async fn repeated_failures_are_slowed_down_per_account_and_per_address() {
         let password = web.account("wang", Role::Reviewer).await;
         let client = web.client();
         for _ in 0..5 {
-            assert_eq!(try_login(&client, "wang", "guess-guess-guess").await.status, StatusCode::UNAUTHORIZED);
+            assert_eq!(client.log_in("wang", "guess-guess-guess").await.status, StatusCode::UNAUTHORIZED);
         }
-        assert_eq!(try_login(&client, "wang", "guess-guess-guess").await.status, StatusCode::UNAUTHORIZED);
-        let blocked = try_login(&client, "wang", &password).await;
+        assert_eq!(client.log_in("wang", "guess-guess-guess").await.status, StatusCode::UNAUTHORIZED);
+        let blocked = client.log_in("wang", &password).await;
         assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
         assert!(blocked.body.contains("秒后再试") && blocked.header("retry-after") == "30", "{}", blocked.body);
         assert!(client.cookie("console_session").is_none());
@@ -140,9 +125,9 @@ async fn repeated_failures_are_slowed_down_per_account_and_per_address() {
         // Guessing many names from one address blocks the address, for every name.
         let other = web.account("li", Role::Reviewer).await;
         for n in 0..15 {
-            try_login(&client, &format!("name{n}"), "guess-guess-guess").await;
+            client.log_in(&format!("name{n}"), "guess-guess-guess").await;
         }
-        let page = try_login(&client, "li", &other).await;
+        let page = client.log_in("li", &other).await;
         assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "the address is blocked: {}", page.body);
         web
     })
@@ -176,14 +161,11 @@ async fn sessions_end_after_the_idle_and_the_absolute_timeout_and_with_a_disable
             assert!(at(ABSOLUTE_TIMEOUT_MS + 1).viewer(&busy).await.unwrap().is_none(), "past the absolute timeout");
 
             let client = web.client();
-            let token = client.get("/console/login").await.csrf();
-            client
-                .post("/console/login", &[("csrf_token", &token), ("username", "wang"), ("password", &password)])
-                .await;
+            client.log_in("wang", &password).await;
             rendered(&client.get("/console/applications").await);
             web.accounts().disable(&"wang".parse().unwrap(), "cli:admin").await.unwrap();
             assert_eq!(client.get("/console/applications").await.location(), "/console/login", "disabled: out at once");
-            assert_eq!(try_login(&client, "wang", &password).await.status, StatusCode::UNAUTHORIZED);
+            assert_eq!(client.log_in("wang", &password).await.status, StatusCode::UNAUTHORIZED);
             web
         },
     )

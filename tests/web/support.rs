@@ -159,10 +159,7 @@ impl WebApp {
     pub async fn signed_in(&self, username: &str, role: Role) -> Client {
         let password = self.account(username, role).await;
         let client = self.client();
-        let token = client.get("/console/login").await.csrf();
-        let page = client
-            .post("/console/login", &[("csrf_token", &token), ("username", username), ("password", &password)])
-            .await;
+        let page = client.log_in(username, &password).await;
         assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/console/applications"), "{}", page.body);
         client
     }
@@ -332,6 +329,13 @@ impl Client {
             Some(value) => cookies.insert(name.to_owned(), value.to_owned()),
             None => cookies.remove(name),
         };
+    }
+
+    /// Signs in on the console as a browser does: the sign-in page for its token, then the form
+    /// with `username` and `password`; the answer to the form.
+    pub async fn log_in(&self, username: &str, password: &str) -> Page {
+        let token = self.get("/console/login").await.csrf();
+        self.post("/console/login", &[("csrf_token", &token), ("username", username), ("password", password)]).await
     }
 
     /// `GET path` with extra headers.

@@ -5,7 +5,6 @@
 //! process, and again as the release `policybot serve` in a process of its own, whose peak
 //! resident memory is then the bot's alone.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -270,16 +269,7 @@ async fn serve_here(database_url: &str, dir: &Path, fake: &FakeTelegram, clock: 
         staff: policybot::bot::Staff::default(),
     };
     let app = App::build(&settings, clock).await?;
-    let config = Config {
-        token: TOKEN.into(),
-        api_url: Some(fake.url().parse().expect("the fake's URL parses")),
-        webhook_url: None,
-        listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        webhook_secret: None,
-        group_messages_per_minute: telegram::GROUP_MESSAGES_PER_MINUTE,
-        retention: Default::default(),
-        health_addr: None,
-    };
+    let config = Config::long_polling(TOKEN.into(), Some(fake.url().parse().expect("the fake's URL parses")));
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(telegram::serve(app.bot, config, async {
         stopped.await.ok();
