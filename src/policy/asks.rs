@@ -4,12 +4,29 @@
 //! not say. Cues are regular expressions (so that "补贴…多少" is one cue); English ones match
 //! whole words.
 
+use std::sync::LazyLock;
+
 use regex::Regex;
 use serde::Deserialize;
 
 use super::PolicyError;
 use super::asking::Markers;
 use super::query::FocusWords;
+
+/// A year as people and the policy write it (2024年, "in 2025").
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^0-9])((?:19|20)[0-9]{2})(?:[^0-9]|$)").expect("valid regex"));
+
+/// The years `text` names.
+pub fn years(text: &str) -> Vec<String> {
+    YEAR.captures_iter(text).filter_map(|found| found.get(1)).map(|year| year.as_str().to_owned()).collect()
+}
+
+/// Whether `passage` states a fact of other years than the `asked` ones: it names a year, but
+/// none of them ("2025年定了多少人次" against "2024年完成…13000人次以上").
+pub fn is_about_other_years(asked: &[String], passage: &str) -> bool {
+    !asked.is_empty() && YEAR.is_match(passage) && asked.iter().all(|year| !passage.contains(year.as_str()))
+}
 
 /// File name of the kinds of fact in the corpus directory.
 pub const ASKS_FILE: &str = "asks.toml";
@@ -148,6 +165,17 @@ mod tests {
         assert_eq!(asks.asked("how much is the rent?").len(), 1);
         assert!(asks.asked("人才公寓怎么申请").is_empty());
         assert!(asks.asked("can i apply for a talent apartment? i rented before").is_empty());
+    }
+
+    #[test]
+    fn a_passage_about_other_years_does_not_state_the_asked_ones() {
+        assert_eq!(years("那2025年定了多少人次，2024的呢"), ["2025", "2024"]);
+        assert!(years("干了20年，电话12333").is_empty());
+        let asked = years("2025年的目标是多少");
+        assert!(is_about_other_years(&asked, "2024年完成补贴性职业技能培训13000人次以上"));
+        assert!(!is_about_other_years(&asked, "2025年完成培训"));
+        assert!(!is_about_other_years(&asked, "每年开展培训"));
+        assert!(!is_about_other_years(&[], "2024年完成培训"));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct Question<'a> {
     pub bigrams: Vec<WeightedTerm>,
     /// The kinds of fact it asks for (an amount, a phone number…), if any.
     pub asks: Vec<&'a Ask>,
+    /// The years the parts that ask name.
+    pub years: Vec<String>,
     /// Whether it is written in English.
     pub english: bool,
 }
@@ -140,7 +142,9 @@ impl Policy {
             }
         }
         let mut asks = Vec::new();
+        let mut years = Vec::new();
         for part in parts.iter().filter(|part| part.asks) {
+            years.extend(super::asks::years(part.text));
             for ask in self.asks.asked(part.text) {
                 if !asks.iter().any(|known: &&Ask| std::ptr::eq(*known, ask)) {
                     asks.push(ask);
@@ -152,7 +156,7 @@ impl Policy {
             None => asked.clone(),
         };
         let english = crate::lang::is_english(&asked);
-        Question { text, asked, repairs, concepts, bigrams, asks, english }
+        Question { text, asked, repairs, concepts, bigrams, asks, years, english }
     }
 }
 
