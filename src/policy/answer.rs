@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use super::decision::{self, Decision, Match};
 use super::numeral;
-use super::question::{Question, Weighing};
-use super::ranking::{self, Ranking};
+use super::question::Question;
+use super::ranking;
+use super::selection;
 use super::{Policy, PolicyError};
 use crate::lang::Lang;
 use crate::messages::Message;
@@ -16,16 +17,6 @@ use crate::text;
 
 /// Longest question the bot reads, in characters.
 pub const MAX_QUESTION_CHARS: usize = 500;
-/// An answer quotes at most this many passages.
-const MAX_PASSAGES: usize = 3;
-/// A passage shorter than this (in characters) is a fragment that needs its neighbour.
-const FRAGMENT_CHARS: usize = 20;
-/// A question that asks two things gets a second passage from this many of the next best, if
-/// that passage answers at least this share of the question's known weight the first does not.
-const OTHER_CANDIDATES: usize = 5;
-const SECOND_SHARE: f32 = 0.25;
-/// A runner-up whose fused score is at least this share of the best one's is nearly as good.
-const CLOSE_RUNNER_UP: f32 = 0.9;
 /// How many of the best ranked passages a question asking for a kind of fact looks through for one
 /// that states it.
 const TYPED_CANDIDATES: usize = 5;
@@ -252,55 +243,7 @@ impl Policy {
             confidence = self.decision.confidence(&found.features),
             "ranked"
         );
-        Ok(Some((self.complete(&ranking, question, &weighing), found)))
-    }
-
-    /// The best passage with what completes it: a fragment's neighbour, a neighbour (same
-    /// clause) that answers part of the question the best passage does not, and for a question
-    /// that asks two things, another good passage that answers the other.
-    fn complete(&self, ranking: &Ranking, question: &Question<'_>, weighing: &Weighing<'_>) -> Vec<usize> {
-        let (passages, concepts) = (&self.document.passages, &question.concepts);
-        let best = ranking.ranked[0].passage;
-        let answers = |passage: usize, concept: usize| {
-            weighing.credit(&self.index, concept, passage) >= 0.5 * weighing.importance(concept)
-        };
-        let answered = |chosen: &[usize], concept: usize| chosen.iter().any(|&passage| answers(passage, concept));
-        let is_fragment = passages[best].text.chars().count() < FRAGMENT_CHARS;
-        let mut chosen = vec![best];
-        let neighbours = [best.checked_sub(1), Some(best + 1)];
-        for neighbour in neighbours.into_iter().flatten() {
-            let same_clause = passages.get(neighbour).is_some_and(|p| p.clause == passages[best].clause);
-            let adds_something = || (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best, c));
-            if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something()) {
-                chosen.push(neighbour);
-            }
-        }
-        // When the runner-up is nearly as good and covers the question at least as well, the
-        // signals do not agree on one passage: quote both rather than guess.
-        if let [first, second, ..] = ranking.ranked.as_slice()
-            && second.fused >= CLOSE_RUNNER_UP * first.fused
-            && second.coverage.all >= first.coverage.all
-            && !chosen.contains(&second.passage)
-            && chosen.len() < MAX_PASSAGES
-        {
-            chosen.push(second.passage);
-        }
-        let known = |c: usize| concepts[c].asked && concepts[c].is_known(&self.index);
-        let known_weight: f32 = (0..concepts.len()).filter(|&c| known(c)).map(|c| weighing.importance(c)).sum();
-        for candidate in ranking.ranked.iter().skip(1).take(OTHER_CANDIDATES) {
-            if chosen.len() >= MAX_PASSAGES || chosen.contains(&candidate.passage) {
-                continue;
-            }
-            let adds: f32 = (0..concepts.len())
-                .filter(|&c| known(c) && !answered(&chosen, c) && answers(candidate.passage, c))
-                .map(|c| weighing.importance(c))
-                .sum();
-            if adds >= SECOND_SHARE * known_weight {
-                chosen.push(candidate.passage);
-            }
-        }
-        chosen.sort_unstable();
-        chosen
+        Ok(Some((selection::complete(&self.document, &self.index, &ranking, question, &weighing), found)))
     }
 
     /// An answer quoting `passages` (document order), clause by clause, each with its citation.

@@ -15,6 +15,7 @@ pub mod query;
 pub mod question;
 pub mod ranking;
 pub mod segmenter;
+mod selection;
 mod tier_answer;
 pub mod tiers;
 pub mod translation;

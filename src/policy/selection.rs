@@ -1,0 +1,73 @@
+//! Which passages an answer quotes: the best one, with what completes it — a fragment's
+//! neighbour, a neighbour that answers more of the question, a passage for the other half of a
+//! question that asks two things, and a runner-up the signals rate nearly as high.
+
+use super::document::Document;
+use super::index::PassageIndex;
+use super::question::{Question, Weighing};
+use super::ranking::Ranking;
+
+/// An answer quotes at most this many passages.
+const MAX_PASSAGES: usize = 3;
+/// A passage shorter than this (in characters) is a fragment that needs its neighbour.
+const FRAGMENT_CHARS: usize = 20;
+/// A question that asks two things gets a second passage from this many of the next best, if
+/// that passage answers at least this share of the question's known weight the first does not.
+const OTHER_CANDIDATES: usize = 5;
+const SECOND_SHARE: f32 = 0.25;
+/// A runner-up whose fused score is at least this share of the best one's is nearly as good.
+const CLOSE_RUNNER_UP: f32 = 0.9;
+
+/// The passages an answer quotes, in document order: the best of `ranking`, a fragment's
+/// neighbour, a neighbour (same clause) that answers part of the question the best one does not,
+/// a close runner-up that covers the question at least as well, and for a question that asks two
+/// things, another good passage that answers the other.
+pub fn complete(
+    document: &Document,
+    index: &PassageIndex,
+    ranking: &Ranking,
+    question: &Question<'_>,
+    weighing: &Weighing<'_>,
+) -> Vec<usize> {
+    let (passages, concepts) = (&document.passages, &question.concepts);
+    let best = ranking.ranked[0].passage;
+    let answers =
+        |passage: usize, concept: usize| weighing.credit(index, concept, passage) >= 0.5 * weighing.importance(concept);
+    let answered = |chosen: &[usize], concept: usize| chosen.iter().any(|&passage| answers(passage, concept));
+    let is_fragment = passages[best].text.chars().count() < FRAGMENT_CHARS;
+    let mut chosen = vec![best];
+    let neighbours = [best.checked_sub(1), Some(best + 1)];
+    for neighbour in neighbours.into_iter().flatten() {
+        let same_clause = passages.get(neighbour).is_some_and(|p| p.clause == passages[best].clause);
+        let adds_something = || (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best, c));
+        if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something()) {
+            chosen.push(neighbour);
+        }
+    }
+    // When the runner-up is nearly as good and covers the question at least as well, the
+    // signals do not agree on one passage: quote both rather than guess.
+    if let [first, second, ..] = ranking.ranked.as_slice()
+        && second.fused >= CLOSE_RUNNER_UP * first.fused
+        && second.coverage.all >= first.coverage.all
+        && !chosen.contains(&second.passage)
+        && chosen.len() < MAX_PASSAGES
+    {
+        chosen.push(second.passage);
+    }
+    let known = |c: usize| concepts[c].asked && concepts[c].is_known(index);
+    let known_weight: f32 = (0..concepts.len()).filter(|&c| known(c)).map(|c| weighing.importance(c)).sum();
+    for candidate in ranking.ranked.iter().skip(1).take(OTHER_CANDIDATES) {
+        if chosen.len() >= MAX_PASSAGES || chosen.contains(&candidate.passage) {
+            continue;
+        }
+        let adds: f32 = (0..concepts.len())
+            .filter(|&c| known(c) && !answered(&chosen, c) && answers(candidate.passage, c))
+            .map(|c| weighing.importance(c))
+            .sum();
+        if adds >= SECOND_SHARE * known_weight {
+            chosen.push(candidate.passage);
+        }
+    }
+    chosen.sort_unstable();
+    chosen
+}
