@@ -83,9 +83,9 @@ pub fn measure(mode: Mode) -> Result<Findings, BenchError> {
              proxy, as real browsers come from many), opening the page (the greeting, not counted) and then in a \
              closed loop through {steps} messages — `/start`, two questions, a tax-guidance appointment from \
              request to filing with two button presses, as the Telegram run — each posted as the page's script \
-             does and answered with the reply in the response. Latency is from sending a message to having its \
-             reply; the rate is messages over the wall time; afterwards every browser must have filed one \
-             application.",
+             does, with the page's last entry, and answered with the entries the page lacks. Latency is from \
+             sending a message to having its reply; the rate is messages over the wall time; afterwards every \
+             browser must have filed one application.",
             show_count(browsers as f64)
         ),
         &["bot", "messages/s", "reply latency p50 / p99 / max", "target"],
@@ -168,13 +168,16 @@ async fn run(browsers: usize) -> Result<Run, WebBenchError> {
     Ok(Run { messages: browsers * conversation.len(), wall, latencies: Samples::new(latencies), busy })
 }
 
-/// A simulated browser: its visitor cookie, the page's token and its address.
+/// A simulated browser: its visitor cookie, the page's token, its address and the last entry it
+/// has.
 struct Browser {
     number: usize,
     base: String,
     cookie: String,
     csrf: String,
     addr: IpAddr,
+    /// The last entry the page has, sent with each message as the page's script does.
+    last: i64,
     /// The buttons under the bot's latest messages: (data).
     buttons: Vec<String>,
 }
@@ -196,7 +199,8 @@ impl Browser {
         let refused = || WebBenchError::Refused { browser: number, step: 0, act: None, status, body: body.clone() };
         let cookie = cookie.ok_or_else(refused)?;
         let csrf = token(&body).ok_or_else(refused)?;
-        Ok(Self { number, base: base.to_owned(), cookie, csrf, addr, buttons: Vec::new() })
+        let last = last_shown(&body).ok_or_else(refused)?;
+        Ok(Self { number, base: base.to_owned(), cookie, csrf, addr, last, buttons: Vec::new() })
     }
 
     /// Walks the conversation, a message once the last one's reply is in; each message's latency.
@@ -210,7 +214,8 @@ impl Browser {
                     false => return Err(WebBenchError::NoButton { browser: self.number, data }),
                 },
             };
-            let form = [(field, value.as_str()), ("csrf_token", self.csrf.as_str())];
+            let after = self.last.to_string();
+            let form = [(field, value.as_str()), ("csrf_token", self.csrf.as_str()), ("after", after.as_str())];
             let start = Instant::now();
             let response = http
                 .post(format!("{}{path}", self.base))
@@ -230,6 +235,7 @@ impl Browser {
             let refused =
                 || WebBenchError::Refused { browser: number, step, act: Some(act.clone()), status, body: body.clone() };
             let entries = entries.ok_or_else(refused)?;
+            self.last = entries.iter().filter_map(|entry| entry["id"].as_i64()).fold(self.last, i64::max);
             let bot: Vec<&Value> = entries.iter().filter(|entry| entry["role"] == "bot").collect();
             if bot.is_empty() || bot.iter().any(|entry| entry["text"].as_str().unwrap_or_default().contains('⚠')) {
                 return Err(refused());
@@ -246,9 +252,18 @@ impl Browser {
 
 /// The page's CSRF token (its first hidden `csrf_token` field).
 fn token(page: &str) -> Option<String> {
-    let marker = "name=\"csrf_token\" value=\"";
+    quoted_after(page, "name=\"csrf_token\" value=\"").map(str::to_owned)
+}
+
+/// The last entry the page shows (its `data-last`).
+fn last_shown(page: &str) -> Option<i64> {
+    quoted_after(page, "data-last=\"")?.parse().ok()
+}
+
+/// The text from the first `marker` in `page` to the next quote.
+fn quoted_after<'p>(page: &'p str, marker: &str) -> Option<&'p str> {
     let rest = &page[page.find(marker)? + marker.len()..];
-    Some(rest[..rest.find('"')?].to_owned())
+    Some(&rest[..rest.find('"')?])
 }
 
 /// An URL-encoded form body.
@@ -264,5 +279,11 @@ mod tests {
     fn the_token_is_read_from_the_page() {
         assert_eq!(token("<input type=\"hidden\" name=\"csrf_token\" value=\"abc\">").as_deref(), Some("abc"));
         assert_eq!(token("<p>no form</p>"), None);
+    }
+
+    #[test]
+    fn the_last_entry_is_read_from_the_page() {
+        assert_eq!(last_shown("<main id=\"app\" data-last=\"42\" data-bot=\"x\">"), Some(42));
+        assert_eq!(last_shown("<main id=\"app\">"), None);
     }
 }
