@@ -25,7 +25,8 @@ use crate::policy::Policy;
 use crate::reply::Reply;
 use crate::staff::Review;
 use crate::store::questions;
-use crate::store::users;
+use crate::store::sessions::Session;
+use crate::store::users::{self, User};
 use crate::store::{Store, StoreError};
 
 /// How often a message is handled again after losing a race with a concurrent change.
@@ -54,6 +55,24 @@ pub struct Parts {
     pub channels: Channels,
     /// The time.
     pub clock: Clock,
+}
+
+/// A handled message: its replies, and where its user stands after it.
+#[derive(Debug)]
+pub struct Handled {
+    /// The replies, in order.
+    pub replies: Vec<Reply>,
+    /// The user and their open form as the message left them, so that a channel showing them
+    /// need not read them again; `None` when the message was not handled to its end (a failure,
+    /// the rate limit, a redelivery): the store has them.
+    pub state: Option<(User, Option<Session>)>,
+}
+
+impl Handled {
+    /// The replies to a message not handled to its end.
+    fn unfinished(replies: Vec<Reply>) -> Self {
+        Self { replies, state: None }
+    }
 }
 
 /// What every turn works with.
@@ -182,6 +201,12 @@ impl Bot {
 
     /// Handles one message; never fails (a failure is logged and the user gets an apology).
     pub async fn handle(&self, sender: &Sender, input: Input) -> Vec<Reply> {
+        self.handle_with_state(sender, input).await.replies
+    }
+
+    /// Handles one message as [`handle`](Self::handle) does, and tells where the user stands
+    /// after it.
+    pub async fn handle_with_state(&self, sender: &Sender, input: Input) -> Handled {
         self.handle_once(sender, input, None).await
     }
 
@@ -191,7 +216,7 @@ impl Bot {
     /// handle them in that order, as Telegram and both of its listeners do.
     pub async fn handle_update(&self, sender: &Sender, input: Input, update_id: i64) -> Vec<Reply> {
         let update = UpdateId { id: update_id, in_order: sender.is_private() };
-        self.handle_once(sender, input, Some(update)).await
+        self.handle_once(sender, input, Some(update)).await.replies
     }
 
     /// Writes every count for the figures this instance has not written yet (the console does
@@ -200,28 +225,28 @@ impl Bot {
         Ok(effects::write_tallies(&self.inner, true).await?)
     }
 
-    async fn handle_once(&self, sender: &Sender, input: Input, update: Option<UpdateId>) -> Vec<Reply> {
-        let replies = self.handle_locked(sender, input, update).await;
+    async fn handle_once(&self, sender: &Sender, input: Input, update: Option<UpdateId>) -> Handled {
+        let handled = self.handle_locked(sender, input, update).await;
         if let Err(error) = effects::write_tallies(&self.inner, false).await {
             tracing::warn!(error = %errors::chain(&error), "the figures' counts wait for the next write");
         }
-        replies
+        handled
     }
 
-    async fn handle_locked(&self, sender: &Sender, input: Input, update: Option<UpdateId>) -> Vec<Reply> {
+    async fn handle_locked(&self, sender: &Sender, input: Input, update: Option<UpdateId>) -> Handled {
         let key = sender.key();
         // Before the user's lock and the database, so a flood costs neither.
         if let Some(replies) = self.rate_limited(&key, sender, &input) {
-            return replies;
+            return Handled::unfinished(replies);
         }
         let _turn = self.inner.locks.lock(&key).await;
         for attempt in 1..=ATTEMPTS {
             match self.try_handle(&key, sender, &input, update).await {
-                Ok(replies) => return replies,
+                Ok(handled) => return handled,
                 Err(BotError::Duplicate) => {
                     let update = update.map(|update| update.id);
                     tracing::info!(channel = %sender.channel, update, "ignoring an update handled before");
-                    return Vec::new();
+                    return Handled::unfinished(Vec::new());
                 }
                 Err(BotError::Store(StoreError::Conflict { what })) if attempt < ATTEMPTS => {
                     tracing::debug!(what, attempt, "handling the message again after a concurrent change");
@@ -232,7 +257,7 @@ impl Bot {
                 }
             }
         }
-        vec![Reply::text(Message::Internal.render(sender.lang.unwrap_or_default(), self.policy()))]
+        Handled::unfinished(vec![Reply::text(Message::Internal.render(sender.lang.unwrap_or_default(), self.policy()))])
     }
 
     /// `Some` (one notice, then silence) while `sender` is over the rate limit. Only channels
@@ -263,7 +288,7 @@ impl Bot {
         sender: &Sender,
         input: &Input,
         update: Option<UpdateId>,
-    ) -> Result<Vec<Reply>, BotError> {
+    ) -> Result<Handled, BotError> {
         let inner = &*self.inner;
         let now = inner.clock.now_ms();
         let lang = sender.lang.unwrap_or_default();
@@ -296,10 +321,15 @@ impl Bot {
                 outcome = Err(error);
             }
         }
-        match &outcome {
-            Ok(_) => inner.cache.keep(key, &turn.user, turn.session.as_ref()),
-            Err(_) => inner.cache.forget(key),
+        match outcome {
+            Ok(replies) => {
+                inner.cache.keep(key, &turn.user, turn.session.as_ref());
+                Ok(Handled { replies, state: Some((turn.user, turn.session)) })
+            }
+            Err(error) => {
+                inner.cache.forget(key);
+                Err(error)
+            }
         }
-        outcome
     }
 }

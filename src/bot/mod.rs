@@ -34,7 +34,7 @@ mod turn;
 mod views;
 
 pub use crate::dialog::engine::Input;
-pub use handler::{Bot, Parts};
+pub use handler::{Bot, Handled, Parts};
 pub use sender::{Sender, Staff};
 
 use crate::policy::PolicyError;

@@ -1,6 +1,7 @@
-//! What the core needs of a channel ([`Channel`]): send a reply to a chat, fetch a file a user
-//! sent, tell a passing failure from a final one; and what it can do ([`Profile`]), which the core
-//! also knows of channels that are not running in this process ([`Channels`]).
+//! What the core needs of a channel ([`Channel`]): send replies to a chat (several at once where
+//! it can), fetch a file a user sent, tell a passing failure from a final one; and what it can do
+//! ([`Profile`]), which the core also knows of channels that are not running in this process
+//! ([`Channels`]).
 
 use std::future::Future;
 use std::time::Duration;
@@ -71,6 +72,15 @@ pub enum Failure {
     Permanent,
 }
 
+/// Replies of which the first `sent` went out before `error` stopped the rest.
+#[derive(Debug)]
+pub struct Unsent<E> {
+    /// How many went out.
+    pub sent: usize,
+    /// What stopped the next one.
+    pub error: E,
+}
+
 /// A channel the core sends through: Telegram now; the web chat and the staff console will
 /// implement the same.
 pub trait Channel: Send + Sync {
@@ -82,6 +92,17 @@ pub trait Channel: Send + Sync {
 
     /// Sends `reply` to `chat` once (as one or more messages); the first error ends it.
     fn send(&self, chat: &str, reply: &Reply) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Sends `replies` to `chat` once, in order; the first error ends it. A channel that takes
+    /// several at once (the web chat keeps them in one statement) does so here.
+    fn send_all(&self, chat: &str, replies: &[Reply]) -> impl Future<Output = Result<(), Unsent<Self::Error>>> + Send {
+        async move {
+            for (sent, reply) in replies.iter().enumerate() {
+                self.send(chat, reply).await.map_err(|error| Unsent { sent, error })?;
+            }
+            Ok(())
+        }
+    }
 
     /// The bytes of a file a user sent, by the channel's id for it.
     fn fetch(&self, file: &str) -> impl Future<Output = Result<Vec<u8>, Self::Error>> + Send;

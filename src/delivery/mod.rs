@@ -11,7 +11,7 @@ mod retention;
 
 use std::time::Duration;
 
-pub use channel::{Channel, Channels, Failure, Profile, Reach};
+pub use channel::{Channel, Channels, Failure, Profile, Reach, Unsent};
 pub use inbox::Inbox;
 pub use outbox::LEASE;
 pub use retention::{DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, Pruned, Retention};
@@ -130,12 +130,29 @@ impl Delivery {
         Ok(self.files.keep(&remote.name, &bytes)?)
     }
 
-    /// Sends `replies` to `chat` in order, each retried a few times while the channel fails in
-    /// passing. These answer a user's own message, far below any rate limit, so they go at once
-    /// and are not kept (the outbox has its own, persistent retries).
+    /// Sends `replies` to `chat` in order (as many at once as the channel takes), each retried a
+    /// few times while the channel fails in passing. These answer a user's own message, far below
+    /// any rate limit, so they go at once and are not kept (the outbox has its own, persistent
+    /// retries).
     pub async fn reply(&self, channel: &impl Channel, chat: &str, replies: &[Reply]) {
-        for reply in replies {
-            send_with_retries(channel, chat, reply).await;
+        // The attempts of the first reply not sent yet.
+        let (mut rest, mut attempt) = (replies, 0);
+        while !rest.is_empty() {
+            let Err(Unsent { sent, error }) = channel.send_all(chat, rest).await else { return };
+            if sent > 0 {
+                (rest, attempt) = (rest.get(sent..).unwrap_or_default(), 0);
+            }
+            match channel.classify(&error, attempt) {
+                Failure::Retry(wait) if attempt + 1 < REPLY_ATTEMPTS => {
+                    tracing::warn!(chat, error = %error, ?wait, "retrying a reply");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => {
+                    tracing::error!(chat, error = %error, "a reply could not be delivered");
+                    (rest, attempt) = (rest.get(1..).unwrap_or_default(), 0);
+                }
+            }
         }
     }
 }
@@ -147,24 +164,6 @@ pub async fn enqueue(tx: &mut Tx, chat: &Chat, reply: &Reply, now: i64) -> Resul
         serde_json::to_string(reply).map_err(|source| StoreError::Encode { what: "an outbox message", source })?;
     store::outbox::enqueue(tx, &chat.channel, &chat.id, &payload, now).await?;
     Ok(())
-}
-
-async fn send_with_retries(channel: &impl Channel, chat: &str, reply: &Reply) {
-    for attempt in 0..REPLY_ATTEMPTS {
-        match channel.send(chat, reply).await {
-            Ok(()) => return,
-            Err(error) => match channel.classify(&error, attempt) {
-                Failure::Retry(wait) if attempt + 1 < REPLY_ATTEMPTS => {
-                    tracing::warn!(chat, error = %error, ?wait, "retrying a reply");
-                    tokio::time::sleep(wait).await;
-                }
-                _ => {
-                    tracing::error!(chat, error = %error, "a reply could not be delivered");
-                    return;
-                }
-            },
-        }
-    }
 }
 
 /// A backoff that doubles from 250 ms with each failed attempt (up to about a minute).
@@ -186,7 +185,8 @@ mod tests {
     struct Recorder {
         profile: Profile,
         sent: Mutex<Vec<(String, String)>>,
-        failures: Mutex<VecDeque<Failure>>,
+        /// How the next sends go: `None` goes through; without any, all do.
+        outcomes: Mutex<VecDeque<Option<Failure>>>,
         fetched: AtomicUsize,
     }
 
@@ -196,10 +196,18 @@ mod tests {
 
     impl Recorder {
         fn new(name: &'static str, reach: Reach, failures: impl IntoIterator<Item = Failure>) -> Self {
+            Self::with_outcomes(name, reach, failures.into_iter().map(Some))
+        }
+
+        fn with_outcomes(
+            name: &'static str,
+            reach: Reach,
+            outcomes: impl IntoIterator<Item = Option<Failure>>,
+        ) -> Self {
             Self {
                 profile: Profile { name, reach, rate_limited: true },
                 sent: Mutex::default(),
-                failures: Mutex::new(failures.into_iter().collect()),
+                outcomes: Mutex::new(outcomes.into_iter().collect()),
                 fetched: AtomicUsize::new(0),
             }
         }
@@ -217,7 +225,7 @@ mod tests {
         }
 
         async fn send(&self, chat: &str, reply: &Reply) -> Result<(), Refused> {
-            if let Some(failure) = self.failures.lock().unwrap().pop_front() {
+            if let Some(Some(failure)) = self.outcomes.lock().unwrap().pop_front() {
                 return Err(Refused(failure));
             }
             self.sent.lock().unwrap().push((chat.to_owned(), reply.text.clone()));
@@ -251,6 +259,20 @@ mod tests {
         let channel = Recorder::new("web", Reach::Pull, [SOON; REPLY_ATTEMPTS as usize]);
         delivery.reply(&channel, "7", &[Reply::text("lost")]).await;
         assert!(channel.sent().is_empty(), "given up after {REPLY_ATTEMPTS} attempts");
+    }
+
+    #[tokio::test]
+    async fn each_reply_has_its_own_attempts_when_the_channel_sends_several_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let delivery = delivery(&dir).await;
+        // One goes on its last attempt, in the call that then fails on two: two has attempts of
+        // its own.
+        let failing = [Some(SOON); REPLY_ATTEMPTS as usize - 1];
+        let outcomes = failing.into_iter().chain([None]).chain(failing);
+        let channel = Recorder::with_outcomes("web", Reach::Pull, outcomes);
+        delivery.reply(&channel, "7", &[Reply::text("one"), Reply::text("two")]).await;
+        let sent: Vec<String> = channel.sent().into_iter().map(|(_, text)| text).collect();
+        assert_eq!(sent, ["one", "two"]);
     }
 
     #[tokio::test]

@@ -3,8 +3,6 @@
 //! confirmation and its handling; the records of [`super::updates`] tell which stored updates
 //! were handled already.
 
-use std::fmt::Write;
-
 use sqlx::AnyConnection;
 
 use super::StoreError;
@@ -23,13 +21,11 @@ pub async fn keep(conn: &mut AnyConnection, channel: &str, batch: &[Stored], now
     if batch.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from("INSERT INTO inbox (channel, update_id, body, received_at) VALUES ");
-    for row in 0..batch.len() {
-        let first = 3 + 2 * row;
-        let separator = if row == 0 { "" } else { ", " };
-        write!(sql, "{separator}($1, ${first}, ${}, $2)", first + 1).expect("writing to a String cannot fail");
-    }
-    sql.push_str(" ON CONFLICT (channel, update_id) DO NOTHING");
+    let sql = format!(
+        "INSERT INTO inbox (channel, received_at, update_id, body) VALUES {} \
+         ON CONFLICT (channel, update_id) DO NOTHING",
+        super::values(batch.len(), 2, 2)
+    );
     // Only placeholders are formatted into the text; the values are bound.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(channel).bind(now);
     for stored in batch {

@@ -325,6 +325,18 @@ fn redact(url: &str) -> String {
     parsed.to_string()
 }
 
+/// The rows of a multi-row `VALUES`: `rows` of them, each with the `shared` placeholders every row
+/// binds alike and then `own` placeholders of its own, numbered on: `($1, $2, $3), ($1, $2, $4)`.
+/// Only placeholders go into the text; the values are bound.
+fn values(rows: usize, shared: usize, own: usize) -> String {
+    let row = |row: usize| {
+        let first = shared + own * row;
+        let numbers = (1..=shared).chain(first + 1..=first + own);
+        format!("({})", numbers.map(|number| format!("${number}")).collect::<Vec<_>>().join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
 /// Maps a row to `T`. A row that does not fit (a value of another type, or NULL where none can
 /// be) was not written by these queries: that is corruption, not a failed query.
 fn decode<T: for<'r> FromRow<'r, AnyRow>>(row: &AnyRow) -> Result<T, StoreError> {
@@ -362,6 +374,13 @@ fn one_row(result: AnyQueryResult) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_number_the_shared_placeholders_once_and_each_rows_own_on() {
+        assert_eq!(values(1, 1, 2), "($1, $2, $3)");
+        assert_eq!(values(3, 2, 1), "($1, $2, $3), ($1, $2, $4), ($1, $2, $5)");
+        assert_eq!(values(2, 0, 2), "($1, $2), ($3, $4)");
+    }
 
     #[test]
     fn redact_hides_the_password_in_the_user_part() {

@@ -311,6 +311,33 @@ async fn a_status_change_reaches_the_page_when_it_asks_and_only_once() {
 }
 
 #[tokio::test]
+async fn the_answer_to_a_message_is_what_the_page_lacks_as_a_reload_reads_it() {
+    on_both_backends("chat_answer", |web| async move {
+        let (visit, reference) = file_an_application(&web).await;
+        // A page with every entry: the answer is the visitor's entry and the replies (two here),
+        // and where the visitor stands (a new form's controls), as read afterwards.
+        let last = visit.last.get();
+        let said = visit.say("我要申请人才公寓").await;
+        assert_eq!(said.of("user"), "我要申请人才公寓");
+        assert!(said.bot().contains("您的姓名") && said.json["form"].is_object(), "{}", said.json);
+        assert_eq!(said.json, visit.history(last).await.json);
+
+        // Another tab of the visitor's took a status change into the conversation, which this
+        // page has not seen: the answer brings it too, before the visitor's entry.
+        web.app.review().decide(&reference, "staff:wang", &Decision::Approve(None)).await.unwrap();
+        let stale = visit.last.get();
+        let news = visit.history(stale).await;
+        assert!(news.bot().contains("通过"), "{}", news.json);
+        let said = visit.say("王五").await;
+        assert_eq!(entries(&said.json).next(), entries(&news.json).next(), "{}", said.json);
+        assert!(said.of("user") == "王五" && said.bot().contains("身份证号码"), "{}", said.json);
+        assert_eq!(said.json, visit.history(stale).await.json);
+        web
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn bad_input_is_refused_with_a_clear_message_and_nothing_lost() {
     on_both_backends("chat_bad_input", |web| async move {
         let (visit, _) = Visit::open(&web, "zh-CN").await;

@@ -18,8 +18,10 @@ use crate::dialog::flow::{FileType, Kind};
 use crate::errors;
 use crate::lang::Lang;
 use crate::reply::Button;
-use crate::store::chat_history::{self, Entry, Role};
-use crate::store::{StoreError, users};
+use crate::store::StoreError;
+use crate::store::chat_history::{self, Added, Entry, Role};
+use crate::store::sessions::Session;
+use crate::store::users::{self, User};
 use crate::web::Web;
 
 /// The most entries one answer carries (a page asks again for more).
@@ -103,6 +105,9 @@ pub struct News {
     pub reset: bool,
 }
 
+/// A visitor the bot knows: the user and their open form.
+pub type Known = (User, Option<Session>);
+
 /// Where a visitor stands: their language and the file their form asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {
@@ -118,8 +123,13 @@ pub struct Standing {
 /// know yet.
 pub async fn standing(web: &Web, visitor: &Visitor, hint: Option<Lang>) -> Result<Standing, StoreError> {
     let found = users::with_session(&mut *web.bot.store().read().await?, PROFILE.name, &visitor.id).await?;
+    Ok(standing_of(web, found, hint))
+}
+
+/// Where a visitor stands who is the user `found` (`None`: the bot does not know them yet).
+fn standing_of(web: &Web, found: Option<Known>, hint: Option<Lang>) -> Standing {
     let Some((user, session)) = found else {
-        return Ok(Standing { lang: hint.unwrap_or_default(), file: None, form: None });
+        return Standing { lang: hint.unwrap_or_default(), file: None, form: None };
     };
     let lang = Lang::from_code(&user.lang).or(hint).unwrap_or_default();
     let asked = session.as_ref().and_then(|session| match &session.state.stage {
@@ -131,7 +141,7 @@ pub async fn standing(web: &Web, visitor: &Visitor, hint: Option<Lang>) -> Resul
         _ => None,
     });
     let form = session.map(|_| FormControls { skip: asked.is_some_and(|step| step.optional) });
-    Ok(Standing { lang, file, form })
+    Standing { lang, file, form }
 }
 
 /// The MIME types of `types`, for a file input's `accept`.
@@ -155,12 +165,56 @@ pub async fn take_unasked(web: &Web, visitor: &Visitor) -> Result<(), StoreError
     Ok(())
 }
 
-/// The entries of `visitor` after `after`, and where they stand when there are any.
-pub async fn news(web: &Web, visitor: &Visitor, after: i64, reset: bool) -> Result<News, StoreError> {
+/// The entries of `visitor` after `after`, and where they stand when there are any: as `known`
+/// says (the core's after a turn), else as read.
+pub async fn news(
+    web: &Web,
+    visitor: &Visitor,
+    after: i64,
+    known: Option<Known>,
+    reset: bool,
+) -> Result<News, StoreError> {
     let entries = chat_history::since(&mut *web.bot.store().read().await?, &visitor.id, after, MAX_ENTRIES).await?;
-    let (file, form) = match entries.is_empty() {
-        true => (None, None),
-        false => {
+    news_of(web, visitor, entries, known, reset).await
+}
+
+/// What a page whose last entry is `after` lacks once a turn `added` entries: those alone when
+/// nothing of the visitor's came before them since `after` or between them, without reading them
+/// back; else everything after `after` (from the first added at least), read.
+pub async fn after_turn(
+    web: &Web,
+    visitor: &Visitor,
+    after: i64,
+    added: Added,
+    known: Option<Known>,
+    reset: bool,
+) -> Result<News, StoreError> {
+    let Some(first) = added.entries.first() else { return news(web, visitor, after, known, reset).await };
+    // One statement numbers its rows one after the other on SQLite; on PostgreSQL another may
+    // take numbers between them.
+    let together = added.entries.windows(2).all(|pair| pair[1].id == pair[0].id + 1);
+    if added.previous <= after && together {
+        news_of(web, visitor, added.entries, known, reset).await
+    } else {
+        news(web, visitor, after.min(first.id - 1), known, reset).await
+    }
+}
+
+/// What a page is shown of `entries`, with where the visitor stands (as [`news`]).
+async fn news_of(
+    web: &Web,
+    visitor: &Visitor,
+    entries: Vec<Entry>,
+    known: Option<Known>,
+    reset: bool,
+) -> Result<News, StoreError> {
+    let (file, form) = match (entries.is_empty(), known) {
+        (true, _) => (None, None),
+        (false, Some(known)) => {
+            let standing = standing_of(web, Some(known), None);
+            (standing.file, standing.form)
+        }
+        (false, None) => {
             let standing = standing(web, visitor, None).await?;
             (standing.file, standing.form)
         }
@@ -182,7 +236,7 @@ pub async fn history(State(web): State<Arc<Web>>, headers: HeaderMap, Query(afte
     let result = async {
         let visitor = Visitor::from_headers(&headers, &web.keys).ok_or(refuse(StatusCode::FORBIDDEN, "expired"))?;
         take_unasked(&web, &visitor).await?;
-        Ok(news(&web, &visitor, after.after, false).await?)
+        Ok(news(&web, &visitor, after.after, None, false).await?)
     };
     answer(&web, &headers, result.await).await
 }

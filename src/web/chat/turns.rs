@@ -1,8 +1,8 @@
 //! One message of a visitor through the core: typed text (`POST /chat/message`), a pressed button
 //! (`POST /chat/choice`) or a file (`POST /chat/upload`, the request's body is the file). The
-//! message is kept in the conversation, handled by the core as the user of the visitor's id on the
-//! channel `web`, and the replies go back through [`Exchange`], the channel that keeps them in
-//! the conversation; the page gets what it lacks.
+//! message is handled by the core as the user of the visitor's id on the channel `web`, and the
+//! replies go back through [`Exchange`], the channel that keeps them in the conversation with the
+//! visitor's message, in one statement; the page gets what it lacks.
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -20,15 +20,15 @@ use super::limits::AddressLimit;
 use super::visitor::{Visitor, accepted_lang};
 use super::words::LANGUAGES;
 use super::{PROFILE, page};
-use crate::bot::{Input, Sender};
+use crate::bot::{Handled, Input, Sender};
 use crate::clock::Clock;
-use crate::delivery::{self, Channel, Failure, Incoming, Profile, RemoteFile};
+use crate::delivery::{self, Channel, DeliveryError, Failure, Incoming, Profile, RemoteFile, Unsent};
 use crate::dialog::flow::{MAX_FILE_BYTES, MAX_TEXT_CHARS};
 use crate::errors;
 use crate::lang::Lang;
 use crate::messages::Message;
 use crate::reply::Reply;
-use crate::store::chat_history;
+use crate::store::chat_history::{self, Added, NewEntry};
 use crate::store::{Store, StoreError};
 use crate::web::{ClientAddr, Web};
 
@@ -170,44 +170,46 @@ impl<'a> Turn<'a> {
         Ok(Self { web, visitor, hint: accepted_lang(headers) })
     }
 
-    /// Keeps what the visitor `said`, hands `incoming` (with the uploaded bytes of a file) to the
-    /// core and keeps its replies; the entries after `after` (from the visitor's own at least).
+    /// Hands `incoming` (with the uploaded bytes of a file) to the core and keeps what the visitor
+    /// `said` with the core's replies, in one statement; the entries after `after` (from the
+    /// visitor's own at least).
     async fn run(self, said: &str, incoming: Incoming, upload: Option<Vec<u8>>, after: i64) -> Result<News, ChatError> {
         let (web, visitor) = (self.web, &self.visitor);
         let bot = &web.bot;
-        let store = bot.store();
-        let own = chat_history::say(&mut *store.acquire().await?, &visitor.id, said, bot.clock().now_ms()).await?;
-        let exchange = Exchange { store, clock: bot.clock(), upload: Mutex::new(upload) };
-        let sender = Sender::new(PROFILE.name, visitor.id.clone(), self.hint);
+        // The press that erases the conversation is not kept either.
         let forgetting = matches!(&incoming, Incoming::Button(data) if data == FORGET_CONFIRMED);
-        let input = match incoming {
-            Incoming::Text(text) => Input::Text(text),
-            Incoming::Button(data) => Input::Button(data),
-            Incoming::File(remote) => match bot.delivery().fetch_file(&exchange, remote).await {
-                Ok(file) => Input::File(file),
-                Err(error) => {
-                    tracing::warn!(error = %errors::chain(&error), "an uploaded file could not be kept");
-                    let lang = conversation::standing(web, visitor, self.hint).await?.lang;
-                    let sorry = Reply::text(Message::FileNotReceived.render(lang, bot.policy()));
-                    bot.delivery().reply(&exchange, &visitor.id, &[sorry]).await;
-                    return Ok(conversation::news(web, visitor, after.min(own - 1), false).await?);
-                }
-            },
+        let exchange = Exchange::new(web, upload, (!forgetting).then(|| said.to_owned()));
+        let Handled { replies, state } = match self.input(&exchange, incoming).await {
+            Ok(input) => bot.handle_with_state(&Sender::new(PROFILE.name, visitor.id.clone(), self.hint), input).await,
+            Err(error) => {
+                tracing::warn!(error = %errors::chain(&error), "an uploaded file could not be kept");
+                let lang = conversation::standing(web, visitor, self.hint).await?.lang;
+                let sorry = Reply::text(Message::FileNotReceived.render(lang, bot.policy()));
+                Handled { replies: vec![sorry], state: None }
+            }
         };
-        let replies = bot.handle(&sender, input).await;
         if forgetting {
-            chat_history::forget(&mut *store.acquire().await?, &visitor.id).await?;
+            chat_history::forget(&mut *bot.store().acquire().await?, &visitor.id).await?;
         }
         bot.delivery().reply(&exchange, &visitor.id, &replies).await;
-        let after = if forgetting { 0 } else { after.min(own - 1) };
-        Ok(conversation::news(web, visitor, after, forgetting).await?)
+        let added = exchange.finish(&visitor.id).await?;
+        let after = if forgetting { 0 } else { after };
+        Ok(conversation::after_turn(web, visitor, after, added, state, forgetting).await?)
+    }
+
+    /// What the core gets for `incoming`: a file is fetched from the request through `exchange`.
+    async fn input(&self, exchange: &Exchange<'_>, incoming: Incoming) -> Result<Input, DeliveryError> {
+        Ok(match incoming {
+            Incoming::Text(text) => Input::Text(text),
+            Incoming::Button(data) => Input::Button(data),
+            Incoming::File(remote) => Input::File(self.web.bot.delivery().fetch_file(exchange, remote).await?),
+        })
     }
 }
 
 /// Keeps `replies` in `visitor`'s conversation, through the channel as every reply goes.
 pub async fn keep_replies(web: &Web, visitor: &Visitor, replies: &[Reply]) {
-    let exchange = Exchange { store: web.bot.store(), clock: web.bot.clock(), upload: Mutex::new(None) };
-    web.bot.delivery().reply(&exchange, &visitor.id, replies).await;
+    web.bot.delivery().reply(&Exchange::new(web, None, None), &visitor.id, replies).await;
 }
 
 /// The label of the button with `data` among the bot's latest messages to `visitor`, or the
@@ -243,12 +245,63 @@ fn file_name(headers: &HeaderMap) -> String {
     if name.is_empty() { "file".to_owned() } else { name }
 }
 
-/// One request of a visitor as a channel of the core: a reply sent to the visitor is kept in
-/// their conversation, where their page reads it; the file the core fetches is the request's body.
+/// One request of a visitor as a channel of the core: the replies sent to the visitor are kept in
+/// their conversation, where their page reads them; the file the core fetches is the request's
+/// body.
 struct Exchange<'a> {
     store: &'a Store,
     clock: Clock,
     upload: Mutex<Option<Vec<u8>>>,
+    kept: Mutex<Kept>,
+}
+
+/// What an [`Exchange`] keeps in the conversation.
+#[derive(Debug, Default)]
+struct Kept {
+    /// What the visitor said, until it goes with the first replies.
+    said: Option<String>,
+    /// What was added.
+    added: Added,
+}
+
+impl<'a> Exchange<'a> {
+    /// The exchange of a request bringing `upload`, keeping what the visitor `said` (if anything)
+    /// before the replies.
+    fn new(web: &'a Web, upload: Option<Vec<u8>>, said: Option<String>) -> Self {
+        let kept = Mutex::new(Kept { said, added: Added::default() });
+        Self { store: web.bot.store(), clock: web.bot.clock(), upload: Mutex::new(upload), kept }
+    }
+
+    /// Adds `replies` to `chat`'s conversation, after what the visitor said while it is not
+    /// kept yet, in one statement (all or none).
+    async fn keep(&self, chat: &str, replies: &[Reply]) -> Result<(), StoreError> {
+        let said = lock(&self.kept).said.clone();
+        let new: Vec<NewEntry<'_>> =
+            said.as_deref().map(NewEntry::said).into_iter().chain(replies.iter().map(NewEntry::reply)).collect();
+        let added = chat_history::add(&mut *self.store.acquire().await?, chat, &new, self.clock.now_ms()).await?;
+        let mut kept = lock(&self.kept);
+        kept.said = None;
+        if kept.added.entries.is_empty() {
+            kept.added = added;
+        } else {
+            kept.added.entries.extend(added.entries);
+        }
+        Ok(())
+    }
+
+    /// What the request added to `chat`'s conversation, keeping what the visitor said first if
+    /// no reply took it along.
+    async fn finish(self, chat: &str) -> Result<Added, StoreError> {
+        if lock(&self.kept).said.is_some() {
+            self.keep(chat, &[]).await?;
+        }
+        Ok(self.kept.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).added)
+    }
+}
+
+/// The value behind `mutex`, also after a panic elsewhere (what it holds stays consistent).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Why the web chat could not take a reply or hand over a file.
@@ -270,12 +323,15 @@ impl Channel for Exchange<'_> {
     }
 
     async fn send(&self, chat: &str, reply: &Reply) -> Result<(), ExchangeError> {
-        chat_history::reply(&mut *self.store.acquire().await?, chat, reply, self.clock.now_ms()).await?;
-        Ok(())
+        Ok(self.keep(chat, std::slice::from_ref(reply)).await?)
+    }
+
+    async fn send_all(&self, chat: &str, replies: &[Reply]) -> Result<(), Unsent<ExchangeError>> {
+        self.keep(chat, replies).await.map_err(|error| Unsent { sent: 0, error: error.into() })
     }
 
     async fn fetch(&self, _file: &str) -> Result<Vec<u8>, ExchangeError> {
-        self.upload.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take().ok_or(ExchangeError::NoFile)
+        lock(&self.upload).take().ok_or(ExchangeError::NoFile)
     }
 
     fn classify(&self, error: &ExchangeError, attempt: u32) -> Failure {
