@@ -75,6 +75,8 @@ struct RawAsk {
     cues: RawCues,
     #[serde(default)]
     states: Option<String>,
+    #[serde(default)]
+    in_context: bool,
 }
 
 /// One kind of fact.
@@ -86,6 +88,9 @@ pub struct Ask {
     asked: Regex,
     /// Finds a passage that states such a fact; `None` where the policy states none.
     states: Option<Regex>,
+    /// Whether a part that only gives context asks it too: "我係香港永久居民，可唔可以申請人才公寓"
+    /// asks whether Hong Kong residents may, though its asking part names no group.
+    pub in_context: bool,
 }
 
 /// Every kind of fact the corpus knows how to ask for.
@@ -111,7 +116,7 @@ impl Asks {
             let asked = ask.cues.regex(&ask.kind)?;
             let states =
                 ask.states.as_deref().map(Regex::new).transpose().map_err(|err| regex_error(&ask.kind, &err))?;
-            asks.push(Ask { kind: ask.kind, asked, states });
+            asks.push(Ask { kind: ask.kind, asked, states, in_context: ask.in_context });
         }
         let follow_up = raw.follow_up.regex("follow_up")?;
         Ok(Self { markers: raw.markers, focus: raw.focus, follow_up, asks })

@@ -113,7 +113,8 @@ impl Policy {
             }
             None => Vec::new(),
         };
-        parts.extend(self.asks.markers.parts(&asked));
+        let own_parts = self.asks.markers.parts(&asked);
+        parts.extend(&own_parts);
         let mut analyzer = QueryAnalyzer::new(
             &self.lexicon,
             &self.segmenter,
@@ -143,9 +144,11 @@ impl Policy {
         }
         let mut asks = Vec::new();
         let mut years = Vec::new();
-        for part in parts.iter().filter(|part| part.asks) {
-            years.extend(super::asks::years(part.text));
-            for ask in self.asks.asked(part.text) {
+        for part in &own_parts {
+            if part.asks {
+                years.extend(super::asks::years(part.text));
+            }
+            for ask in self.asks.asked(part.text).into_iter().filter(|ask| part.asks || ask.in_context) {
                 if !asks.iter().any(|known: &&Ask| std::ptr::eq(*known, ask)) {
                     asks.push(ask);
                 }
