@@ -139,6 +139,30 @@ async fn sqlite_connections_use_wal_normal_sync_and_a_busy_timeout() {
     .await;
 }
 
+/// Commits only append to the write-ahead log; a background task copies it into the database
+/// file, so the file grows without any commit doing it.
+#[tokio::test]
+async fn sqlite_copies_its_write_ahead_log_back_in_the_background() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("policybot.db");
+    let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let mut conn = store.acquire().await.unwrap();
+    let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!(autocheckpoint, 0);
+    drop(conn);
+    let size = || std::fs::metadata(&path).map_or(0, |meta| meta.len());
+    let before = size();
+    for n in 0..200 {
+        user(&store, &format!("u{n}")).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() <= before && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(size() > before, "the database file stayed at {before} bytes");
+    store.close().await;
+}
+
 /// Milliseconds since the epoch of a fixed day, so that times read as times.
 const T0: i64 = 1_767_225_600_000;
 

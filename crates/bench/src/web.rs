@@ -58,6 +58,7 @@ pub enum WebBenchError {
 
 /// What a run measured.
 struct Run {
+    load: Load,
     messages: usize,
     wall: Duration,
     latencies: Samples,
@@ -70,58 +71,90 @@ impl Run {
     }
 }
 
+/// How the simulated browsers send.
+#[derive(Debug, Clone, Copy)]
+enum Load {
+    /// Each sends its next message as soon as the last one's reply is in: the most the chat
+    /// sustains. Latency there is mostly queueing (1,000 browsers at a rate r wait ≈ 1,000 / r).
+    Closed,
+    /// Together they offer this many messages per second, each browser one every
+    /// `browsers / rate` seconds (later if its last reply is late). Latency counts from when a
+    /// message was due, so a server that falls behind shows it.
+    Paced(f64),
+}
+
+impl Load {
+    fn describe(self) -> String {
+        match self {
+            Load::Closed => "closed loop: each message once the last reply is in".to_owned(),
+            Load::Paced(rate) => format!("paced: {} messages/s offered", show_count(rate)),
+        }
+    }
+}
+
 /// The web chat area.
 pub fn measure(mode: Mode) -> Result<Findings, BenchError> {
     let browsers = mode.pick(1_000, 5);
-    let run = crate::runtime()?.block_on(run(browsers))?;
-    let steps = run.messages / browsers;
+    let runtime = crate::runtime()?;
+    let closed = runtime.block_on(run(browsers, Load::Closed))?;
+    let paced = runtime.block_on(run(browsers, Load::Paced(mode.pick(TARGET, 50.0))))?;
+    let steps = closed.messages / browsers;
     let mut section = Section::new(
         "Web chat end to end",
         format!(
             "`policybot::web` serving `/chat/` in this process on a SQLite file (WAL, `synchronous = NORMAL`), \
              {} browsers at once, each with its own visitor cookie and address (`X-Forwarded-For` behind a \
-             proxy, as real browsers come from many), opening the page (the greeting, not counted) and then in a \
-             closed loop through {steps} messages — `/start`, two questions, a tax-guidance appointment from \
-             request to filing with two button presses, as the Telegram run — each posted as the page's script \
-             does, with the page's last entry, and answered with the entries the page lacks. Latency is from \
-             sending a message to having its reply; the rate is messages over the wall time; afterwards every \
-             browser must have filed one application.",
+             proxy, as real browsers come from many), opening the page (the greeting, not counted) and then \
+             going through {steps} messages — `/start`, two questions, a tax-guidance appointment from request \
+             to filing with two button presses, as the Telegram run — each posted as the page's script does, \
+             with the page's last entry, and answered with the entries the page lacks. Two runs, each on a \
+             fresh database: a closed loop (each browser sends as soon as its reply is in), which measures \
+             the most the chat sustains; and a paced run in which the browsers together offer the target \
+             rate, which measures the latency a citizen sees at that load. Latency is from sending a message \
+             (in the paced run: from when it was due) to having its reply; the rate is messages over the wall \
+             time; afterwards every browser must have filed one application.",
             show_count(browsers as f64)
         ),
-        &["bot", "messages/s", "reply latency p50 / p99 / max", "target"],
+        &["load", "messages/s", "reply latency p50 / p99 / max", "CPU busy", "target"],
     );
-    let latencies = &run.latencies;
-    section.row([
-        "`web::serve` in this process".to_owned(),
-        show_count(run.rate()),
-        format!(
-            "{} / {} / {}",
-            show_duration(latencies.p50()),
-            show_duration(latencies.p99()),
-            show_duration(latencies.max())
-        ),
-        format!("≥ {} messages/s, p99 ≤ {}", show_count(TARGET), show_duration(TARGET_P99)),
-    ]);
-    section.note(format!(
-        "The CPU was {} busy while the browsers ran (the server and the browsers share the machine).",
-        run.busy.map_or("(unknown)".to_owned(), |busy| format!("{:.0}%", busy * 100.0)),
-    ));
+    let target = format!("≥ {} messages/s, p99 ≤ {}", show_count(TARGET), show_duration(TARGET_P99));
+    for run in [&closed, &paced] {
+        let latencies = &run.latencies;
+        section.row([
+            run.load.describe(),
+            show_count(run.rate()),
+            format!(
+                "{} / {} / {}",
+                show_duration(latencies.p50()),
+                show_duration(latencies.p99()),
+                show_duration(latencies.max())
+            ),
+            run.busy.map_or("(unknown)".to_owned(), |busy| format!("{:.0}%", busy * 100.0)),
+            target.clone(),
+        ]);
+    }
+    section.note(
+        "In a closed loop of 1,000 browsers without a pause a message waits behind the others' (latency ≈ \
+         1,000 / rate), so the latency target is read from the paced run: 1,000 browsers sending 2,000 \
+         messages/s between them. The server and the browsers share the machine's two cores."
+            .to_owned(),
+    );
     let mut findings = Findings::default();
     findings.checks.push(Check::new(
         &format!("Web chat messages/s, {} concurrent browsers ≥ 2,000", show_count(browsers as f64)),
-        show_count(run.rate()),
-        run.rate() >= TARGET,
+        show_count(closed.rate()),
+        closed.rate() >= TARGET,
     ));
     findings.checks.push(Check::new(
-        "Web chat reply latency p99 ≤ 100 ms",
-        show_duration(latencies.p99()),
-        latencies.p99() <= TARGET_P99,
+        "Web chat reply latency p99 at 2,000 messages/s ≤ 100 ms",
+        show_duration(paced.latencies.p99()),
+        paced.latencies.p99() <= TARGET_P99,
     ));
     findings.sections.push(section);
     Ok(findings)
 }
 
-async fn run(browsers: usize) -> Result<Run, WebBenchError> {
+async fn run(browsers: usize, load: Load) -> Result<Run, WebBenchError> {
     let dir = tempfile::tempdir().map_err(WebBenchError::TempDir)?;
     let database_url = format!("sqlite://{}", dir.path().join("bot.db").display());
     let clock = Clock::starting_at(2026, 11, 23, 10);
@@ -149,8 +182,16 @@ async fn run(browsers: usize) -> Result<Run, WebBenchError> {
         opened.push(Browser::open(&http, &base, number).await?);
     }
     let (start, cpu) = (Instant::now(), Sample::take());
-    let walks: Vec<_> =
-        opened.into_iter().map(|browser| tokio::spawn(browser.walk(http.clone(), conversation.clone()))).collect();
+    let walks: Vec<_> = opened
+        .into_iter()
+        .map(|browser| {
+            let schedule = match load {
+                Load::Closed => None,
+                Load::Paced(rate) => Some(Schedule::of(browser.number, browsers, rate, start)),
+            };
+            tokio::spawn(browser.walk(http.clone(), conversation.clone(), schedule))
+        })
+        .collect();
     let mut latencies = Vec::with_capacity(browsers * conversation.len());
     for walk in walks {
         latencies.extend(walk.await??);
@@ -165,7 +206,28 @@ async fn run(browsers: usize) -> Result<Run, WebBenchError> {
     if filed != browsers as i64 {
         return Err(WebBenchError::Filed { expected: browsers as i64, filed });
     }
-    Ok(Run { messages: browsers * conversation.len(), wall, latencies: Samples::new(latencies), busy })
+    Ok(Run { load, messages: browsers * conversation.len(), wall, latencies: Samples::new(latencies), busy })
+}
+
+/// When a paced browser's messages are due: one every `interval` from `first`.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    first: Instant,
+    interval: Duration,
+}
+
+impl Schedule {
+    /// Browser `number` of `browsers` offering `rate` messages/s between them, from `start`: the
+    /// browsers' first messages are spread over one interval so that they do not come at once.
+    fn of(number: usize, browsers: usize, rate: f64, start: Instant) -> Self {
+        let interval = Duration::from_secs_f64(browsers as f64 / rate);
+        Self { first: start + interval.mul_f64(number as f64 / browsers as f64), interval }
+    }
+
+    /// When message `step` is due.
+    fn due(self, step: usize) -> Instant {
+        self.first + self.interval * u32::try_from(step).unwrap_or(u32::MAX)
+    }
 }
 
 /// A simulated browser: its visitor cookie, the page's token, its address and the last entry it
@@ -203,8 +265,14 @@ impl Browser {
         Ok(Self { number, base: base.to_owned(), cookie, csrf, addr, last, buttons: Vec::new() })
     }
 
-    /// Walks the conversation, a message once the last one's reply is in; each message's latency.
-    async fn walk(mut self, http: reqwest::Client, conversation: Vec<Act>) -> Result<Vec<Duration>, WebBenchError> {
+    /// Walks the conversation, a message once the last one's reply is in (and, on a `schedule`,
+    /// it is due); each message's latency, on a schedule from when it was due.
+    async fn walk(
+        mut self,
+        http: reqwest::Client,
+        conversation: Vec<Act>,
+        schedule: Option<Schedule>,
+    ) -> Result<Vec<Duration>, WebBenchError> {
         let mut latencies = Vec::with_capacity(conversation.len());
         for (step, act) in conversation.into_iter().enumerate() {
             let (path, field, value) = match &act {
@@ -216,7 +284,13 @@ impl Browser {
             };
             let after = self.last.to_string();
             let form = [(field, value.as_str()), ("csrf_token", self.csrf.as_str()), ("after", after.as_str())];
-            let start = Instant::now();
+            let start = match schedule {
+                Some(schedule) => {
+                    tokio::time::sleep_until(schedule.due(step).into()).await;
+                    schedule.due(step)
+                }
+                None => Instant::now(),
+            };
             let response = http
                 .post(format!("{}{path}", self.base))
                 .header("cookie", &self.cookie)
@@ -274,6 +348,17 @@ fn form_body(fields: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paced_browsers_start_spread_over_one_interval_and_keep_it() {
+        let start = Instant::now();
+        let first = Schedule::of(0, 4, 8.0, start);
+        let last = Schedule::of(3, 4, 8.0, start);
+        assert_eq!(first.interval, Duration::from_millis(500));
+        assert_eq!(first.due(0), start);
+        assert_eq!(last.due(0), start + Duration::from_millis(375));
+        assert_eq!(last.due(2), start + Duration::from_millis(1_375));
+    }
 
     #[test]
     fn the_token_is_read_from_the_page() {
