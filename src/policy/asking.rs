@@ -23,10 +23,6 @@ pub struct Markers {
     pub zh: Vec<String>,
     /// English markers: words a part starts with when it asks.
     pub en: Vec<String>,
-    /// English question words that ask wherever they stand, as typed on a phone ("first place
-    /// how much").
-    #[serde(default)]
-    pub en_anywhere: Vec<String>,
     /// How a part that passes on what the asker heard begins ("听朋友说市里要建个什么库"): its
     /// 什么 is "some", so it asks only when it ends as a question does.
     #[serde(default)]
@@ -97,11 +93,8 @@ impl Markers {
 
     /// Whether a part shows that it asks.
     fn asks(&self, text: &str) -> bool {
-        let words = || text.split(|c: char| !c.is_ascii_alphabetic());
-        let first_word = words().next().unwrap_or_default();
-        self.zh.iter().any(|marker| text.contains(marker.as_str()))
-            || self.en.iter().any(|marker| marker == first_word)
-            || words().any(|word| self.en_anywhere.iter().any(|marker| marker == word))
+        let first_word = text.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
+        self.zh.iter().any(|marker| text.contains(marker.as_str())) || self.en.iter().any(|marker| marker == first_word)
     }
 }
 
@@ -113,7 +106,6 @@ mod tests {
         Markers {
             zh: ["吗", "什么", "能不能", "多少"].map(String::from).to_vec(),
             en: ["can", "what", "is"].map(String::from).to_vec(),
-            en_anywhere: vec!["how".to_owned()],
             hearsay: Hearsay::new(&["听[^，]{0,3}说".to_owned()]).unwrap(),
         }
     }
@@ -151,15 +143,6 @@ mod tests {
             [("听朋友说市里要建个什么库", false), ("进了库能一直在吗", true)]
         );
         assert_eq!(asking("听说人才公寓能申请是真的吗"), [("听说人才公寓能申请是真的吗", true)]);
-    }
-
-    #[test]
-    fn an_english_question_word_asks_wherever_it_stands() {
-        assert_eq!(
-            asking("i won the city contest. first place how much"),
-            [("i won the city contest", false), ("first place how much", true)]
-        );
-        assert_eq!(asking("i know howard. can i"), [("i know howard", false), ("can i", true)]);
     }
 
     #[test]
