@@ -277,8 +277,13 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Appli
 /// the index also holds every column the filter tests.
 macro_rules! queue_order {
     () => {
-        " ORDER BY (CASE WHEN status IN ('submitted', 'in_review') THEN 0 ELSE 1 END), created_at DESC, id DESC \
-         LIMIT $6 OFFSET $7"
+        concat!(
+            " ORDER BY (CASE WHEN status IN ('submitted', 'in_review') THEN 0 ELSE 1 END), created_at DESC, id DESC \
+             LIMIT ",
+            limit!("$6"),
+            " OFFSET ",
+            limit!("$7")
+        )
     };
 }
 

@@ -38,9 +38,12 @@ pub struct Entry {
 
 /// The latest `limit` entries, newest first.
 pub async fn latest(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Entry>, StoreError> {
-    let rows = sqlx::query("SELECT actor, action, detail, created_at FROM audit_log ORDER BY id DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(concat!(
+        "SELECT actor, action, detail, created_at FROM audit_log ORDER BY id DESC LIMIT ",
+        limit!("$1")
+    ))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
     super::decode_all(&rows)
 }

@@ -14,15 +14,6 @@ macro_rules! columns {
     };
 }
 
-/// A `LIMIT` of the placeholder `$n`. SQLite's planner reads a bare placeholder's value there, so
-/// the statement would be parsed and planned again on every run (3% of the web chat benchmark's
-/// CPU while each message read its entries back); the value of a `CAST` it does not read.
-macro_rules! limit {
-    ($placeholder:literal) => {
-        concat!("CAST(", $placeholder, " AS BIGINT)")
-    };
-}
-
 /// Who said something in a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {

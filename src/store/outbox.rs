@@ -67,7 +67,9 @@ pub async fn claim(
                      AND (o.claimed_until IS NULL OR o.claimed_until < $4) \
                      AND o.id = (SELECT MIN(e.id) FROM outbox e WHERE e.chat = o.chat AND e.channel = o.channel \
                                  AND e.sent_at IS NULL AND e.failed_at IS NULL) \
-                   ORDER BY o.id LIMIT $5 ",
+                   ORDER BY o.id LIMIT ",
+                limit!("$5"),
+                " ",
                 $lock,
                 ") RETURNING ",
                 columns!()

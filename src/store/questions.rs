@@ -68,7 +68,10 @@ pub async fn record(conn: &mut AnyConnection, question: &Question) -> Result<(),
 /// The questions asked at or after `since` (epoch ms), oldest first, at most `limit`.
 pub async fn since(conn: &mut AnyConnection, since: i64, limit: i64) -> Result<Vec<Question>, StoreError> {
     let rows: Vec<(i64, String, String, String, Option<f64>)> = sqlx::query_as(
-        "SELECT asked_at, lang, kind, text, confidence FROM questions WHERE asked_at >= $1 ORDER BY asked_at, id LIMIT $2",
+        concat!(
+            "SELECT asked_at, lang, kind, text, confidence FROM questions WHERE asked_at >= $1 ORDER BY asked_at, id LIMIT ",
+            limit!("$2")
+        ),
     )
     .bind(since)
     .bind(limit)
