@@ -59,6 +59,7 @@ pub enum WebBenchError {
 /// What a run measured.
 struct Run {
     load: Load,
+    /// The messages counted, and the time they took (closed) or were due in (paced).
     messages: usize,
     wall: Duration,
     latencies: Samples,
@@ -78,10 +79,17 @@ enum Load {
     /// sustains. Latency there is mostly queueing (1,000 browsers at a rate r wait ≈ 1,000 / r).
     Closed,
     /// Together they offer this many messages per second, each browser one every
-    /// `browsers / rate` seconds (later if its last reply is late). Latency counts from when a
-    /// message was due, so a server that falls behind shows it.
+    /// `browsers / rate` seconds (later if its last reply is late), through [`PACED_ROUNDS`]
+    /// conversations, each as a new visitor. Their starts are spread over one conversation's
+    /// length, so that in the measured window, when all are under way, they are at every step of
+    /// it as real visitors would be, not all filing at once. Latency counts from when a message was
+    /// due, so a server that falls behind shows it.
     Paced(f64),
 }
+
+/// How many conversations each paced browser goes through: the window in which all of them are
+/// under way is as long as one.
+const PACED_ROUNDS: usize = 2;
 
 impl Load {
     fn describe(self) -> String {
@@ -110,9 +118,12 @@ pub fn measure(mode: Mode) -> Result<Findings, BenchError> {
              with the page's last entry, and answered with the entries the page lacks. Two runs, each on a \
              fresh database: a closed loop (each browser sends as soon as its reply is in), which measures \
              the most the chat sustains; and a paced run in which the browsers together offer the target \
-             rate, which measures the latency a citizen sees at that load. Latency is from sending a message \
-             (in the paced run: from when it was due) to having its reply; the rate is messages over the wall \
-             time; afterwards every browser must have filed one application.",
+             rate, which measures the latency a citizen sees at that load: each browser goes through the \
+             conversation twice (a new visitor each time), their starts spread over one conversation's \
+             length, and what counts is the window in which all are under way, each at its own step. \
+             Latency is from sending a message (in the paced run: from when it was due) to having its \
+             reply; the rate is messages over the wall time (paced: over the window); afterwards every \
+             visitor must have filed one application.",
             show_count(browsers as f64)
         ),
         &["load", "messages/s", "reply latency p50 / p99 / max", "CPU busy", "target"],
@@ -182,19 +193,17 @@ async fn run(browsers: usize, load: Load) -> Result<Run, WebBenchError> {
         opened.push(Browser::open(&http, &base, number).await?);
     }
     let (start, cpu) = (Instant::now(), Sample::take());
+    let (rounds, pace) = match load {
+        Load::Closed => (1, None),
+        Load::Paced(rate) => (PACED_ROUNDS, Some(Pace { start, rate, browsers, steps: conversation.len() })),
+    };
     let walks: Vec<_> = opened
         .into_iter()
-        .map(|browser| {
-            let schedule = match load {
-                Load::Closed => None,
-                Load::Paced(rate) => Some(Schedule::of(browser.number, browsers, rate, start)),
-            };
-            tokio::spawn(browser.walk(http.clone(), conversation.clone(), schedule))
-        })
+        .map(|browser| tokio::spawn(browser.walk(http.clone(), conversation.clone(), pace, rounds)))
         .collect();
-    let mut latencies = Vec::with_capacity(browsers * conversation.len());
+    let mut sent = Vec::with_capacity(browsers * conversation.len() * rounds);
     for walk in walks {
-        latencies.extend(walk.await??);
+        sent.extend(walk.await??);
     }
     let wall = start.elapsed();
     let busy = cpu.and_then(|cpu| cpu.busy_since());
@@ -203,30 +212,52 @@ async fn run(browsers: usize, load: Load) -> Result<Run, WebBenchError> {
 
     let filed = applications::count(&mut *app.bot.store().acquire().await?).await?;
     app.bot.store().close().await;
-    if filed != browsers as i64 {
-        return Err(WebBenchError::Filed { expected: browsers as i64, filed });
+    let visitors = (browsers * rounds) as i64;
+    if filed != visitors {
+        return Err(WebBenchError::Filed { expected: visitors, filed });
     }
-    Ok(Run { load, messages: browsers * conversation.len(), wall, latencies: Samples::new(latencies), busy })
+    let (latencies, wall): (Vec<Duration>, Duration) = match pace {
+        None => (sent.into_iter().map(|(_, latency)| latency).collect(), wall),
+        Some(pace) => {
+            let (from, to) = pace.window();
+            let counted = sent.into_iter().filter(|(due, _)| (from..to).contains(due)).map(|(_, latency)| latency);
+            (counted.collect(), to - from)
+        }
+    };
+    Ok(Run { load, messages: latencies.len(), wall, latencies: Samples::new(latencies), busy })
 }
 
-/// When a paced browser's messages are due: one every `interval` from `first`.
+/// The pace of a paced run: `browsers` offering `rate` messages/s between them from `start`,
+/// through conversations of `steps` messages.
 #[derive(Debug, Clone, Copy)]
-struct Schedule {
-    first: Instant,
-    interval: Duration,
+struct Pace {
+    start: Instant,
+    rate: f64,
+    browsers: usize,
+    steps: usize,
 }
 
-impl Schedule {
-    /// Browser `number` of `browsers` offering `rate` messages/s between them, from `start`: the
-    /// browsers' first messages are spread over one interval so that they do not come at once.
-    fn of(number: usize, browsers: usize, rate: f64, start: Instant) -> Self {
-        let interval = Duration::from_secs_f64(browsers as f64 / rate);
-        Self { first: start + interval.mul_f64(number as f64 / browsers as f64), interval }
+impl Pace {
+    /// How long a browser waits from one message to its next.
+    fn interval(self) -> Duration {
+        Duration::from_secs_f64(self.browsers as f64 / self.rate)
     }
 
-    /// When message `step` is due.
-    fn due(self, step: usize) -> Instant {
-        self.first + self.interval * u32::try_from(step).unwrap_or(u32::MAX)
+    /// How long one conversation takes at this pace.
+    fn conversation(self) -> Duration {
+        self.interval() * u32::try_from(self.steps).unwrap_or(u32::MAX)
+    }
+
+    /// When message `sent` (counted over all its conversations) of browser `number` is due: the
+    /// browsers' first messages are spread over one conversation's length.
+    fn due(self, number: usize, sent: usize) -> Instant {
+        let offset = self.conversation().mul_f64(number as f64 / self.browsers as f64);
+        self.start + offset + self.interval() * u32::try_from(sent).unwrap_or(u32::MAX)
+    }
+
+    /// When every browser is under way: from the last one's start to the first one's end.
+    fn window(self) -> (Instant, Instant) {
+        (self.start + self.conversation(), self.start + self.conversation() * 2)
     }
 }
 
@@ -265,62 +296,83 @@ impl Browser {
         Ok(Self { number, base: base.to_owned(), cookie, csrf, addr, last, buttons: Vec::new() })
     }
 
-    /// Walks the conversation, a message once the last one's reply is in (and, on a `schedule`,
-    /// it is due); each message's latency, on a schedule from when it was due.
+    /// Walks the conversation `rounds` times, each after the first as a new visitor, a message
+    /// once the last one's reply is in (and, at a `pace`, it is due); when each message was sent
+    /// (at a pace: due) and its latency from then.
     async fn walk(
         mut self,
         http: reqwest::Client,
         conversation: Vec<Act>,
-        schedule: Option<Schedule>,
-    ) -> Result<Vec<Duration>, WebBenchError> {
-        let mut latencies = Vec::with_capacity(conversation.len());
-        for (step, act) in conversation.into_iter().enumerate() {
-            let (path, field, value) = match &act {
-                Act::Say(text) => ("/chat/message", "text", text.clone()),
-                Act::Press(data) => match self.buttons.iter().any(|offered| offered == data) {
-                    true => ("/chat/choice", "choice", (*data).to_owned()),
-                    false => return Err(WebBenchError::NoButton { browser: self.number, data }),
-                },
-            };
-            let after = self.last.to_string();
-            let form = [(field, value.as_str()), ("csrf_token", self.csrf.as_str()), ("after", after.as_str())];
-            let start = match schedule {
-                Some(schedule) => {
-                    tokio::time::sleep_until(schedule.due(step).into()).await;
-                    schedule.due(step)
-                }
-                None => Instant::now(),
-            };
-            let response = http
-                .post(format!("{}{path}", self.base))
-                .header("cookie", &self.cookie)
-                .header("origin", &self.base)
-                .header("accept", "application/json")
-                .header("x-forwarded-for", self.addr.to_string())
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(form_body(&form))
-                .send()
-                .await?;
-            let (status, body) = (response.status().as_u16(), response.text().await?);
-            latencies.push(start.elapsed());
-            let news: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-            let entries = news["entries"].as_array().filter(|_| status == 200);
-            let number = self.number;
-            let refused =
-                || WebBenchError::Refused { browser: number, step, act: Some(act.clone()), status, body: body.clone() };
-            let entries = entries.ok_or_else(refused)?;
-            self.last = entries.iter().filter_map(|entry| entry["id"].as_i64()).fold(self.last, i64::max);
-            let bot: Vec<&Value> = entries.iter().filter(|entry| entry["role"] == "bot").collect();
-            if bot.is_empty() || bot.iter().any(|entry| entry["text"].as_str().unwrap_or_default().contains('⚠')) {
-                return Err(refused());
+        pace: Option<Pace>,
+        rounds: usize,
+    ) -> Result<Vec<(Instant, Duration)>, WebBenchError> {
+        let mut sent = Vec::with_capacity(conversation.len() * rounds);
+        for round in 0..rounds {
+            if round > 0 {
+                self = Browser::open(&http, &self.base, self.number).await?;
             }
-            self.buttons = bot
-                .iter()
-                .flat_map(|entry| entry["buttons"].as_array().into_iter().flatten())
-                .filter_map(|button| button["data"].as_str().map(str::to_owned))
-                .collect();
+            for (step, act) in conversation.iter().enumerate() {
+                let due = pace.map(|pace| pace.due(self.number, round * conversation.len() + step));
+                sent.push(self.send(&http, step, act, due).await?);
+            }
         }
-        Ok(latencies)
+        Ok(sent)
+    }
+
+    /// Sends `act`, step `step` of the conversation, once it is `due` if given; when it was sent
+    /// (or due) and how long its reply took from then.
+    async fn send(
+        &mut self,
+        http: &reqwest::Client,
+        step: usize,
+        act: &Act,
+        due: Option<Instant>,
+    ) -> Result<(Instant, Duration), WebBenchError> {
+        let (path, field, value) = match act {
+            Act::Say(text) => ("/chat/message", "text", text.clone()),
+            Act::Press(data) => match self.buttons.iter().any(|offered| offered == data) {
+                true => ("/chat/choice", "choice", (*data).to_owned()),
+                false => return Err(WebBenchError::NoButton { browser: self.number, data }),
+            },
+        };
+        let after = self.last.to_string();
+        let form = [(field, value.as_str()), ("csrf_token", self.csrf.as_str()), ("after", after.as_str())];
+        let start = match due {
+            Some(due) => {
+                tokio::time::sleep_until(due.into()).await;
+                due
+            }
+            None => Instant::now(),
+        };
+        let response = http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("origin", &self.base)
+            .header("accept", "application/json")
+            .header("x-forwarded-for", self.addr.to_string())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&form))
+            .send()
+            .await?;
+        let (status, body) = (response.status().as_u16(), response.text().await?);
+        let latency = start.elapsed();
+        let news: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let entries = news["entries"].as_array().filter(|_| status == 200);
+        let number = self.number;
+        let refused =
+            || WebBenchError::Refused { browser: number, step, act: Some(act.clone()), status, body: body.clone() };
+        let entries = entries.ok_or_else(refused)?;
+        self.last = entries.iter().filter_map(|entry| entry["id"].as_i64()).fold(self.last, i64::max);
+        let bot: Vec<&Value> = entries.iter().filter(|entry| entry["role"] == "bot").collect();
+        if bot.is_empty() || bot.iter().any(|entry| entry["text"].as_str().unwrap_or_default().contains('⚠')) {
+            return Err(refused());
+        }
+        self.buttons = bot
+            .iter()
+            .flat_map(|entry| entry["buttons"].as_array().into_iter().flatten())
+            .filter_map(|button| button["data"].as_str().map(str::to_owned))
+            .collect();
+        Ok((start, latency))
     }
 }
 
@@ -350,14 +402,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paced_browsers_start_spread_over_one_interval_and_keep_it() {
+    fn paced_browsers_start_spread_over_one_conversation_and_keep_their_interval() {
         let start = Instant::now();
-        let first = Schedule::of(0, 4, 8.0, start);
-        let last = Schedule::of(3, 4, 8.0, start);
-        assert_eq!(first.interval, Duration::from_millis(500));
-        assert_eq!(first.due(0), start);
-        assert_eq!(last.due(0), start + Duration::from_millis(375));
-        assert_eq!(last.due(2), start + Duration::from_millis(1_375));
+        let pace = Pace { start, rate: 8.0, browsers: 4, steps: 3 };
+        assert_eq!(pace.interval(), Duration::from_millis(500));
+        assert_eq!(pace.due(0, 0), start);
+        assert_eq!(pace.due(3, 0), start + Duration::from_millis(1_125));
+        assert_eq!(pace.due(3, 4), start + Duration::from_millis(3_125));
+        assert_eq!(pace.window(), (start + Duration::from_millis(1_500), start + Duration::from_millis(3_000)));
     }
 
     #[test]
