@@ -27,6 +27,9 @@ pub struct Markers {
     /// 什么 is "some", so it asks only when it ends as a question does.
     #[serde(default)]
     pub hearsay: Hearsay,
+    /// How a question may end: a question mark, or a particle that makes a sentence a question.
+    #[serde(default)]
+    pub endings: Vec<String>,
 }
 
 /// The beginnings of a part that passes on hearsay, as one regular expression.
@@ -48,9 +51,6 @@ impl<'de> Deserialize<'de> for Hearsay {
         Self::new(&Vec::<String>::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
-
-/// How a part that asks may end: a question mark, or a particle that makes a sentence a question.
-const QUESTION_ENDINGS: [char; 7] = ['?', '？', '吗', '么', '呢', '咩', '吧'];
 
 /// A part of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +85,9 @@ impl Markers {
             return;
         }
         let asks = match &self.hearsay.0 {
-            Some(hearsay) if hearsay.is_match(text) => ends_with_question || text.ends_with(QUESTION_ENDINGS),
+            Some(hearsay) if hearsay.is_match(text) => {
+                ends_with_question || self.endings.iter().any(|ending| text.ends_with(ending.as_str()))
+            }
             _ => ends_with_question || self.asks(text),
         };
         parts.push(Part { text, asks });
@@ -107,6 +109,7 @@ mod tests {
             zh: ["吗", "什么", "能不能", "多少"].map(String::from).to_vec(),
             en: ["can", "what", "is"].map(String::from).to_vec(),
             hearsay: Hearsay::new(&["听[^，]{0,3}说".to_owned()]).unwrap(),
+            endings: ["吗", "?"].map(String::from).to_vec(),
         }
     }
 
