@@ -77,6 +77,8 @@ struct RawAsk {
     states: Option<String>,
     #[serde(default)]
     in_context: bool,
+    #[serde(default)]
+    near: bool,
 }
 
 /// One kind of fact.
@@ -91,6 +93,9 @@ pub struct Ask {
     /// Whether a part that only gives context asks it too: "我係香港永久居民，可唔可以申請人才公寓"
     /// asks whether Hong Kong residents may, though its asking part names no group.
     pub in_context: bool,
+    /// Whether the fact must stand in a clause that names what was asked about: "60%以上用于一线
+    /// 职工教育" states a share of the education fund's use, not the share it is drawn at.
+    near: bool,
 }
 
 /// Every kind of fact the corpus knows how to ask for.
@@ -116,7 +121,7 @@ impl Asks {
             let asked = ask.cues.regex(&ask.kind)?;
             let states =
                 ask.states.as_deref().map(Regex::new).transpose().map_err(|err| regex_error(&ask.kind, &err))?;
-            asks.push(Ask { kind: ask.kind, asked, states, in_context: ask.in_context });
+            asks.push(Ask { kind: ask.kind, asked, states, in_context: ask.in_context, near: ask.near });
         }
         let follow_up = raw.follow_up.regex("follow_up")?;
         Ok(Self { markers: raw.markers, focus: raw.focus, follow_up, asks })
@@ -135,10 +140,26 @@ impl Asks {
 }
 
 impl Ask {
-    /// Whether the Chinese passage `text` states a fact of this kind.
-    pub fn is_stated_in(&self, text: &str) -> bool {
-        self.states.as_ref().is_some_and(|states| states.is_match(text))
+    /// Whether the Chinese passage `text` states a fact of this kind — for a kind stated `near`
+    /// what was asked about, in a clause that also holds one of the policy words `about`.
+    pub fn is_stated_in(&self, text: &str, about: &[&str]) -> bool {
+        let Some(states) = &self.states else { return false };
+        if !self.near {
+            return states.is_match(text);
+        }
+        states.find_iter(text).any(|found| {
+            let clause = clause_around(text, found.start(), found.end());
+            about.iter().any(|word| clause.contains(word))
+        })
     }
+}
+
+/// The clause of `text` (between commas, semicolons or full stops) holding `start..end`.
+fn clause_around(text: &str, start: usize, end: usize) -> &str {
+    const BREAKS: [char; 6] = ['，', '；', '。', ',', ';', '：'];
+    let from = text[..start].rfind(BREAKS).map_or(0, |at| at + text[at..].chars().next().map_or(0, char::len_utf8));
+    let to = text[end..].find(BREAKS).map_or(text.len(), |at| end + at);
+    &text[from..to]
 }
 
 #[cfg(test)]
@@ -187,10 +208,20 @@ mod tests {
     fn a_passage_states_the_fact_or_not() {
         let asks = Asks::parse(ASKS).unwrap();
         let amount = &asks.asked("多少钱")[0];
-        assert!(amount.is_stated_in("每月补贴500元"));
-        assert!(!amount.is_stated_in("提供购房补贴、人才公寓等"));
+        assert!(amount.is_stated_in("每月补贴500元", &[]));
+        assert!(!amount.is_stated_in("提供购房补贴、人才公寓等", &[]));
         let never = Asks::parse("[markers]\nzh = []\nen = []\n[focus]\nbefore = []\nafter = []\nen = []\n[follow_up]\nzh = []\nen = []\n[[ask]]\nkind = \"x\"\nzh = [\"叠加\"]\nen = []\n").unwrap();
-        assert!(!never.asked("能叠加吗")[0].is_stated_in("任何文字"));
+        assert!(!never.asked("能叠加吗")[0].is_stated_in("任何文字", &[]));
+    }
+
+    #[test]
+    fn a_fact_stated_near_what_was_asked_must_share_its_clause() {
+        let asks = Asks::parse(&ASKS.replace("states = ", "near = true\n        states = ")).unwrap();
+        let amount = &asks.asked("多少钱")[0];
+        let text = "企业足额提取职工教育经费，500元用于一线培训。每月补贴300元";
+        assert!(amount.is_stated_in(text, &["补贴"]));
+        assert!(amount.is_stated_in(text, &["培训"]));
+        assert!(!amount.is_stated_in(text, &["职工教育经费"]));
     }
 
     #[test]

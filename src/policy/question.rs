@@ -164,6 +164,23 @@ impl Policy {
 }
 
 impl Question<'_> {
+    /// Whether the Chinese passage `text` states every kind of fact the question asks for.
+    pub fn states_asked_facts(&self, text: &str) -> bool {
+        let about = self.asked_about();
+        self.asks.iter().all(|ask| ask.is_stated_in(text, &about))
+    }
+
+    /// The policy words of what the question asks about (of every concept when no part asks),
+    /// which a fact stated near them must share a clause with.
+    pub fn asked_about(&self) -> Vec<&str> {
+        let any_asked = self.concepts.iter().any(|concept| concept.asked);
+        self.concepts
+            .iter()
+            .filter(|concept| concept.asked || !any_asked)
+            .flat_map(|concept| concept.zh.iter().filter(|term| !term.part).map(|term| term.text.as_str()))
+            .collect()
+    }
+
     /// The weight of each concept (see [`Concept::importance`]).
     pub fn importance(&self, index: &PassageIndex) -> Vec<f32> {
         self.concepts.iter().map(|concept| concept.importance(index)).collect()
