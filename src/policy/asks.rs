@@ -154,7 +154,7 @@ impl Ask {
     }
 }
 
-/// The clause of `text` (between commas, semicolons or full stops) holding `start..end`.
+/// The clause of `text` (between commas, semicolons, colons or full stops) holding `start..end`.
 fn clause_around(text: &str, start: usize, end: usize) -> &str {
     const BREAKS: [char; 6] = ['，', '；', '。', ',', ';', '：'];
     let from = text[..start].rfind(BREAKS).map_or(0, |at| at + text[at..].chars().next().map_or(0, char::len_utf8));
