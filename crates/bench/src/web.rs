@@ -59,8 +59,9 @@ pub enum WebBenchError {
 /// What a run measured.
 struct Run {
     load: Load,
-    /// The messages counted, and the time they took (closed) or were due in (paced).
+    /// The replies counted: all (closed), or those that came in the window (paced).
     messages: usize,
+    /// The time they took (closed) or the window (paced).
     wall: Duration,
     latencies: Samples,
     busy: Option<f64>,
@@ -122,8 +123,8 @@ pub fn measure(mode: Mode) -> Result<Findings, BenchError> {
              conversation twice (a new visitor each time), their starts spread over one conversation's \
              length, and what counts is the window in which all are under way, each at its own step. \
              Latency is from sending a message (in the paced run: from when it was due) to having its \
-             reply; the rate is messages over the wall time (paced: over the window); afterwards every \
-             visitor must have filed one application.",
+             reply; the rate is replies over the wall time (paced: the replies that came in the window); \
+             afterwards every visitor must have filed one application.",
             show_count(browsers as f64)
         ),
         &["load", "messages/s", "reply latency p50 / p99 / max", "CPU busy", "target"],
@@ -216,15 +217,18 @@ async fn run(browsers: usize, load: Load) -> Result<Run, WebBenchError> {
     if filed != visitors {
         return Err(WebBenchError::Filed { expected: visitors, filed });
     }
-    let (latencies, wall): (Vec<Duration>, Duration) = match pace {
-        None => (sent.into_iter().map(|(_, latency)| latency).collect(), wall),
+    let (messages, latencies, wall) = match pace {
+        None => (sent.len(), sent.into_iter().map(|(_, latency)| latency).collect(), wall),
         Some(pace) => {
+            // The latency of the messages due in the window; the rate of the replies that came in
+            // it (a server that falls behind answers fewer than were due).
             let (from, to) = pace.window();
-            let counted = sent.into_iter().filter(|(due, _)| (from..to).contains(due)).map(|(_, latency)| latency);
-            (counted.collect(), to - from)
+            let answered = sent.iter().filter(|(due, latency)| (from..to).contains(&(*due + *latency))).count();
+            let due = sent.into_iter().filter(|(due, _)| (from..to).contains(due)).map(|(_, latency)| latency);
+            (answered, due.collect(), to - from)
         }
     };
-    Ok(Run { load, messages: latencies.len(), wall, latencies: Samples::new(latencies), busy })
+    Ok(Run { load, messages, wall, latencies: Samples::new(latencies), busy })
 }
 
 /// The pace of a paced run: `browsers` offering `rate` messages/s between them from `start`,
