@@ -116,7 +116,9 @@ impl Lexicon {
     /// Extra words for the segmenter's dictionary: the policy terms, and the colloquial words
     /// with a mapping, so that they are read whole (技术工人, not 技术 + 工人).
     pub fn dictionary(&self) -> impl Iterator<Item = &str> {
-        self.dictionary.iter().chain(self.synonyms.keys()).chain(self.broader.keys()).map(String::as_str)
+        // Filler is cut whole too, or it is not recognised: 系咪 would leave 咪 as a word.
+        let filler = self.filler.iter().filter(|word| word.chars().count() > 1);
+        self.dictionary.iter().chain(self.synonyms.keys()).chain(self.broader.keys()).chain(filler).map(String::as_str)
     }
 
     /// Treats `zh` and `en` (the city's own name) as filler: every sentence of the city's policy
