@@ -44,15 +44,14 @@ pub struct Anticipated {
     features: Vec<HashSet<String>>,
 }
 
-impl Anticipated {
+/// The anticipated questions as read from `anticipated.toml`, not yet indexed: each with the
+/// passage it is about, lowercased, the Chinese ones in Simplified, and whether it is English.
+#[derive(Debug)]
+pub struct Questions(Vec<(usize, String, bool)>);
+
+impl Questions {
     /// Reads `anticipated.toml`: every key must name a sentence of `document` (`17.8`).
-    pub fn parse(
-        text: &str,
-        document: &Document,
-        lexicon: &Lexicon,
-        segmenter: &Segmenter,
-        scripts: &Scripts,
-    ) -> Result<Self, PolicyError> {
+    pub fn read(text: &str, document: &Document, scripts: &Scripts) -> Result<Self, PolicyError> {
         let raw: RawFile = toml::from_str(text).map_err(|err| PolicyError::toml(ANTICIPATED_FILE, &err))?;
         let problem = |message: String| PolicyError::Lexicon { file: ANTICIPATED_FILE, message };
         let mut questions: Vec<(usize, String, bool)> = Vec::new();
@@ -64,23 +63,36 @@ impl Anticipated {
             let english = sentence.en.iter().map(|q| (q.to_lowercase(), true));
             questions.extend(chinese.chain(english).map(|(text, english)| (passage, text, english)));
         }
-        let texts: Vec<Indexed<'_>> = questions
-            .iter()
-            .map(|(_, text, english)| match english {
-                true => Indexed { en: text, ..Indexed::default() },
-                false => Indexed { zh: text, ..Indexed::default() },
-            })
-            .collect();
-        let index = PassageIndex::of_texts(&texts, segmenter)?;
-        let (mut bigrams, mut stems) = (bigram_analyzer(), english_analyzer());
-        let features = questions
-            .iter()
-            .map(|(_, text, english)| match english {
-                true => lexicon.match_english(&mut stems, text).into_iter().flat_map(|m| m.stems).collect(),
-                false => tokens(&mut bigrams, text).into_iter().collect(),
-            })
-            .collect();
-        Ok(Self { index, passage_of: questions.iter().map(|(passage, ..)| *passage).collect(), features })
+        Ok(Self(questions))
+    }
+}
+
+impl Anticipated {
+    /// Indexes `questions` over the segmenter's words, and takes each one's bigrams and English
+    /// stems (on a thread of its own: a process's first answer waits for this).
+    pub fn build(questions: Questions, lexicon: &Lexicon, segmenter: &Segmenter) -> Result<Self, PolicyError> {
+        let Questions(questions) = questions;
+        let (index, features) = std::thread::scope(|scope| {
+            let features = scope.spawn(|| {
+                let (mut bigrams, mut stems) = (bigram_analyzer(), english_analyzer());
+                questions
+                    .iter()
+                    .map(|(_, text, english)| match english {
+                        true => lexicon.match_english(&mut stems, text).into_iter().flat_map(|m| m.stems).collect(),
+                        false => tokens(&mut bigrams, text).into_iter().collect(),
+                    })
+                    .collect()
+            });
+            let texts: Vec<Indexed<'_>> = questions
+                .iter()
+                .map(|(_, text, english)| match english {
+                    true => Indexed { en: text, ..Indexed::default() },
+                    false => Indexed { zh: text, ..Indexed::default() },
+                })
+                .collect();
+            (PassageIndex::of_texts(&texts, segmenter), super::joined(features))
+        });
+        Ok(Self { index: index?, passage_of: questions.iter().map(|(passage, ..)| *passage).collect(), features })
     }
 
     /// How many questions there are.
@@ -160,11 +172,9 @@ mod tests {
     #[test]
     fn a_key_that_names_no_sentence_is_refused() {
         let policy = policy();
-        let err = super::Anticipated::parse(
+        let err = super::Questions::read(
             "[[sentence]]\nkey = \"99.1\"\nzh = []\nzh_hant = []\nen = []\n",
             policy.document(),
-            &policy.lexicon,
-            &policy.segmenter,
             policy.scripts(),
         )
         .unwrap_err();

@@ -29,7 +29,7 @@ use crate::assets::{AssetError, Assets};
 use crate::lang::{Bilingual, LangError, Scripts, is_han};
 use crate::messages::{self, City, Messages, Wording};
 use crate::smalltalk::{Phrases, SMALLTALK_FILE, SmallTalk, SmallTalkError};
-use anticipated::{ANTICIPATED_FILE, Anticipated};
+use anticipated::{ANTICIPATED_FILE, Anticipated, Questions};
 use asks::{ASKS_FILE, Asks};
 use decision::{DECISION_FILE, Decision};
 use document::Document;
@@ -158,34 +158,37 @@ impl Policy {
         if !problems.is_empty() {
             return Err(PolicyError::Lexicon { file: TIERS_FILE, message: problems.join("; ") });
         }
-        // The slow parts run two at a time (the start of every process waits for them): jieba's
-        // dictionary beside the script tables, then the three things built over its words.
-        let (segmenter, (scripts, function)) = std::thread::scope(|scope| {
-            let tables = scope.spawn(|| (Scripts::new(), segmenter::function_characters()));
-            (Segmenter::new(lexicon.dictionary()), joined(tables))
-        });
-        let scripts = scripts?;
-        let (index, anticipated, homophones) = std::thread::scope(|scope| {
-            let anticipated = scope.spawn(|| {
-                Anticipated::parse(&assets.read(ANTICIPATED_FILE)?, &document, &lexicon, &segmenter, &scripts)
-            });
-            let index = PassageIndex::build(&document, &translation, &segmenter);
-            let words = policy_words(&document, &lexicon, &segmenter);
-            let homophones = Homophones::new(words.iter().map(String::as_str), function);
-            (index, joined(anticipated), homophones)
-        });
-        let (index, anticipated) = (index?, anticipated?);
-        let asks = Asks::parse(&assets.read(ASKS_FILE)?)?;
-        let decision = Decision::parse(&assets.read(DECISION_FILE)?)?;
-        let smalltalk = Phrases::parse(&assets.read(SMALLTALK_FILE)?)?;
         let city = City {
             title: (&document.title, &translation.title),
             topics: &manifest.topics,
             contact: &manifest.contact,
             examples: (&manifest.examples.zh, &manifest.examples.en),
         };
-        let messages = Messages::parse(&assets.read(messages::FILE)?, city)
-            .map_err(|err| PolicyError::Toml { file: messages::FILE.to_owned(), message: err.to_string() })?;
+        // The slow parts run two at a time (the start of every process waits for them): jieba's
+        // dictionary beside everything that needs no words, then the three things built over its
+        // words.
+        let (segmenter, read) = std::thread::scope(|scope| {
+            let read = scope.spawn(|| -> Result<_, PolicyError> {
+                let scripts = Scripts::new()?;
+                let questions = Questions::read(&assets.read(ANTICIPATED_FILE)?, &document, &scripts)?;
+                let asks = Asks::parse(&assets.read(ASKS_FILE)?)?;
+                let decision = Decision::parse(&assets.read(DECISION_FILE)?)?;
+                let smalltalk = Phrases::parse(&assets.read(SMALLTALK_FILE)?)?;
+                let messages = Messages::parse(&assets.read(messages::FILE)?, city)
+                    .map_err(|err| PolicyError::Toml { file: messages::FILE.to_owned(), message: err.to_string() })?;
+                Ok((scripts, segmenter::function_characters(), questions, asks, decision, smalltalk, messages))
+            });
+            (Segmenter::new(lexicon.dictionary()), joined(read))
+        });
+        let (scripts, function, questions, asks, decision, smalltalk, messages) = read?;
+        let (index, anticipated, homophones) = std::thread::scope(|scope| {
+            let anticipated = scope.spawn(|| Anticipated::build(questions, &lexicon, &segmenter));
+            let index = PassageIndex::build(&document, &translation, &segmenter);
+            let words = policy_words(&document, &lexicon, &segmenter);
+            let homophones = Homophones::new(words.iter().map(String::as_str), function);
+            (index, joined(anticipated), homophones)
+        });
+        let (index, anticipated) = (index?, anticipated?);
         Ok(Self {
             manifest,
             document,
