@@ -273,7 +273,7 @@ mod tests {
     fn lexicon() -> Lexicon {
         Lexicon::parse(
             r#"words = ["人才公寓", "高技能人才"]
-               filler = ["怎么", "吗", "能"]
+               filler = ["怎么", "吗", "能", "系咪"]
                [synonyms]
                "孩子" = ["子女"]
                [broader]
@@ -303,6 +303,12 @@ mod tests {
         let labels: Vec<_> = found.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(labels, ["人才公寓", "申请"]);
         assert_eq!(terms(&found[0]), [("人才".into(), 0.5), ("公寓".into(), 0.5), ("人才公寓".into(), 1.0)]);
+    }
+
+    #[test]
+    fn filler_the_segmenter_would_split_is_still_dropped_whole() {
+        let labels: Vec<_> = concepts("人才公寓系咪").into_iter().map(|c| c.label).collect();
+        assert_eq!(labels, ["人才公寓"]);
     }
 
     #[test]
