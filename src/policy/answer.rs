@@ -181,8 +181,8 @@ impl Policy {
         if let Some(tier_question) = self.tier_question(&read) {
             let answer = self.tier_answer(question, lang, &tier_question);
             // "A类人才安家费多少" names a tier but asks for an amount the tier clause does not state.
-            let about = read.asked_about();
-            if read.asks.iter().all(|ask| answer.sources.iter().any(|source| ask.is_stated_in(&source.text, &about))) {
+            let sources: Vec<&str> = answer.sources.iter().map(|source| source.text.as_str()).collect();
+            if read.states_asked_facts(&sources) {
                 return Ok(Considered::Settled(answer));
             }
         }
@@ -203,7 +203,7 @@ impl Policy {
         let mut ranking = ranking::rank(&self.index, &self.anticipated, question, &weighing)?;
         // A question asking for a kind of fact ("签证最长批几耐") is answered by the best of the
         // leading passages that states one, if one does and covers the question nearly as well.
-        let states = |passage: usize| question.states_asked_facts(&self.document.passages[passage].text);
+        let states = |passage: usize| question.states_asked_facts(&[&self.document.passages[passage].text]);
         let best_coverage = ranking.ranked.first().map_or(0.0, |r| r.coverage.all);
         let stating = ranking
             .ranked

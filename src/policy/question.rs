@@ -164,19 +164,20 @@ impl Policy {
 }
 
 impl Question<'_> {
-    /// Whether the Chinese passage `text` states every kind of fact the question asks for.
-    pub fn states_asked_facts(&self, text: &str) -> bool {
+    /// Whether every kind of fact the question asks for is stated in one of the Chinese passages
+    /// `texts`.
+    pub fn states_asked_facts(&self, texts: &[&str]) -> bool {
         // Most questions ask for no kind of fact: then there is nothing to collect.
         if self.asks.is_empty() {
             return true;
         }
         let about = self.asked_about();
-        self.asks.iter().all(|ask| ask.is_stated_in(text, &about))
+        self.asks.iter().all(|ask| texts.iter().any(|text| ask.is_stated_in(text, &about)))
     }
 
     /// The policy words of what the question asks about (of every concept when no part asks),
     /// which a fact stated near them must share a clause with.
-    pub fn asked_about(&self) -> Vec<&str> {
+    fn asked_about(&self) -> Vec<&str> {
         let any_asked = self.concepts.iter().any(|concept| concept.asked);
         self.concepts
             .iter()
