@@ -30,6 +30,10 @@ pub struct Markers {
     /// How a question may end: a question mark, or a particle that makes a sentence a question.
     #[serde(default)]
     pub endings: Vec<String>,
+    /// Question words that mean "any" or "and so on" where they stand ("他没啥学历", "电焊什么的"):
+    /// they show no question, so a part holding only these asks only when it ends as a question.
+    #[serde(default)]
+    pub indefinite: Pattern,
 }
 
 /// The beginnings of a part that passes on hearsay, as one regular expression.
@@ -43,6 +47,34 @@ impl Hearsay {
             return Ok(Self(None));
         }
         Regex::new(&format!("^(?:{})", patterns.join("|"))).map(|regex| Self(Some(regex)))
+    }
+}
+
+/// Phrases found anywhere in a part, as one regular expression.
+#[derive(Debug, Clone, Default)]
+pub struct Pattern(Option<Regex>);
+
+impl Pattern {
+    /// A match of any of `patterns` (regular expressions).
+    pub fn new(patterns: &[String]) -> Result<Self, regex::Error> {
+        if patterns.is_empty() {
+            return Ok(Self(None));
+        }
+        Regex::new(&patterns.join("|")).map(|regex| Self(Some(regex)))
+    }
+
+    /// `text` with every match taken out.
+    fn remove<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match &self.0 {
+            Some(regex) => regex.replace_all(text, " "),
+            None => text.into(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Self::new(&Vec::<String>::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -95,6 +127,7 @@ impl Markers {
 
     /// Whether a part shows that it asks.
     fn asks(&self, text: &str) -> bool {
+        let text = &*self.indefinite.remove(text);
         let first_word = text.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
         self.zh.iter().any(|marker| text.contains(marker.as_str())) || self.en.iter().any(|marker| marker == first_word)
     }
@@ -110,6 +143,7 @@ mod tests {
             en: ["can", "what", "is"].map(String::from).to_vec(),
             hearsay: Hearsay::new(&["听[^，]{0,3}说".to_owned()]).unwrap(),
             endings: ["吗", "?"].map(String::from).to_vec(),
+            indefinite: Pattern::new(&["没(有)?(什么|啥)".to_owned(), "什么的".to_owned()]).unwrap(),
         }
     }
 
@@ -146,6 +180,16 @@ mod tests {
             [("听朋友说市里要建个什么库", false), ("进了库能一直在吗", true)]
         );
         assert_eq!(asking("听说人才公寓能申请是真的吗"), [("听说人才公寓能申请是真的吗", true)]);
+    }
+
+    #[test]
+    fn a_question_word_that_means_any_does_not_ask() {
+        assert_eq!(
+            asking("能不能聘我徒弟当老师，他没啥学历"),
+            [("能不能聘我徒弟当老师", true), ("他没啥学历", false)]
+        );
+        assert_eq!(asking("我会电焊什么的，能落户吗"), [("我会电焊什么的", false), ("能落户吗", true)]);
+        assert_eq!(asking("没什么学历可以吗"), [("没什么学历可以吗", true)]);
     }
 
     #[test]
