@@ -171,17 +171,16 @@ impl Question<'_> {
         if self.asks.is_empty() {
             return true;
         }
-        let about = self.asked_about();
+        let about = self.words();
         self.asks.iter().all(|ask| texts.iter().any(|text| ask.is_stated_in(text, &about)))
     }
 
-    /// The policy words of what the question asks about (of every concept when no part asks),
-    /// which a fact stated near them must share a clause with.
-    fn asked_about(&self) -> Vec<&str> {
-        let any_asked = self.concepts.iter().any(|concept| concept.asked);
+    /// The policy words of the question, which a fact stated near what was asked about must share
+    /// a clause with. Its context counts too: in "2024年政府资助的职业培训，目标要做到几多人次" the
+    /// training the count is of is named before the question.
+    fn words(&self) -> Vec<&str> {
         self.concepts
             .iter()
-            .filter(|concept| concept.asked || !any_asked)
             .flat_map(|concept| concept.zh.iter().filter(|term| !term.part).map(|term| term.text.as_str()))
             .collect()
     }
