@@ -10,10 +10,14 @@ use serde::Deserialize;
 
 /// Where a message breaks into parts: sentence and clause punctuation, and in a dictated message
 /// without punctuation, the particles that end a spoken clause (嘛, 啊) or begin the next (然后).
+/// 干嘛 ("what for") is found first so that its 嘛 does not break ([`NO_BREAK`]).
 static BREAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[？?！!。．；;：:，,、\n]+|\.(?:\s+|$)|(?:嘛|啊|呀|哈|哦)|(?:然后|另外|还有就是)")
+    Regex::new(r"[？?！!。．；;：:，,、\n]+|\.(?:\s+|$)|干嘛|(?:嘛|啊|呀|哈|哦)|(?:然后|另外|还有就是)")
         .expect("valid regex")
 });
+
+/// A match of [`BREAK`] that is a word, not a break.
+const NO_BREAK: &str = "干嘛";
 
 /// The words that show a part asks something, as `asks.toml` lists them.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -99,7 +103,7 @@ impl Markers {
     pub fn parts<'a>(&self, text: &'a str) -> Vec<Part<'a>> {
         let mut parts = Vec::new();
         let mut start = 0;
-        for found in BREAK.find_iter(text) {
+        for found in BREAK.find_iter(text).filter(|found| found.as_str() != NO_BREAK) {
             let ends_with_question = found.as_str().contains(['?', '？']);
             self.push(&mut parts, &text[start..found.start()], ends_with_question);
             start = found.end();
@@ -139,7 +143,7 @@ mod tests {
 
     fn markers() -> Markers {
         Markers {
-            zh: ["吗", "什么", "能不能", "多少"].map(String::from).to_vec(),
+            zh: ["吗", "什么", "能不能", "多少", "干嘛"].map(String::from).to_vec(),
             en: ["can", "what", "is"].map(String::from).to_vec(),
             hearsay: Hearsay::new(&["听[^，]{0,3}说".to_owned()]).unwrap(),
             endings: ["吗", "?"].map(String::from).to_vec(),
@@ -166,6 +170,11 @@ mod tests {
             asking("我爸是老技工嘛然后能不能评个荣誉市民"),
             [("我爸是老技工", false), ("能不能评个荣誉市民", true)]
         );
+    }
+
+    #[test]
+    fn what_for_is_a_question_word_not_a_spoken_break() {
+        assert_eq!(asking("厂里说要搞揭榜领题嘛这个是干嘛用的"), [("厂里说要搞揭榜领题", false), ("这个是干嘛用的", true)]);
     }
 
     #[test]
