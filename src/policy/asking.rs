@@ -174,7 +174,10 @@ mod tests {
 
     #[test]
     fn what_for_is_a_question_word_not_a_spoken_break() {
-        assert_eq!(asking("厂里说要搞揭榜领题嘛这个是干嘛用的"), [("厂里说要搞揭榜领题", false), ("这个是干嘛用的", true)]);
+        assert_eq!(
+            asking("厂里说要搞揭榜领题嘛这个是干嘛用的"),
+            [("厂里说要搞揭榜领题", false), ("这个是干嘛用的", true)]
+        );
     }
 
     #[test]
@@ -193,10 +196,7 @@ mod tests {
 
     #[test]
     fn a_question_word_that_means_any_does_not_ask() {
-        assert_eq!(
-            asking("能不能聘我徒弟当老师，他没啥学历"),
-            [("能不能聘我徒弟当老师", true), ("他没啥学历", false)]
-        );
+        assert_eq!(asking("能不能聘我徒弟当老师，他没啥学历"), [("能不能聘我徒弟当老师", true), ("他没啥学历", false)]);
         assert_eq!(asking("我会电焊什么的，能落户吗"), [("我会电焊什么的", false), ("能落户吗", true)]);
         assert_eq!(asking("没什么学历可以吗"), [("没什么学历可以吗", true)]);
     }

@@ -137,6 +137,11 @@ unknown unless it was reviewed there, and keeps this list in step with Cargo.loc
 - The OpenCC conversion dictionaries (through the ferrous-opencc crate): OpenCC, Copyright (c)
   2010-2020 Carbo Kuo (BYVoid) and contributors; Apache License 2.0.
 
+## C libraries built into the binary
+
+- jemalloc, the memory allocator (through the tikv-jemalloc-sys crate): Copyright (C) 2002-present
+  Jason Evans, Facebook, Inc. and Mozilla Foundation; BSD 2-Clause License.
+
 ## Crates
 ";
 
