@@ -29,42 +29,41 @@ pub struct Markers {
     pub en: Vec<String>,
     /// How a part that passes on what the asker heard begins ("听朋友说市里要建个什么库"): its
     /// 什么 is "some", so it asks only when it ends as a question does.
-    #[serde(default)]
-    pub hearsay: Hearsay,
+    #[serde(default, deserialize_with = "at_start")]
+    pub hearsay: Pattern,
     /// How a question may end: a question mark, or a particle that makes a sentence a question.
     #[serde(default)]
     pub endings: Vec<String>,
     /// Question words that mean "any" or "and so on" where they stand ("他没啥学历", "电焊什么的"):
     /// they show no question, so a part holding only these asks only when it ends as a question.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "anywhere")]
     pub indefinite: Pattern,
 }
 
-/// The beginnings of a part that passes on hearsay, as one regular expression.
-#[derive(Debug, Clone, Default)]
-pub struct Hearsay(Option<Regex>);
-
-impl Hearsay {
-    /// Hearsay that begins as one of `patterns` (regular expressions).
-    pub fn new(patterns: &[String]) -> Result<Self, regex::Error> {
-        if patterns.is_empty() {
-            return Ok(Self(None));
-        }
-        Regex::new(&format!("^(?:{})", patterns.join("|"))).map(|regex| Self(Some(regex)))
-    }
-}
-
-/// Phrases found anywhere in a part, as one regular expression.
+/// Phrases as one regular expression (none when no phrase is listed).
 #[derive(Debug, Clone, Default)]
 pub struct Pattern(Option<Regex>);
 
 impl Pattern {
-    /// A match of any of `patterns` (regular expressions).
-    pub fn new(patterns: &[String]) -> Result<Self, regex::Error> {
+    /// A match of any of `patterns` (regular expressions) anywhere in a text.
+    pub fn anywhere(patterns: &[String]) -> Result<Self, regex::Error> {
+        Self::build(patterns, "")
+    }
+
+    /// A match of any of `patterns` (regular expressions) at the start of a text.
+    pub fn at_start(patterns: &[String]) -> Result<Self, regex::Error> {
+        Self::build(patterns, "^")
+    }
+
+    fn build(patterns: &[String], anchor: &str) -> Result<Self, regex::Error> {
         if patterns.is_empty() {
             return Ok(Self(None));
         }
-        Regex::new(&patterns.join("|")).map(|regex| Self(Some(regex)))
+        Regex::new(&format!("{anchor}(?:{})", patterns.join("|"))).map(|regex| Self(Some(regex)))
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.0.as_ref().is_some_and(|regex| regex.is_match(text))
     }
 
     /// `text` with every match taken out.
@@ -76,16 +75,12 @@ impl Pattern {
     }
 }
 
-impl<'de> Deserialize<'de> for Pattern {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::new(&Vec::<String>::deserialize(deserializer)?).map_err(serde::de::Error::custom)
-    }
+fn at_start<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Pattern, D::Error> {
+    Pattern::at_start(&Vec::<String>::deserialize(deserializer)?).map_err(serde::de::Error::custom)
 }
 
-impl<'de> Deserialize<'de> for Hearsay {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::new(&Vec::<String>::deserialize(deserializer)?).map_err(serde::de::Error::custom)
-    }
+fn anywhere<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Pattern, D::Error> {
+    Pattern::anywhere(&Vec::<String>::deserialize(deserializer)?).map_err(serde::de::Error::custom)
 }
 
 /// A part of a message.
@@ -120,11 +115,10 @@ impl Markers {
         if text.is_empty() {
             return;
         }
-        let asks = match &self.hearsay.0 {
-            Some(hearsay) if hearsay.is_match(text) => {
-                ends_with_question || self.endings.iter().any(|ending| text.ends_with(ending.as_str()))
-            }
-            _ => ends_with_question || self.asks(text),
+        let asks = if self.hearsay.is_match(text) {
+            ends_with_question || self.endings.iter().any(|ending| text.ends_with(ending.as_str()))
+        } else {
+            ends_with_question || self.asks(text)
         };
         parts.push(Part { text, asks });
     }
@@ -145,9 +139,9 @@ mod tests {
         Markers {
             zh: ["吗", "什么", "能不能", "多少", "干嘛"].map(String::from).to_vec(),
             en: ["can", "what", "is"].map(String::from).to_vec(),
-            hearsay: Hearsay::new(&["听[^，]{0,3}说".to_owned()]).unwrap(),
+            hearsay: Pattern::at_start(&["听[^，]{0,3}说".to_owned()]).unwrap(),
             endings: ["吗", "?"].map(String::from).to_vec(),
-            indefinite: Pattern::new(&["没(有)?(什么|啥)".to_owned(), "什么的".to_owned()]).unwrap(),
+            indefinite: Pattern::anywhere(&["没(有)?(什么|啥)".to_owned(), "什么的".to_owned()]).unwrap(),
         }
     }
 
