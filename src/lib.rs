@@ -4,6 +4,14 @@
 //! The core (`policy`) knows nothing of messengers; the command line and the chat REPL are thin
 //! adapters over it, so every behaviour is testable without a network.
 
+/// jemalloc rather than the C library's allocator, for every program built on this library (the
+/// `policybot` binary, the benchmark suite, the tests): with many connections and messages in
+/// flight at once, glibc's malloc spent its time consolidating freed chunks (see
+/// docs/benchmarks.md).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 pub mod app;
 pub mod assets;
 pub mod bot;

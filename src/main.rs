@@ -3,12 +3,6 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-/// jemalloc rather than the C library's allocator: with many connections and messages in flight
-/// at once, glibc's malloc spent its time consolidating freed chunks (see docs/benchmarks.md).
-#[cfg(not(target_env = "msvc"))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

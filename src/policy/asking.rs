@@ -10,13 +10,13 @@ use serde::Deserialize;
 
 /// Where a message breaks into parts: sentence and clause punctuation, and in a dictated message
 /// without punctuation, the particles that end a spoken clause (嘛, 啊) or begin the next (然后).
-/// 干嘛 ("what for") is found first so that its 嘛 does not break ([`NO_BREAK`]).
+/// [`NO_BREAK`] is found first so that its 嘛 does not break.
 static BREAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[？?！!。．；;：:，,、\n]+|\.(?:\s+|$)|干嘛|(?:嘛|啊|呀|哈|哦)|(?:然后|另外|还有就是)")
+    Regex::new(&format!(r"[？?！!。．；;：:，,、\n]+|\.(?:\s+|$)|{NO_BREAK}|(?:嘛|啊|呀|哈|哦)|(?:然后|另外|还有就是)"))
         .expect("valid regex")
 });
 
-/// A match of [`BREAK`] that is a word, not a break.
+/// A match of [`BREAK`] that is a word, not a break: 干嘛 ("what for").
 const NO_BREAK: &str = "干嘛";
 
 /// The words that show a part asks something, as `asks.toml` lists them.

@@ -14,12 +14,6 @@ use policybot_bench::report::{Section, show_duration};
 use policybot_bench::{Area, Findings, Mode, report};
 use tracing_subscriber::EnvFilter;
 
-/// jemalloc rather than the C library's allocator: with many connections and messages in flight
-/// at once, glibc's malloc spent its time consolidating freed chunks (see docs/benchmarks.md).
-#[cfg(not(target_env = "msvc"))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 /// Runs policybot's benchmark suite: Q&A, dialogs, Telegram end to end, memory, and how they grow.
 #[derive(Debug, Parser)]
 struct Args {
