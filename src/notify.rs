@@ -1,6 +1,6 @@
 //! Messages nobody asked for but nobody may miss: each new application to the staff chat (personal
-//! identifiers masked, with review buttons), each status change to the applicant. They are queued
-//! in the outbox inside the caller's transaction, so they exist exactly when the change does.
+//! identifiers masked, with review buttons), each status change to the applicant. Each is an
+//! outbox statement the caller commits with the change, so it exists exactly when the change does.
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use crate::policy::Policy;
 use crate::reply::{Button, Reply};
 use crate::store::applications::Application;
 use crate::store::users::User;
-use crate::store::{StoreError, Tx};
+use crate::store::{Statement, StoreError};
 
 /// A status change to tell an applicant about.
 #[derive(Debug, Clone, Copy)]
@@ -55,54 +55,53 @@ impl Notifier {
         Self { policy, staff_chat, channels }
     }
 
-    /// Posts a new application to the staff chat, with buttons to approve, ask for information or
-    /// reject.
-    pub async fn filed(&self, tx: &mut Tx, application: &Application, flow: &Flow, now: i64) -> Result<(), StoreError> {
-        let filing = &application.filing;
+    /// The post of an application filed at `now` to the staff chat, with buttons to approve, ask
+    /// for information or reject; `None` without a staff chat.
+    pub fn filed(
+        &self,
+        reference: &str,
+        filing: &Filing,
+        flow: &Flow,
+        now: i64,
+    ) -> Result<Option<Statement>, StoreError> {
         let mut lines = vec![
-            self.for_staff(keys::NEW_APPLICATION, &[arg("reference", &application.reference)]),
-            self.for_staff(
-                keys::NEW_APPLICATION_FORM,
-                &[arg("title", &flow.title), arg("time", format_ms(application.created_at))],
-            ),
+            self.for_staff(keys::NEW_APPLICATION, &[arg("reference", reference)]),
+            self.for_staff(keys::NEW_APPLICATION_FORM, &[arg("title", &flow.title), arg("time", format_ms(now))]),
         ];
         if let Some(tier) = &filing.tier {
             lines.push(self.for_staff(keys::NEW_APPLICATION_TIER, &[arg("tier", tier)]));
         }
-        self.to_staff(tx, application, filing, flow, lines, now).await
+        self.to_staff(reference, filing, flow, lines, now)
     }
 
-    /// Tells the staff chat an applicant answered a request for information: the corrected
-    /// answers, and the review buttons again.
-    pub async fn corrected(
+    /// The post telling the staff chat an applicant answered a request for information: the
+    /// corrected answers, and the review buttons again; `None` without a staff chat.
+    pub fn corrected(
         &self,
-        tx: &mut Tx,
-        application: &Application,
+        reference: &str,
         filing: &Filing,
         flow: &Flow,
         fields: &[String],
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Statement>, StoreError> {
         let lines = vec![
-            self.for_staff(keys::CORRECTED, &[arg("reference", &application.reference)]),
+            self.for_staff(keys::CORRECTED, &[arg("reference", reference)]),
             self.for_staff(keys::CORRECTED_FORM, &[arg("title", &flow.title)]),
         ];
-        self.to_staff(tx, application, &filing.only(fields), flow, lines, now).await
+        self.to_staff(reference, &filing.only(fields), flow, lines, now)
     }
 
     /// Queues `lines`, then the answers of `filing` (masked) and the review buttons, for the staff
     /// chat.
-    async fn to_staff(
+    fn to_staff(
         &self,
-        tx: &mut Tx,
-        application: &Application,
+        reference: &str,
         filing: &Filing,
         flow: &Flow,
         mut lines: Vec<String>,
         now: i64,
-    ) -> Result<(), StoreError> {
-        let Some(chat) = &self.staff_chat else { return Ok(()) };
-        let reference = &application.reference;
+    ) -> Result<Option<Statement>, StoreError> {
+        let Some(chat) = &self.staff_chat else { return Ok(None) };
         let answers = filing.lines(Some(flow), Lang::Zh, self.policy.scripts(), true);
         lines.extend(answers.into_iter().map(|(label, value)| format!("  {label}：{value}")));
         lines.push(self.for_staff(keys::SHOW_IN_FULL, &[arg("reference", reference)]));
@@ -111,15 +110,16 @@ impl Notifier {
             Button::new(self.for_staff(keys::NEED_INFO_BUTTON, &[]), staff_button("need_info", reference)),
             Button::new(self.for_staff(keys::REJECT_BUTTON, &[]), staff_button("reject", reference)),
         ];
-        delivery::enqueue(tx, chat, &Reply::with_buttons(lines.join("\n"), buttons), now).await
+        delivery::enqueue(chat, &Reply::with_buttons(lines.join("\n"), buttons), now).map(Some)
     }
 
-    /// Tells the applicant their application moved on; for a request for information, which
-    /// fields and a button to correct them.
-    pub async fn status(&self, tx: &mut Tx, change: &StatusChange<'_>, now: i64) -> Result<(), StoreError> {
+    /// The message telling the applicant their application moved on; for a request for
+    /// information, which fields and a button to correct them. `None` when the applicant's
+    /// channel takes no message they did not ask for.
+    pub fn status(&self, change: &StatusChange<'_>, now: i64) -> Result<Option<Statement>, StoreError> {
         let StatusChange { application, flow, applicant, to, note, fields } = *change;
         if !self.channels.takes_unasked(&applicant.channel) {
-            return Ok(());
+            return Ok(None);
         }
         let reference = &application.reference;
         let title = flow
@@ -150,7 +150,7 @@ impl Notifier {
         };
         let reply = Reply::with_buttons(text.render(lang, scripts).trim_end().to_owned(), buttons);
         let chat = Chat { channel: applicant.channel.clone(), id: applicant.external_id.clone() };
-        delivery::enqueue(tx, &chat, &reply, now).await
+        delivery::enqueue(&chat, &reply, now).map(Some)
     }
 
     /// The message `key` for the staff chat, which reads Chinese.

@@ -19,7 +19,10 @@ use policybot::store::attachments::{self, NewAttachment};
 use policybot::store::events::NewEvent;
 use policybot::store::inbox::{self, Stored};
 use policybot::store::prompts::Prompt;
-use policybot::store::{Backend, Store, StoreError, audit, events, outbox, prompts, sessions, updates, users};
+use policybot::store::{
+    Backend, Script, Statement, Store, StoreError, audit, events, outbox, prompts, sessions, updates, users,
+};
+use sqlx::AnyConnection;
 
 #[path = "support/throwaway.rs"]
 mod throwaway;
@@ -106,6 +109,8 @@ on_both_backends!(
     drafts_are_linked_to_the_filed_application,
     deleting_drafts_returns_them_and_keeps_linked_files,
     a_rolled_back_transaction_leaves_nothing,
+    a_script_commits_all_its_statements_or_none,
+    a_script_that_fails_midway_leaves_its_connection_usable,
     a_user_and_their_form_are_read_together,
     drafts_of_one_field_are_replaced,
     the_outbox_sends_each_chat_in_order_and_retries,
@@ -208,7 +213,50 @@ async fn file(
 ) -> applications::Application {
     let mut conn = store.acquire().await.unwrap();
     let new = NewApplication { reference, flow, user_id, filing: &filing("张三"), status };
-    applications::insert(&mut conn, &new, now).await.unwrap()
+    insert(&mut conn, &new, now).await.unwrap()
+}
+
+/// Saves a form's state as the bot does; its new version.
+async fn save(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    state: &DialogState,
+    expected: Option<i64>,
+    update: Option<i64>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    sessions::save(user_id, state, expected, update, now)?.execute(conn).await?;
+    Ok(sessions::version_after(expected))
+}
+
+/// Deletes a form's state as the bot does.
+async fn delete(conn: &mut AnyConnection, user_id: i64, expected: Option<i64>) -> Result<(), StoreError> {
+    sessions::delete(user_id, expected).execute(conn).await.map(drop)
+}
+
+/// Stores an application and reads it back.
+async fn insert(
+    conn: &mut AnyConnection,
+    new: &NewApplication<'_>,
+    now: i64,
+) -> Result<applications::Application, StoreError> {
+    applications::insert(new, now)?.execute(conn).await?;
+    Ok(applications::by_reference(conn, new.reference).await?.expect("the application just stored"))
+}
+
+/// Queues a message; its id.
+async fn enqueue(conn: &mut AnyConnection, channel: &str, chat: &str, payload: &str, now: i64) -> i64 {
+    outbox::enqueue(channel, chat, payload, now).execute(conn).await.unwrap();
+    sqlx::query_scalar("SELECT MAX(id) FROM outbox").fetch_one(conn).await.unwrap()
+}
+
+/// Whether a statement recording an update recorded it (`false`: it was handled before).
+async fn recorded(statement: Statement, conn: &mut AnyConnection) -> bool {
+    match statement.execute(conn).await {
+        Ok(_) => true,
+        Err(StoreError::Conflict { what: users::UPDATE_HANDLED }) => false,
+        Err(error) => panic!("{error:?}"),
+    }
 }
 
 /// A draft attachment of `user_id` for `field`.
@@ -264,7 +312,7 @@ async fn users_keep_language_and_consent(db: Db) {
     assert_eq!((created.lang.as_str(), created.consent_version.as_deref(), created.created_at), ("zh", None, T0));
 
     users::set_lang(&mut conn, created.id, "en").await.unwrap();
-    users::record_consent(&mut conn, created.id, "2026-01", T0 + 5).await.unwrap();
+    users::record_consent(created.id, "2026-01", T0 + 5).execute(&mut conn).await.unwrap();
     let seen_again = users::get_or_create(&mut conn, "telegram", "42", "zh-Hant", T0 + 9).await.unwrap();
     assert_eq!(seen_again.id, created.id);
     assert_eq!(seen_again.lang, "en", "an existing user keeps their language");
@@ -285,7 +333,7 @@ async fn users_keep_language_and_consent(db: Db) {
 
 async fn foreign_keys_are_enforced(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
-    let orphan = sessions::save(&mut conn, 999, &state("apartment", 0), None, None, T0).await;
+    let orphan = save(&mut conn, 999, &state("apartment", 0), None, None, T0).await;
     assert!(matches!(orphan, Err(StoreError::Query(_))), "{orphan:?}");
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 0);
 }
@@ -294,9 +342,9 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
     let alice = user(&db.store, "alice").await;
     let mut conn = db.store.acquire().await.unwrap();
     assert_eq!(sessions::get(&mut conn, alice.id).await.unwrap(), None);
-    let first = sessions::save(&mut conn, alice.id, &state("apartment", 1), None, None, T0).await;
+    let first = save(&mut conn, alice.id, &state("apartment", 1), None, None, T0).await;
     assert_eq!(first.unwrap(), 1);
-    let again = sessions::save(&mut conn, alice.id, &state("apartment", 1), None, None, T0).await;
+    let again = save(&mut conn, alice.id, &state("apartment", 1), None, None, T0).await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");
     drop(conn);
 
@@ -308,7 +356,7 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
                 let mut conn = store.acquire().await.unwrap();
                 let mut state = state("apartment", 2);
                 state.trail.push(who.to_owned());
-                let saved = sessions::save(&mut conn, alice.id, &state, Some(1), None, T0 + 1).await;
+                let saved = save(&mut conn, alice.id, &state, Some(1), None, T0 + 1).await;
                 (state, saved)
             })
         })
@@ -344,21 +392,21 @@ async fn concurrent_saves_of_one_version_let_one_win(db: Db) {
 async fn a_stale_delete_is_a_conflict(db: Db) {
     let alice = user(&db.store, "alice").await;
     let mut conn = db.store.acquire().await.unwrap();
-    sessions::save(&mut conn, alice.id, &state("apartment", 0), None, None, T0).await.unwrap();
-    sessions::save(&mut conn, alice.id, &state("apartment", 0), Some(1), None, T0).await.unwrap();
+    save(&mut conn, alice.id, &state("apartment", 0), None, None, T0).await.unwrap();
+    save(&mut conn, alice.id, &state("apartment", 0), Some(1), None, T0).await.unwrap();
 
-    let stale = sessions::delete(&mut conn, alice.id, Some(1)).await;
+    let stale = delete(&mut conn, alice.id, Some(1)).await;
     assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{stale:?}");
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 1);
 
-    sessions::delete(&mut conn, alice.id, Some(2)).await.unwrap();
+    delete(&mut conn, alice.id, Some(2)).await.unwrap();
     assert_eq!(sessions::count(&mut conn).await.unwrap(), 0);
-    sessions::delete(&mut conn, alice.id, None).await.expect("deleting nothing unconditionally");
-    let gone = sessions::delete(&mut conn, alice.id, Some(2)).await;
+    delete(&mut conn, alice.id, None).await.expect("deleting nothing unconditionally");
+    let gone = delete(&mut conn, alice.id, Some(2)).await;
     assert!(matches!(gone, Err(StoreError::Conflict { .. })), "{gone:?}");
 
-    sessions::save(&mut conn, alice.id, &state("talent", 0), None, None, T0).await.unwrap();
-    sessions::delete(&mut conn, alice.id, None).await.unwrap();
+    save(&mut conn, alice.id, &state("talent", 0), None, None, T0).await.unwrap();
+    delete(&mut conn, alice.id, None).await.unwrap();
     assert_eq!(sessions::get(&mut conn, alice.id).await.unwrap(), None);
 }
 
@@ -368,7 +416,7 @@ async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
     let alice = user(&db.store, "alice").await;
     {
         let mut conn = db.store.acquire().await.unwrap();
-        sessions::save(&mut conn, alice.id, &state("apartment", 0), None, None, T0).await.unwrap();
+        save(&mut conn, alice.id, &state("apartment", 0), None, None, T0).await.unwrap();
     }
     let steps: Vec<_> = (0..10)
         .map(|_| {
@@ -377,7 +425,7 @@ async fn concurrent_read_modify_write_transactions_lose_no_update(db: Db) {
                 let mut tx = store.begin().await?;
                 let session = sessions::get(&mut tx, alice.id).await?.expect("a session");
                 let next = state("apartment", number(&session.state) + 1);
-                sessions::save(&mut tx, alice.id, &next, Some(session.version), None, T0).await?;
+                save(&mut tx, alice.id, &next, Some(session.version), None, T0).await?;
                 tx.commit().await?;
                 Ok::<(), StoreError>(())
             })
@@ -454,7 +502,7 @@ async fn a_reference_in_use_is_a_conflict(db: Db) {
         filing: &filing("李四"),
         status: Status::Submitted,
     };
-    let error = applications::insert(&mut conn, &duplicate, T0 + 1).await.unwrap_err();
+    let error = insert(&mut conn, &duplicate, T0 + 1).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict { what: "application reference" }), "{error:?}");
     assert_eq!(applications::count(&mut conn).await.unwrap(), 1);
 }
@@ -507,27 +555,21 @@ async fn events_come_oldest_first(db: Db) {
     let actor = format!("user:{}", alice.id);
     let note = Some("请补充学历证明");
     let degree = ["degree".to_owned()];
-    let filing = |application_id| NewEvent {
-        application_id,
-        actor: &actor,
-        from: None,
-        to: Status::Submitted,
-        note: None,
-        fields: None,
-    };
-    events::insert(&mut conn, &filing(filed.id), T0).await.unwrap();
-    events::insert(&mut conn, &filing(other.id), T0).await.unwrap();
+    let filing =
+        |reference| NewEvent { reference, actor: &actor, from: None, to: Status::Submitted, note: None, fields: None };
+    events::insert(&filing(&filed.reference), T0).unwrap().execute(&mut conn).await.unwrap();
+    events::insert(&filing(&other.reference), T0).unwrap().execute(&mut conn).await.unwrap();
     let request = NewEvent {
-        application_id: filed.id,
+        reference: &filed.reference,
         actor: "staff:wang",
         from: Some(Status::Submitted),
         to: Status::NeedInfo,
         note,
         fields: Some(&degree),
     };
-    events::insert(&mut conn, &request, T0 + 9).await.unwrap();
+    events::insert(&request, T0 + 9).unwrap().execute(&mut conn).await.unwrap();
     let approval = NewEvent { from: Some(Status::NeedInfo), to: Status::Approved, note: None, fields: None, ..request };
-    events::insert(&mut conn, &approval, T0 + 9).await.unwrap();
+    events::insert(&approval, T0 + 9).unwrap().execute(&mut conn).await.unwrap();
 
     let history = events::of_application(&mut conn, filed.id).await.unwrap();
     let moves: Vec<_> = history.iter().map(|event| (event.from_status, event.to_status, event.created_at)).collect();
@@ -566,13 +608,13 @@ async fn drafts_are_linked_to_the_filed_application(db: Db) {
 
     let filed = file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
     let mut conn = db.store.acquire().await.unwrap();
-    assert_eq!(attachments::link_drafts(&mut conn, alice.id, filed.id).await.unwrap(), 2);
+    assert_eq!(attachments::link_drafts(alice.id, &filed.reference).execute(&mut conn).await.unwrap(), 2);
     let linked = attachments::of_application(&mut conn, filed.id).await.unwrap();
     assert_eq!(linked.iter().map(|a| a.id).collect::<Vec<_>>(), [diploma.id, passport.id]);
     assert!(linked.iter().all(|a| a.application_id == Some(filed.id)));
     assert!(attachments::drafts_of_user(&mut conn, alice.id).await.unwrap().is_empty());
     assert_eq!(attachments::drafts_of_user(&mut conn, bob.id).await.unwrap(), [bobs]);
-    assert_eq!(attachments::link_drafts(&mut conn, alice.id, filed.id).await.unwrap(), 0);
+    assert_eq!(attachments::link_drafts(alice.id, &filed.reference).execute(&mut conn).await.unwrap(), 0);
 }
 
 async fn deleting_drafts_returns_them_and_keeps_linked_files(db: Db) {
@@ -581,7 +623,7 @@ async fn deleting_drafts_returns_them_and_keeps_linked_files(db: Db) {
     let filed = file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
     {
         let mut conn = db.store.acquire().await.unwrap();
-        attachments::link_drafts(&mut conn, alice.id, filed.id).await.unwrap();
+        attachments::link_drafts(alice.id, &filed.reference).execute(&mut conn).await.unwrap();
     }
     let photo = draft(&db.store, alice.id, "photo").await;
     let scan = draft(&db.store, alice.id, "scan").await;
@@ -596,7 +638,7 @@ async fn deleting_drafts_returns_them_and_keeps_linked_files(db: Db) {
 async fn a_rolled_back_transaction_leaves_nothing(db: Db) {
     let mut tx = db.store.begin().await.unwrap();
     let alice = users::get_or_create(&mut tx, "telegram", "alice", "zh", T0).await.unwrap();
-    sessions::save(&mut tx, alice.id, &state("apartment", 0), None, None, T0).await.unwrap();
+    save(&mut tx, alice.id, &state("apartment", 0), None, None, T0).await.unwrap();
     let sequence = applications::next_sequence(&mut tx, "APARTMENT-2026").await.unwrap();
     let reference = format!("ZJ-APARTMENT-2026-{sequence:06}");
     let new = NewApplication {
@@ -606,16 +648,16 @@ async fn a_rolled_back_transaction_leaves_nothing(db: Db) {
         filing: &filing("张三"),
         status: Status::Submitted,
     };
-    let filed = applications::insert(&mut tx, &new, T0).await.unwrap();
+    let filed = insert(&mut tx, &new, T0).await.unwrap();
     let event = NewEvent {
-        application_id: filed.id,
+        reference: &filed.reference,
         actor: "user",
         from: None,
         to: Status::Submitted,
         note: None,
         fields: None,
     };
-    events::insert(&mut tx, &event, T0).await.unwrap();
+    events::insert(&event, T0).unwrap().execute(&mut tx).await.unwrap();
     tx.rollback().await.unwrap();
 
     let mut conn = db.store.acquire().await.unwrap();
@@ -627,13 +669,76 @@ async fn a_rolled_back_transaction_leaves_nothing(db: Db) {
     assert_eq!(applications::next_sequence(&mut conn, "APARTMENT-2026").await.unwrap(), 1);
 }
 
+async fn a_script_commits_all_its_statements_or_none(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    save(&mut db.store.acquire().await.unwrap(), alice.id, &state("tax", 0), None, None, T0).await.unwrap();
+    // The form moved on meanwhile (version 2): a script saving over version 1 changes nothing.
+    save(&mut db.store.acquire().await.unwrap(), alice.id, &state("tax", 1), Some(1), None, T0).await.unwrap();
+    let stale = |consent: &str| {
+        let mut script = Script::default();
+        script.push(users::record_consent(alice.id, consent, T0 + 1));
+        script.push(sessions::save(alice.id, &state("tax", 2), Some(1), None, T0 + 1).unwrap());
+        script.push(enqueue_statement("stale"));
+        script
+    };
+    let error = stale("2026-01").commit(&db.store).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict { what: "dialog session" }), "{error:?}");
+    let mut conn = db.store.acquire().await.unwrap();
+    assert_eq!(users::by_id(&mut conn, alice.id).await.unwrap().unwrap().consent_version, None, "consent rolled back");
+    assert_eq!(outbox::unsent(&mut conn).await.unwrap(), 0, "the message rolled back");
+    drop(conn);
+
+    let mut script = Script::default();
+    script.push(users::record_consent(alice.id, "2026-01", T0 + 2));
+    script.push(sessions::save(alice.id, &state("tax", 2), Some(2), Some(7), T0 + 2).unwrap());
+    script.push(enqueue_statement("fresh"));
+    script.commit(&db.store).await.unwrap();
+    let mut conn = db.store.acquire().await.unwrap();
+    let (user, session) = users::with_session(&mut conn, "telegram", "alice").await.unwrap().unwrap();
+    let session = session.expect("the form");
+    assert_eq!((user.consent_version.as_deref(), session.version, session.last_update), (Some("2026-01"), 3, Some(7)));
+    assert_eq!(session.version, sessions::version_after(Some(2)));
+    assert_eq!(outbox::unsent(&mut conn).await.unwrap(), 1);
+}
+
+async fn a_script_that_fails_midway_leaves_its_connection_usable(db: Db) {
+    let alice = user(&db.store, "alice").await;
+    file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
+    let duplicate = NewApplication {
+        reference: "A-1",
+        flow: "apartment",
+        user_id: alice.id,
+        filing: &filing("李四"),
+        status: Status::Submitted,
+    };
+    // Every connection of the pool runs the failing script in turn, then a write of its own.
+    for attempt in 0..12 {
+        let mut script = Script::default();
+        script.push(enqueue_statement("before"));
+        script.push(applications::insert(&duplicate, T0).unwrap());
+        script.push(enqueue_statement("after"));
+        let error = script.commit(&db.store).await.unwrap_err();
+        assert!(matches!(error, StoreError::Conflict { what: "application reference" }), "{attempt}: {error:?}");
+        let mut conn = db.store.acquire().await.unwrap();
+        users::record_consent(alice.id, &format!("v{attempt}"), T0).execute(&mut conn).await.unwrap();
+    }
+    let mut conn = db.store.acquire().await.unwrap();
+    assert_eq!(outbox::unsent(&mut conn).await.unwrap(), 0, "nothing of a failed script stays");
+    assert_eq!(users::by_id(&mut conn, alice.id).await.unwrap().unwrap().consent_version.as_deref(), Some("v11"));
+}
+
+/// A message for the staff chat, queued by a script.
+fn enqueue_statement(payload: &str) -> Statement {
+    outbox::enqueue("telegram", "staff", payload, T0)
+}
+
 async fn a_user_and_their_form_are_read_together(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
     assert_eq!(users::with_session(&mut conn, "test", "nobody").await.unwrap(), None);
     let alice = users::get_or_create(&mut conn, "test", "alice", "en", T0).await.unwrap();
     let (user, session) = users::with_session(&mut conn, "test", "alice").await.unwrap().unwrap();
     assert_eq!((user, session), (alice.clone(), None));
-    sessions::save(&mut conn, alice.id, &state("tax", 0), None, None, T0 + 1).await.unwrap();
+    save(&mut conn, alice.id, &state("tax", 0), None, None, T0 + 1).await.unwrap();
     let (_, session) = users::with_session(&mut conn, "test", "alice").await.unwrap().unwrap();
     let session = session.expect("the form in progress");
     assert_eq!(
@@ -667,8 +772,8 @@ async fn drafts_of_one_field_are_replaced(db: Db) {
 
 async fn a_restarted_sender_takes_back_only_its_own_claims(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
-    let mine = outbox::enqueue(&mut conn, "telegram", "1", "a1", T0).await.unwrap();
-    let theirs = outbox::enqueue(&mut conn, "telegram", "2", "b1", T0).await.unwrap();
+    let mine = enqueue(&mut conn, "telegram", "1", "a1", T0).await;
+    let theirs = enqueue(&mut conn, "telegram", "2", "b1", T0).await;
     outbox::claim(&mut conn, "telegram", "host/a", T0, 60_000, 1).await.unwrap();
     outbox::claim(&mut conn, "telegram", "host/b", T0, 60_000, 1).await.unwrap();
     assert_eq!(outbox::release(&mut conn, "host/a").await.unwrap(), 1);
@@ -680,10 +785,10 @@ async fn a_restarted_sender_takes_back_only_its_own_claims(db: Db) {
 
 async fn the_outbox_sends_each_chat_in_order_and_retries(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
-    let first = outbox::enqueue(&mut conn, "telegram", "1", "a1", T0).await.unwrap();
-    let second = outbox::enqueue(&mut conn, "telegram", "1", "a2", T0).await.unwrap();
-    let other = outbox::enqueue(&mut conn, "telegram", "2", "b1", T0).await.unwrap();
-    outbox::enqueue(&mut conn, "cli", "3", "c1", T0).await.unwrap();
+    let first = enqueue(&mut conn, "telegram", "1", "a1", T0).await;
+    let second = enqueue(&mut conn, "telegram", "1", "a2", T0).await;
+    let other = enqueue(&mut conn, "telegram", "2", "b1", T0).await;
+    enqueue(&mut conn, "cli", "3", "c1", T0).await;
     let claimed = outbox::claim(&mut conn, "telegram", "w1", T0, 1_000, 10).await.unwrap();
     assert_eq!(claimed.iter().map(|p| p.id).collect::<Vec<_>>(), [first, other], "only each chat's oldest message");
     assert!(
@@ -709,7 +814,7 @@ async fn the_outbox_sends_each_chat_in_order_and_retries(db: Db) {
 async fn concurrent_senders_never_claim_the_same_message(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
     for chat in 0..60 {
-        outbox::enqueue(&mut conn, "telegram", &chat.to_string(), "m", T0).await.unwrap();
+        enqueue(&mut conn, "telegram", &chat.to_string(), "m", T0).await;
     }
     drop(conn);
     let senders: Vec<_> = (0..6)
@@ -739,9 +844,9 @@ async fn concurrent_senders_never_claim_the_same_message(db: Db) {
 
 async fn updates_are_recorded_once_and_pruned(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
-    assert!(updates::record(&mut conn, "telegram", 7, T0).await.unwrap());
-    assert!(!updates::record(&mut conn, "telegram", 7, T0 + 1).await.unwrap(), "a redelivery is recognised");
-    assert!(updates::record(&mut conn, "other", 7, T0).await.unwrap(), "ids are per channel");
+    assert!(recorded(updates::record("telegram", 7, T0), &mut conn).await);
+    assert!(!recorded(updates::record("telegram", 7, T0 + 1), &mut conn).await, "a redelivery is recognised");
+    assert!(recorded(updates::record("other", 7, T0), &mut conn).await, "ids are per channel");
     assert!(updates::seen(&mut conn, "telegram", 7).await.unwrap());
     assert_eq!(updates::prune(&mut conn, T0 + 1).await.unwrap(), 2);
     assert!(!updates::seen(&mut conn, "telegram", 7).await.unwrap());
@@ -750,20 +855,20 @@ async fn updates_are_recorded_once_and_pruned(db: Db) {
 async fn a_private_chats_last_update_is_kept_on_the_form_or_the_user(db: Db) {
     let alice = user(&db.store, "alice").await;
     let mut conn = db.store.acquire().await.unwrap();
-    assert!(users::mark_update(&mut conn, alice.id, 5).await.unwrap());
-    assert!(!users::mark_update(&mut conn, alice.id, 5).await.unwrap(), "the same update again");
-    assert!(!users::mark_update(&mut conn, alice.id, 4).await.unwrap(), "an earlier update");
+    assert!(recorded(users::mark_update(alice.id, 5), &mut conn).await);
+    assert!(!recorded(users::mark_update(alice.id, 5), &mut conn).await, "the same update again");
+    assert!(!recorded(users::mark_update(alice.id, 4), &mut conn).await, "an earlier update");
     // A form step keeps its update on the form; a save without one keeps the last.
-    sessions::save(&mut conn, alice.id, &state("tax", 0), None, Some(8), T0).await.unwrap();
-    sessions::save(&mut conn, alice.id, &state("tax", 0), Some(1), None, T0).await.unwrap();
+    save(&mut conn, alice.id, &state("tax", 0), None, Some(8), T0).await.unwrap();
+    save(&mut conn, alice.id, &state("tax", 0), Some(1), None, T0).await.unwrap();
     let session = sessions::get(&mut conn, alice.id).await.unwrap().expect("a form");
     assert_eq!((session.version, session.last_update), (2, Some(8)));
-    sessions::save(&mut conn, alice.id, &state("tax", 0), Some(2), Some(9), T0).await.unwrap();
+    save(&mut conn, alice.id, &state("tax", 0), Some(2), Some(9), T0).await.unwrap();
     let (user, session) = users::with_session(&mut conn, "telegram", "alice").await.unwrap().expect("alice");
     assert_eq!((user.last_update, session.and_then(|s| s.last_update)), (Some(5), Some(9)));
-    assert!(!users::mark_update(&mut conn, alice.id, 7).await.unwrap(), "below the form's last update");
-    assert!(users::mark_update(&mut conn, alice.id, 10).await.unwrap());
-    sessions::delete(&mut conn, alice.id, None).await.unwrap();
+    assert!(!recorded(users::mark_update(alice.id, 7), &mut conn).await, "below the form's last update");
+    assert!(recorded(users::mark_update(alice.id, 10), &mut conn).await);
+    delete(&mut conn, alice.id, None).await.unwrap();
     assert_eq!(users::by_id(&mut conn, alice.id).await.unwrap().expect("alice").last_update, Some(10));
 }
 
@@ -790,7 +895,7 @@ async fn sent_messages_handled_updates_and_their_ids_are_deleted_after_the_reten
     let mut conn = db.store.acquire().await.unwrap();
     let mut queued = Vec::new();
     for chat in ["sent-long-ago", "sent-lately", "failed-long-ago", "unsent"] {
-        queued.push(outbox::enqueue(&mut conn, "telegram", chat, "{}", T0).await.unwrap());
+        queued.push(enqueue(&mut conn, "telegram", chat, "{}", T0).await);
     }
     outbox::mark_sent(&mut conn, queued[0], T0).await.unwrap();
     outbox::mark_sent(&mut conn, queued[1], now - DAY).await.unwrap();
@@ -798,8 +903,8 @@ async fn sent_messages_handled_updates_and_their_ids_are_deleted_after_the_reten
     let stored = |update_id: i64| Stored { update_id, body: "{}".to_owned() };
     inbox::keep(&mut conn, "telegram", &[stored(1)], T0).await.unwrap();
     inbox::keep(&mut conn, "telegram", &[stored(2)], now - DAY).await.unwrap();
-    updates::record(&mut conn, "telegram", 1, T0).await.unwrap();
-    updates::record(&mut conn, "telegram", 2, now - DAY).await.unwrap();
+    updates::record("telegram", 1, T0).execute(&mut conn).await.unwrap();
+    updates::record("telegram", 2, now - DAY).execute(&mut conn).await.unwrap();
     drop(conn);
 
     let clock = Clock::Fixed(chrono::DateTime::from_timestamp_millis(now).unwrap().fixed_offset());
@@ -872,7 +977,7 @@ async fn a_row_that_does_not_decode_is_corrupt(db: Db) {
     let alice = user(&db.store, "alice").await;
     let filed = file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
     let mut conn = db.store.acquire().await.unwrap();
-    sessions::save(&mut conn, alice.id, &state("tax", 0), None, None, T0).await.unwrap();
+    save(&mut conn, alice.id, &state("tax", 0), None, None, T0).await.unwrap();
     sqlx::query("UPDATE dialog_sessions SET state = 'not json' WHERE user_id = $1")
         .bind(alice.id)
         .execute(&mut *conn)

@@ -23,7 +23,7 @@ use crate::store::attachments::{self, NewAttachment};
 use crate::store::events::{self, NewEvent};
 use crate::store::sessions::{self, Session};
 use crate::store::tallies::{self, Metric};
-use crate::store::{Db, StoreError, Tx, questions, updates, users};
+use crate::store::{Db, Script, Statement, Store, StoreError, Tx, questions, updates, users};
 
 use super::handler::Inner;
 use super::tally;
@@ -53,6 +53,9 @@ impl Turn<'_> {
         }
     }
 
+    /// Writes the turn's changes. Those that need nothing read back commit as one [`Script`]
+    /// (one round trip on SQLite); a file replacing drafts, a cancelled form's drafts and a
+    /// correction need rows back, and open a transaction that the script's statements join.
     async fn apply_effects(
         &mut self,
         flow: &Flow,
@@ -61,31 +64,19 @@ impl Turn<'_> {
         effects: Vec<Effect>,
         input: Option<&Input>,
     ) -> Result<(), BotError> {
+        let store = &self.inner.store;
         let expected = self.session.as_ref().map(|session| session.version);
-        let plain = effects.is_empty()
-            && self.update.is_none_or(|update| update.in_order)
-            && !matches!(input, Some(Input::File(_)));
-        let state = match (state, plain) {
-            (Some(state), true) => {
-                // Only the form state changes, with the update's id if any: one versioned
-                // statement is atomic by itself, and skipping BEGIN and COMMIT saves two round
-                // trips on most messages.
-                let version = self.save_form(&mut self.inner.store.acquire().await?, &state, expected).await?;
-                self.recorded = true;
-                self.saved(flow, state, version);
-                return Ok(());
-            }
-            (state, _) => state,
-        };
-        let mut tx = self.inner.store.begin().await?;
-        self.record_update(&mut tx, state.is_some()).await?;
+        let mut script = Script::default();
+        script.extend(self.record_update(state.is_some()));
+        let mut tx: Option<Tx> = None;
         let mut discarded: Vec<String> = Vec::new();
         if let Some(Input::File(file)) = input {
             match field_of(file, state.as_ref(), &effects) {
                 Some(field) => {
-                    let replaced = attachments::delete_drafts_of_field(&mut tx, self.user.id, &field).await?;
+                    let tx = opened(&mut tx, store).await?;
+                    let replaced = attachments::delete_drafts_of_field(tx, self.user.id, &field).await?;
                     discarded.extend(replaced.into_iter().map(|a| a.location));
-                    attachments::insert(&mut tx, &new_attachment(self.user.id, &field, file), self.now).await?;
+                    attachments::insert(tx, &new_attachment(self.user.id, &field, file), self.now).await?;
                 }
                 None => discarded.push(file.location.clone()),
             }
@@ -94,36 +85,51 @@ impl Turn<'_> {
             match effect {
                 Effect::Consented => {
                     let version = &self.inner.flows.consent().version;
-                    users::record_consent(&mut tx, self.user.id, version, self.now).await?;
+                    script.push(users::record_consent(self.user.id, version, self.now));
                     self.user.consent_version = Some(version.clone());
                     self.user.consent_at = Some(self.now);
                 }
                 Effect::Submit { answers, tier } => {
-                    let reference = self.file(&mut tx, flow, answers, tier).await?;
+                    let reference = match tx.as_mut() {
+                        Some(tx) => self.next_reference(tx, flow).await?,
+                        None => self.next_reference(&mut store.acquire().await?, flow).await?,
+                    };
+                    self.file(&mut script, flow, &reference, answers, tier)?;
                     replies.push(Reply::text(
                         self.word(keys::FILED, &[arg("reference", &reference), arg("title", &flow.title)]),
                     ));
                 }
                 Effect::Amend { reference, answers, tier } => {
-                    if !self.correct(&mut tx, reference, answers, tier).await? {
+                    if !self.correct(opened(&mut tx, store).await?, reference, answers, tier).await? {
                         *replies = self.say(keys::NOTHING_TO_CORRECT, &[]);
                     }
                 }
                 Effect::Cancelled => {
-                    let drafts = attachments::delete_drafts_of_user(&mut tx, self.user.id).await?;
+                    let drafts =
+                        attachments::delete_drafts_of_user(opened(&mut tx, store).await?, self.user.id).await?;
                     discarded.extend(drafts.into_iter().map(|a| a.location));
                 }
             }
         }
         let saved = match state {
-            Some(state) => Some((self.save_form(&mut tx, &state, expected).await?, state)),
+            Some(state) => {
+                script.push(sessions::save(self.user.id, &state, expected, self.ordered_update(), self.now)?);
+                Some((sessions::version_after(expected), state))
+            }
             None if expected.is_some() => {
-                sessions::delete(&mut tx, self.user.id, expected).await?;
+                script.push(sessions::delete(self.user.id, expected));
                 None
             }
             None => None,
         };
-        tx.commit().await?;
+        match tx {
+            Some(mut tx) => {
+                script.run(&mut tx).await?;
+                tx.commit().await?;
+            }
+            None => script.commit(store).await?,
+        }
+        self.recorded = true;
         match saved {
             Some((version, state)) => self.saved(flow, state, version),
             None => self.session = None,
@@ -132,30 +138,29 @@ impl Turn<'_> {
         Ok(())
     }
 
-    /// Records the update being handled in `db`, unless the form saved with it carries the update
-    /// (`form_saved`); a redelivered update ends the turn unapplied.
-    pub(super) async fn record_update(&mut self, db: &mut impl Db, form_saved: bool) -> Result<(), BotError> {
-        let Some(update) = self.update.filter(|_| !self.recorded) else { return Ok(()) };
-        let fresh = match (update.in_order, form_saved) {
-            (true, true) => true,
-            (true, false) => users::mark_update(db, self.user.id, update.id).await?,
-            (false, _) => updates::record(db, &self.sender.channel, update.id, self.now).await?,
+    /// The statement recording the update being handled, unless the form saved with it carries
+    /// the update (`form_saved`) or it is recorded already; it fails as a redelivery
+    /// ([`BotError::Duplicate`]) when the update was handled before.
+    pub(super) fn record_update(&mut self, form_saved: bool) -> Option<Statement> {
+        let update = self.update.filter(|_| !self.recorded)?;
+        let statement = match (update.in_order, form_saved) {
+            (true, true) => None,
+            (true, false) => Some(users::mark_update(self.user.id, update.id)),
+            (false, _) => Some(updates::record(&self.sender.channel, update.id, self.now)),
         };
-        if !fresh {
-            return Err(BotError::Duplicate);
-        }
         if update.in_order && !form_saved {
             self.user.last_update = Some(update.id);
         }
-        self.recorded = true;
-        Ok(())
+        statement
     }
 
-    /// Saves the form's new `state` over version `expected`, with the private chat's update being
-    /// handled; its new version.
-    async fn save_form(&self, db: &mut impl Db, state: &DialogState, expected: Option<i64>) -> Result<i64, BotError> {
-        let update = self.ordered_update();
-        Ok(sessions::save(db, self.user.id, state, expected, update, self.now).await?)
+    /// Records the update being handled on `db`, for a turn whose changes carry no form.
+    pub(super) async fn record_update_on(&mut self, db: &mut impl Db) -> Result<(), BotError> {
+        if let Some(statement) = self.record_update(false) {
+            statement.execute(db).await?;
+        }
+        self.recorded = true;
+        Ok(())
     }
 
     /// The id of the private chat's update being handled, which a saved form keeps.
@@ -173,48 +178,49 @@ impl Turn<'_> {
     /// Closes the open form (its flow no longer exists).
     pub(super) async fn close_form(&mut self) -> Result<(), BotError> {
         let Some(session) = &self.session else { return Ok(()) };
-        sessions::delete(&mut *self.inner.store.acquire().await?, self.user.id, Some(session.version)).await?;
+        sessions::delete(self.user.id, Some(session.version)).execute(&mut *self.inner.store.acquire().await?).await?;
         self.session = None;
         Ok(())
     }
 
-    /// Files an application under the next reference number of its form and year.
-    async fn file(
+    /// The next reference number of `flow`'s applications this year, taken on `db`. It is taken
+    /// before the filing commits, so a filing that fails (a lost race, handled again) leaves its
+    /// number unused.
+    async fn next_reference(&self, db: &mut impl Db, flow: &Flow) -> Result<String, BotError> {
+        let year = self.inner.clock.now().year();
+        let sequence = applications::next_sequence(db, &format!("{}-{year}", flow.code)).await?;
+        let prefix = &self.inner.policy.manifest().reference_prefix;
+        Ok(format!("{prefix}-{}-{year}-{sequence:06}", flow.code))
+    }
+
+    /// Files an application under `reference`: the application, its first event, the staff
+    /// chat's notice and the files sent, added to `script`.
+    fn file(
         &self,
-        tx: &mut Tx,
+        script: &mut Script,
         flow: &Flow,
+        reference: &str,
         answers: &BTreeMap<String, Value>,
         tier: &Option<String>,
-    ) -> Result<String, BotError> {
-        let year = self.inner.clock.now().year();
-        let sequence = applications::next_sequence(tx, &format!("{}-{year}", flow.code)).await?;
-        let prefix = &self.inner.policy.manifest().reference_prefix;
-        let reference = format!("{prefix}-{}-{year}-{sequence:06}", flow.code);
+    ) -> Result<(), BotError> {
         let filing = Filing { answers: answers.clone(), tier: tier.clone(), lang: self.lang };
         let new = NewApplication {
-            reference: &reference,
+            reference,
             flow: &flow.id,
             user_id: self.user.id,
             filing: &filing,
             status: Status::Submitted,
         };
-        let application = applications::insert(tx, &new, self.now).await?;
+        script.push(applications::insert(&new, self.now)?);
         let actor = self.actor();
-        let event = NewEvent {
-            application_id: application.id,
-            actor: &actor,
-            from: None,
-            to: Status::Submitted,
-            note: None,
-            fields: None,
-        };
-        events::insert(tx, &event, self.now).await?;
-        self.inner.notifier.filed(tx, &application, flow, self.now).await?;
+        let event = NewEvent { reference, actor: &actor, from: None, to: Status::Submitted, note: None, fields: None };
+        script.push(events::insert(&event, self.now)?);
+        script.extend(self.inner.notifier.filed(reference, &filing, flow, self.now)?);
         if answers.values().any(|value| matches!(value, Value::File(_))) {
-            attachments::link_drafts(tx, self.user.id, application.id).await?;
+            script.push(attachments::link_drafts(self.user.id, reference));
         }
         tracing::info!(reference = %reference, flow = %flow.id, "application filed");
-        Ok(reference)
+        Ok(())
     }
 
     /// Stores the corrected answers staff asked for and puts the application back in review,
@@ -242,8 +248,11 @@ impl Turn<'_> {
                 refused => BotError::Review(refused),
             },
         )?;
-        if let Some(flow) = self.flow_by_id(&application.flow) {
-            self.inner.notifier.corrected(tx, &application, &filing, flow, &fields, self.now).await?;
+        let flow = self.flow_by_id(&application.flow);
+        let notice =
+            flow.map(|flow| self.inner.notifier.corrected(&application.reference, &filing, flow, &fields, self.now));
+        if let Some(notice) = notice.transpose()?.flatten() {
+            notice.execute(tx).await?;
         }
         Ok(true)
     }
@@ -252,8 +261,8 @@ impl Turn<'_> {
     /// official records and stay.
     pub(super) async fn forget(&mut self) -> Result<Vec<Reply>, BotError> {
         let mut tx = self.inner.store.begin().await?;
-        self.record_update(&mut tx, false).await?;
-        sessions::delete(&mut tx, self.user.id, None).await?;
+        self.record_update_on(&mut tx).await?;
+        sessions::delete(self.user.id, None).execute(&mut tx).await?;
         let drafts = attachments::delete_drafts_of_user(&mut tx, self.user.id).await?;
         users::clear_consent(&mut tx, self.user.id).await?;
         users::forget_question(&mut tx, self.user.id).await?;
@@ -288,7 +297,7 @@ impl Turn<'_> {
                 self.user.last_update = Some(update);
             }
         } else {
-            self.record_update(&mut conn, false).await?;
+            self.record_update_on(&mut conn).await?;
         }
         if let Some((outcome, confidence)) = logged {
             let question = questions::Question {
@@ -357,23 +366,27 @@ pub(super) fn remove_file(location: &str) {
     }
 }
 
-/// Writes the figures' counts that are due (all of them with `all`) in one transaction; counts
-/// that could not be written go with the next write.
+/// Writes the figures' counts that are due (all of them with `all`) in one script; counts that
+/// could not be written go with the next write.
 pub(super) async fn write_tallies(inner: &Inner, all: bool) -> Result<(), StoreError> {
     let counts = inner.tallies.take(all);
     if counts.is_empty() {
         return Ok(());
     }
-    let written = async {
-        let mut tx = inner.store.begin().await?;
-        for ((metric, day, subject), count) in &counts {
-            tallies::add(&mut tx, *metric, day, subject, *count).await?;
-        }
-        tx.commit().await
-    }
-    .await;
+    let mut script = Script::default();
+    script.extend(counts.iter().map(|((metric, day, subject), count)| tallies::add(*metric, day, subject, *count)));
+    let written = script.commit(&inner.store).await;
     if written.is_err() {
         inner.tallies.restore(counts);
     }
     written
+}
+
+/// The transaction `tx` holds, begun on `store` if there is none yet.
+async fn opened<'t>(tx: &'t mut Option<Tx>, store: &Store) -> Result<&'t mut Tx, StoreError> {
+    let begun = match tx.take() {
+        Some(begun) => begun,
+        None => store.begin().await?,
+    };
+    Ok(tx.insert(begun))
 }

@@ -317,7 +317,7 @@ impl Bot {
         if outcome.is_ok() && update.is_some() && !turn.recorded {
             // A turn that wrote nothing records its update on its own.
             let mut conn = inner.store.acquire().await?;
-            if let Err(error) = turn.record_update(&mut conn, false).await {
+            if let Err(error) = turn.record_update_on(&mut conn).await {
                 outcome = Err(error);
             }
         }

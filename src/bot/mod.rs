@@ -46,7 +46,7 @@ use crate::store::StoreError;
 pub enum BotError {
     /// The database failed.
     #[error("store")]
-    Store(#[from] StoreError),
+    Store(#[source] StoreError),
     /// Answering failed.
     #[error("policy")]
     Policy(#[from] PolicyError),
@@ -59,4 +59,14 @@ pub enum BotError {
     /// The update was already handled (the messenger delivered it again).
     #[error("update already handled")]
     Duplicate,
+}
+
+impl From<StoreError> for BotError {
+    /// A lost race over the last update handled is a redelivered update.
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict { what: crate::store::users::UPDATE_HANDLED } => BotError::Duplicate,
+            error => BotError::Store(error),
+        }
+    }
 }

@@ -21,7 +21,7 @@ use crate::dialog::flow::MAX_FILE_BYTES;
 use crate::dialog::value::FileRef;
 use crate::files::FileStore;
 use crate::reply::Reply;
-use crate::store::{self, Store, StoreError, Tx};
+use crate::store::{self, Statement, Store, StoreError};
 
 /// How often a direct reply is tried before it is given up.
 const REPLY_ATTEMPTS: u32 = 5;
@@ -157,13 +157,12 @@ impl Delivery {
     }
 }
 
-/// Queues `reply` for `chat` in the transaction of the change it reports, so that it exists
-/// exactly when the change does.
-pub async fn enqueue(tx: &mut Tx, chat: &Chat, reply: &Reply, now: i64) -> Result<(), StoreError> {
+/// The statement queueing `reply` for `chat`, to commit with the change it reports, so that it
+/// exists exactly when the change does.
+pub fn enqueue(chat: &Chat, reply: &Reply, now: i64) -> Result<Statement, StoreError> {
     let payload =
         serde_json::to_string(reply).map_err(|source| StoreError::Encode { what: "an outbox message", source })?;
-    store::outbox::enqueue(tx, &chat.channel, &chat.id, &payload, now).await?;
-    Ok(())
+    Ok(store::outbox::enqueue(&chat.channel, &chat.id, &payload, now))
 }
 
 /// A backoff that doubles from 250 ms with each failed attempt (up to about a minute).
@@ -296,14 +295,14 @@ mod tests {
     async fn the_outbox_goes_out_through_a_pushing_channel_and_waits_for_one_that_cannot_push() {
         let dir = tempfile::tempdir().unwrap();
         let delivery = delivery(&dir).await;
-        let mut tx = delivery.store.begin().await.unwrap();
+        let mut script = store::Script::default();
         for (channel, chat, text) in
             [("push", "a", "a1"), ("push", "a", "a2"), ("push", "b", "b1"), ("pull", "c", "c1")]
         {
             let chat = Chat { channel: channel.to_owned(), id: chat.to_owned() };
-            enqueue(&mut tx, &chat, &Reply::text(text), 0).await.unwrap();
+            script.push(enqueue(&chat, &Reply::text(text), 0).unwrap());
         }
-        tx.commit().await.unwrap();
+        script.commit(&delivery.store).await.unwrap();
 
         let pull = Recorder::new("pull", Reach::Pull, []);
         let (_stop, stopped) = watch::channel(false);

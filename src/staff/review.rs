@@ -207,7 +207,10 @@ impl Review {
         let Some(applicant) = users::by_id(tx, application.user_id).await? else { return Ok(()) };
         let flow = self.flows.get(&application.flow);
         let change = StatusChange { application, flow, applicant: &applicant, to, note, fields };
-        Ok(self.notifier.status(tx, &change, self.clock.now_ms()).await?)
+        if let Some(message) = self.notifier.status(&change, self.clock.now_ms())? {
+            message.execute(tx).await?;
+        }
+        Ok(())
     }
 
     fn check_fields(&self, flow_id: &str, fields: &[String]) -> Result<(), ReviewError> {
@@ -243,8 +246,8 @@ pub async fn change_status(
         return Err(ReviewError::NotAllowed { reference: application.reference.clone(), from, to });
     }
     applications::set_status(tx, application.id, from, to, now).await?;
-    let event = NewEvent { application_id: application.id, actor, from: Some(from), to, note, fields };
-    events::insert(tx, &event, now).await?;
+    let event = NewEvent { reference: &application.reference, actor, from: Some(from), to, note, fields };
+    events::insert(&event, now)?.execute(tx).await?;
     Ok(())
 }
 

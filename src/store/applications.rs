@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use super::{StoreError, decode, from_json, one_row, to_json};
+use super::{Statement, StoreError, decode, from_json, one_row, to_json};
 use crate::filing::{Filing, Status};
 
 /// The columns of [`Application`], in one place for every query that returns applications.
@@ -206,12 +206,11 @@ pub async fn next_sequence(conn: &mut AnyConnection, name: &str) -> Result<i64, 
 
 /// Files a form at `now`. A reference already in use is a
 /// [`Conflict`](StoreError::Conflict): the caller lost a race for it and takes the next number.
-pub async fn insert(conn: &mut AnyConnection, new: &NewApplication<'_>, now: i64) -> Result<Application, StoreError> {
-    let row = sqlx::query(concat!(
+pub fn insert(new: &NewApplication<'_>, now: i64) -> Result<Statement, StoreError> {
+    Ok(Statement::new(
         "INSERT INTO applications (reference, flow, user_id, answers, status, created_at, updated_at, applicant_name) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING ",
-        columns!()
-    ))
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
+    )
     .bind(new.reference)
     .bind(new.flow)
     .bind(new.user_id)
@@ -219,15 +218,7 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewApplication<'_>, now: i64
     .bind(new.status.as_str())
     .bind(now)
     .bind(new.filing.applicant_name())
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|error| match error {
-        sqlx::Error::Database(ref db) if db.is_unique_violation() => {
-            StoreError::Conflict { what: "application reference" }
-        }
-        error => error.into(),
-    })?;
-    application(&row)
+    .unique("application reference"))
 }
 
 /// The application with this reference number, if any.

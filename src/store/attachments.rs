@@ -4,7 +4,7 @@
 
 use sqlx::AnyConnection;
 
-use super::{StoreError, decode, decode_all};
+use super::{Statement, StoreError, decode, decode_all};
 
 /// The columns of [`Attachment`], in one place for every query that returns attachments.
 macro_rules! columns {
@@ -77,15 +77,14 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewAttachment<'_>, now: i64)
     decode(&row)
 }
 
-/// Links all drafts of the user to the application just filed; returns how many.
-pub async fn link_drafts(conn: &mut AnyConnection, user_id: i64, application_id: i64) -> Result<u64, StoreError> {
-    let result =
-        sqlx::query("UPDATE attachments SET application_id = $2 WHERE user_id = $1 AND application_id IS NULL")
-            .bind(user_id)
-            .bind(application_id)
-            .execute(&mut *conn)
-            .await?;
-    Ok(result.rows_affected())
+/// Links all drafts of the user to the application with this reference, just filed.
+pub fn link_drafts(user_id: i64, reference: &str) -> Statement {
+    Statement::new(
+        "UPDATE attachments SET application_id = (SELECT id FROM applications WHERE reference = $2) \
+         WHERE user_id = $1 AND application_id IS NULL",
+    )
+    .bind(user_id)
+    .bind(reference)
 }
 
 /// The files of an application, in the order received.

@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use super::{StoreError, decode_all, from_json, to_json};
+use super::{Statement, StoreError, decode_all, from_json, to_json};
 use crate::filing::Status;
 
 /// One change to an application.
@@ -58,8 +58,8 @@ impl TryFrom<Row> for Event {
 /// A change about to be recorded.
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
-    /// The application changed.
-    pub application_id: i64,
+    /// The reference number of the application changed.
+    pub reference: &'a str,
     /// Who changed it.
     pub actor: &'a str,
     /// The status before; `None` when the application is filed.
@@ -73,22 +73,21 @@ pub struct NewEvent<'a> {
 }
 
 /// Records a change at `now`.
-pub async fn insert(conn: &mut AnyConnection, event: &NewEvent<'_>, now: i64) -> Result<(), StoreError> {
-    sqlx::query(
+pub fn insert(event: &NewEvent<'_>, now: i64) -> Result<Statement, StoreError> {
+    // The application is named by its reference, so that a script filing it needs no id back.
+    Ok(Statement::new(
         "INSERT INTO application_events \
          (application_id, actor, from_status, to_status, note, fields, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         SELECT id, $2, $3, $4, $5, $6, $7 FROM applications WHERE reference = $1",
     )
-    .bind(event.application_id)
+    .bind(event.reference)
     .bind(event.actor)
     .bind(event.from.map(Status::as_str))
     .bind(event.to.as_str())
     .bind(event.note)
     .bind(event.fields.map(|fields| to_json(&fields, "the fields of an event")).transpose()?)
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .must_change("application"))
 }
 
 /// The history of an application, oldest first.

@@ -48,6 +48,7 @@ pub mod inbox;
 pub mod outbox;
 pub mod prompts;
 pub mod questions;
+mod script;
 pub mod secrets;
 pub mod sessions;
 pub mod tallies;
@@ -63,6 +64,8 @@ use sqlx::any::{AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, FromRow, Transaction};
 use url::Url;
+
+pub use script::{Script, Statement};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +246,13 @@ impl Store {
 /// as `&mut conn`.
 #[derive(Debug)]
 pub struct Conn(PoolConnection<Any>);
+
+impl Conn {
+    /// Closes the connection when dropped instead of giving it back: its state is unknown.
+    fn close_on_drop(&mut self) {
+        self.0.close_on_drop();
+    }
+}
 
 /// A transaction: the queries run in it commit together or not at all; dropped without
 /// [`commit`](Tx::commit), it rolls back.

@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use super::{StoreError, decode_all, one_row};
+use super::{Statement, StoreError, decode_all, one_row};
 
 /// The columns of [`Pending`].
 macro_rules! columns {
@@ -28,22 +28,14 @@ pub struct Pending {
 }
 
 /// Queues `payload` for `chat` on `channel`, due now.
-pub async fn enqueue(
-    conn: &mut AnyConnection,
-    channel: &str,
-    chat: &str,
-    payload: &str,
-    now: i64,
-) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO outbox (channel, chat, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+pub fn enqueue(channel: &str, chat: &str, payload: &str, now: i64) -> Statement {
+    Statement::new(
+        "INSERT INTO outbox (channel, chat, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $4)",
     )
     .bind(channel)
     .bind(chat)
     .bind(payload)
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?)
 }
 
 /// Claims up to `limit` due messages of `channel` for `worker` until `now + lease_ms`: for each

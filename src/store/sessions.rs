@@ -4,11 +4,12 @@
 
 use sqlx::AnyConnection;
 
-use super::{StoreError, decode_optional, from_json, to_json};
+use super::{Statement, StoreError, decode_optional, from_json, to_json};
 use crate::dialog::engine::DialogState;
 
 /// What [`StoreError::Conflict`] names when a session changed under the caller.
-const CHANGED: StoreError = StoreError::Conflict { what: "dialog session" };
+/// The subject of the conflict when a session changed meanwhile.
+const SESSION: &str = "dialog session";
 
 /// A user's form in progress.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,57 +61,59 @@ pub async fn get(conn: &mut AnyConnection, user_id: i64) -> Result<Option<Sessio
 }
 
 /// Saves `state` (of the flow it names). `expected` = the version the caller read (None = it saw
-/// no session). Inserts (version 1) or updates where version = expected, returning the new
-/// version; Conflict if the row changed meanwhile (or already exists when expected is None).
-/// `update` is the id of the private chat's update being handled, kept as the form's last one
-/// (None keeps the last one as it is).
-pub async fn save(
-    conn: &mut AnyConnection,
+/// no session). Inserts (version 1) or updates where version = expected, to the version
+/// [`version_after`] says; Conflict if the row changed meanwhile (or already exists when expected
+/// is None). `update` is the id of the private chat's update being handled, kept as the form's
+/// last one (None keeps the last one as it is).
+pub fn save(
     user_id: i64,
     state: &DialogState,
     expected: Option<i64>,
     update: Option<i64>,
     now: i64,
-) -> Result<i64, StoreError> {
-    // Both statements return no row when someone else got there first; DO NOTHING rather than a
+) -> Result<Statement, StoreError> {
+    // Both statements change no row when someone else got there first; DO NOTHING rather than a
     // failing INSERT keeps the caller's PostgreSQL transaction usable.
-    let query = match expected {
-        None => sqlx::query_scalar(
+    let statement = match expected {
+        None => Statement::new(
             "INSERT INTO dialog_sessions (user_id, flow, state, version, updated_at, last_update) \
-             VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (user_id) DO NOTHING RETURNING version",
+             VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (user_id) DO NOTHING",
         ),
         // The CAST gives PostgreSQL a type for a parameter that may be NULL.
-        Some(_) => sqlx::query_scalar(
+        Some(_) => Statement::new(
             "UPDATE dialog_sessions SET flow = $2, state = $3, version = version + 1, updated_at = $4, \
              last_update = COALESCE(CAST($5 AS BIGINT), last_update) \
-             WHERE user_id = $1 AND version = $6 RETURNING version",
+             WHERE user_id = $1 AND version = $6",
         ),
     };
     let json = to_json(state, "a form's state")?;
-    let query = query.bind(user_id).bind(&state.flow).bind(json).bind(now).bind(update);
-    let query = match expected {
-        None => query,
-        Some(version) => query.bind(version),
+    let statement = statement.bind(user_id).bind(state.flow.as_str()).bind(json).bind(now).bind(update);
+    let statement = match expected {
+        None => statement,
+        Some(version) => statement.bind(version),
     };
-    query.fetch_optional(&mut *conn).await?.ok_or(CHANGED)
+    Ok(statement.must_change(SESSION))
+}
+
+/// The version a session saved over version `expected` has.
+pub fn version_after(expected: Option<i64>) -> i64 {
+    expected.map_or(1, |version| version + 1)
 }
 
 /// Deletes the session; with Some(expected) only if still at that version (Conflict otherwise);
 /// None = unconditionally. Deleting nothing is fine when expected is None.
-pub async fn delete(conn: &mut AnyConnection, user_id: i64, expected: Option<i64>) -> Result<(), StoreError> {
+pub fn delete(user_id: i64, expected: Option<i64>) -> Statement {
     // The CAST gives PostgreSQL a type for a NULL parameter it sees only in `IS NULL`.
-    let result = sqlx::query(
+    let statement = Statement::new(
         "DELETE FROM dialog_sessions \
          WHERE user_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR version = $2)",
     )
     .bind(user_id)
-    .bind(expected)
-    .execute(&mut *conn)
-    .await?;
-    if expected.is_some() && result.rows_affected() == 0 {
-        return Err(CHANGED);
+    .bind(expected);
+    match expected {
+        Some(_) => statement.must_change(SESSION),
+        None => statement,
     }
-    Ok(())
 }
 
 /// How many forms are in progress.

@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use super::{StoreError, decode_all};
+use super::{Statement, StoreError, decode_all};
 
 /// What a count counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,14 +57,8 @@ pub struct Tally {
 }
 
 /// Adds `count` to the count of `subject` of `metric` on `day`.
-pub async fn add(
-    conn: &mut AnyConnection,
-    metric: Metric,
-    day: &str,
-    subject: &str,
-    count: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
+pub fn add(metric: Metric, day: &str, subject: &str, count: i64) -> Statement {
+    Statement::new(
         "INSERT INTO daily_counts (metric, day, subject, count) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (metric, day, subject) DO UPDATE SET count = daily_counts.count + $4",
     )
@@ -72,9 +66,6 @@ pub async fn add(
     .bind(day)
     .bind(subject)
     .bind(count)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// The counts of `metric` from day `from` to day `to` (both included), by day and subject.

@@ -3,21 +3,20 @@
 
 use sqlx::AnyConnection;
 
-use super::StoreError;
+use super::{Statement, StoreError};
 
-/// Records that `update_id` of `channel` is handled; `false` if it already was. Run it in the
-/// transaction of the update's changes, so that the record and the changes commit together.
-pub async fn record(conn: &mut AnyConnection, channel: &str, update_id: i64, now: i64) -> Result<bool, StoreError> {
-    let inserted = sqlx::query(
+/// Records that `update_id` of `channel` is handled; a conflict over
+/// [`UPDATE_HANDLED`](super::users::UPDATE_HANDLED) if it already was. Run it with the update's
+/// changes, so that the record and the changes commit together.
+pub fn record(channel: &str, update_id: i64, now: i64) -> Statement {
+    Statement::new(
         "INSERT INTO processed_updates (channel, update_id, processed_at) VALUES ($1, $2, $3) \
          ON CONFLICT (channel, update_id) DO NOTHING",
     )
     .bind(channel)
     .bind(update_id)
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
+    .must_change(super::users::UPDATE_HANDLED)
 }
 
 /// Whether `update_id` of `channel` was handled.

@@ -7,7 +7,12 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::sessions::{self, Session};
-use super::{StoreError, decode, decode_optional, one_row};
+use super::{Statement, StoreError, decode, decode_optional, one_row};
+
+/// The subject of the conflict when a user's row is missing.
+const USER: &str = "user";
+/// The subject of the conflict when a private chat's update was already handled.
+pub const UPDATE_HANDLED: &str = "the last update handled";
 
 /// The columns of [`User`], in one place for every query that returns users.
 macro_rules! columns {
@@ -141,14 +146,12 @@ pub async fn set_lang(conn: &mut AnyConnection, id: i64, lang: &str) -> Result<(
 }
 
 /// Records that the user consented to version `version` of the privacy notice at `now`.
-pub async fn record_consent(conn: &mut AnyConnection, id: i64, version: &str, now: i64) -> Result<(), StoreError> {
-    let result = sqlx::query("UPDATE users SET consent_version = $2, consent_at = $3 WHERE id = $1")
+pub fn record_consent(id: i64, version: &str, now: i64) -> Statement {
+    Statement::new("UPDATE users SET consent_version = $2, consent_at = $3 WHERE id = $1")
         .bind(id)
         .bind(version)
         .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    one_row(result)
+        .must_change(USER)
 }
 
 /// Remembers the question the user asked at `now` (redacted), and, for a messenger update of the
@@ -205,19 +208,17 @@ pub async fn clear_consent(conn: &mut AnyConnection, id: i64) -> Result<(), Stor
     one_row(result)
 }
 
-/// Records that update `update_id` of the user's private chat is handled; `false` if it or a later
-/// one already was, on the user's row or their form's. A private chat's updates are handled in
-/// order, so this marks every earlier one handled too; run it in the transaction of the update's
-/// changes.
-pub async fn mark_update(conn: &mut AnyConnection, id: i64, update_id: i64) -> Result<bool, StoreError> {
-    let result = sqlx::query(
+/// Records that update `update_id` of the user's private chat is handled; a conflict over
+/// [`UPDATE_HANDLED`] if it or a later one already was, on the user's row or their form's. A
+/// private chat's updates are handled in order, so this marks every earlier one handled too; run
+/// it with the update's changes.
+pub fn mark_update(id: i64, update_id: i64) -> Statement {
+    Statement::new(
         "UPDATE users SET last_update = $2 \
          WHERE id = $1 AND (last_update IS NULL OR last_update < $2) \
          AND NOT EXISTS (SELECT 1 FROM dialog_sessions WHERE user_id = $1 AND last_update >= $2)",
     )
     .bind(id)
     .bind(update_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .must_change(UPDATE_HANDLED)
 }

@@ -492,7 +492,7 @@ async fn updates_stored_before_a_crash_are_handled_once_at_start() {
             let (handled, unhandled) = (fake.send_text(71, "/start", None), fake.send_text(72, "/start", None));
             let mut conn = test.app.bot.store().acquire().await.unwrap();
             let user = users::get_or_create(&mut conn, "telegram", "71", "zh", 0).await.unwrap();
-            assert!(users::mark_update(&mut conn, user.id, handled).await.unwrap());
+            users::mark_update(user.id, handled).execute(&mut conn).await.unwrap();
             let stored = [handled, unhandled]
                 .map(|update_id| Stored { update_id, body: fake.update(update_id).unwrap().to_string() });
             inbox::keep(&mut conn, "telegram", &stored, 0).await.unwrap();

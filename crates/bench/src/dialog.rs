@@ -209,7 +209,7 @@ pub async fn seed_each(store: &Store, count: usize, seed: impl Fn(usize) -> Seed
         let user = users::get_or_create(&mut tx, "seed", &n.to_string(), "zh", filed_at).await?;
         let reference = seed_reference(n);
         let application = NewApplication { reference: &reference, flow, user_id: user.id, filing: &filing, status };
-        applications::insert(&mut tx, &application, filed_at).await?;
+        applications::insert(&application, filed_at)?.execute(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(())
