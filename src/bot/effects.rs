@@ -1,7 +1,8 @@
 //! What a turn changes: consent, a filed or corrected application, a file sent, the form's state,
 //! the user's language, an erasure, and the messenger update handled. Everything a turn writes is
 //! here, and this is the only place in the bot core that opens transactions: the engine's effects
-//! and the new form state commit together, before the replies go out.
+//! and the new form state commit together (as one [`Script`] unless rows must be read back),
+//! before the replies go out.
 
 use std::collections::BTreeMap;
 

@@ -7,20 +7,26 @@
 //! `i64`, `String` and their `Option`s. Times are epoch milliseconds passed in by the caller as
 //! `now`; JSON is stored as text and decoded here, once: the rows callers get are typed
 //! ([`Status`](crate::filing::Status), [`Filing`](crate::filing::Filing),
-//! [`DialogState`](crate::dialog::engine::DialogState)), and no sqlx type leaves this module. Each
-//! query is a function taking a connection, so a caller composes several in one [`Tx`] from
-//! [`Store::begin`], runs one that may write on [`Store::acquire`], or only reads on
-//! [`Store::read`]:
+//! [`DialogState`](crate::dialog::engine::DialogState)), and no sqlx type leaves this module. A
+//! query that reads is a function taking a connection; so is a write whose result the caller
+//! needs (a new id, a counter). A write that needs nothing back is a [`Statement`], which a
+//! caller runs on a connection, or collects with others in a [`Script`] that commits them all or
+//! none in one round trip:
 //!
 //! ```ignore
-//! let mut tx = store.begin().await?;
-//! store::sessions::save(&mut tx, user_id, &state, Some(version), None, now).await?;
-//! tx.commit().await?;
+//! let mut script = Script::default();
+//! script.push(store::users::record_consent(user_id, version, now));
+//! script.push(store::sessions::save(user_id, &state, Some(version), None, now)?);
+//! script.commit(&store).await?;
 //! ```
+//!
+//! A change that must read inside its transaction opens a [`Tx`] from [`Store::begin`]; reads
+//! alone go to [`Store::read`].
 //!
 //! SQLite lets one connection write at a time; a second writer waits in SQLite's busy handler,
 //! which sleeps for 1, 2, 5, 10… ms between tries. So the hot paths write in one statement (a form
-//! step is one versioned `UPDATE`) and keep transactions short, and reads go to connections of
+//! step is one versioned `UPDATE`) or one script, which SQLite runs from `BEGIN` to `COMMIT`
+//! without waiting for the program in between (see `script.rs`), and reads go to connections of
 //! their own (WAL lets them read while another connection writes), which never wait for a writer.
 //! Measured on the benchmark machine, a single writing connection that tasks queue for instead
 //! gave more Telegram updates/s but fewer form steps/s than a few; see `docs/benchmarks.md`.
