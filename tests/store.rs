@@ -495,13 +495,8 @@ async fn a_reference_in_use_is_a_conflict(db: Db) {
     let alice = user(&db.store, "alice").await;
     file(&db.store, alice.id, "ZJ-APARTMENT-2026-000001", "apartment", Status::Submitted, T0).await;
     let mut conn = db.store.acquire().await.unwrap();
-    let duplicate = NewApplication {
-        reference: "ZJ-APARTMENT-2026-000001",
-        flow: "apartment",
-        user_id: alice.id,
-        filing: &filing("李四"),
-        status: Status::Submitted,
-    };
+    let other = filing("李四");
+    let duplicate = submitted("ZJ-APARTMENT-2026-000001", alice.id, &other);
     let error = insert(&mut conn, &duplicate, T0 + 1).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict { what: "application reference" }), "{error:?}");
     assert_eq!(applications::count(&mut conn).await.unwrap(), 1);
@@ -704,13 +699,8 @@ async fn a_script_commits_all_its_statements_or_none(db: Db) {
 async fn a_script_that_fails_midway_leaves_its_connection_usable(db: Db) {
     let alice = user(&db.store, "alice").await;
     file(&db.store, alice.id, "A-1", "apartment", Status::Submitted, T0).await;
-    let duplicate = NewApplication {
-        reference: "A-1",
-        flow: "apartment",
-        user_id: alice.id,
-        filing: &filing("李四"),
-        status: Status::Submitted,
-    };
+    let other = filing("李四");
+    let duplicate = submitted("A-1", alice.id, &other);
     // Every connection of the pool runs the failing script in turn, then a write of its own.
     for attempt in 0..12 {
         let mut script = Script::default();
@@ -725,6 +715,11 @@ async fn a_script_that_fails_midway_leaves_its_connection_usable(db: Db) {
     let mut conn = db.store.acquire().await.unwrap();
     assert_eq!(outbox::unsent(&mut conn).await.unwrap(), 0, "nothing of a failed script stays");
     assert_eq!(users::by_id(&mut conn, alice.id).await.unwrap().unwrap().consent_version.as_deref(), Some("v11"));
+}
+
+/// An apartment application of `user_id` under `reference`, as filed.
+fn submitted<'a>(reference: &'a str, user_id: i64, filing: &'a Filing) -> NewApplication<'a> {
+    NewApplication { reference, flow: "apartment", user_id, filing, status: Status::Submitted }
 }
 
 /// A message for the staff chat, queued by a script.

@@ -71,6 +71,7 @@ impl Turn<'_> {
         script.extend(self.record_update(state.is_some()));
         let mut tx: Option<Tx> = None;
         let mut discarded: Vec<String> = Vec::new();
+        let mut filed = None;
         if let Some(Input::File(file)) = input {
             match field_of(file, state.as_ref(), &effects) {
                 Some(field) => {
@@ -99,6 +100,7 @@ impl Turn<'_> {
                     replies.push(Reply::text(
                         self.word(keys::FILED, &[arg("reference", &reference), arg("title", &flow.title)]),
                     ));
+                    filed = Some(reference);
                 }
                 Effect::Amend { reference, answers, tier } => {
                     if !self.correct(opened(&mut tx, store).await?, reference, answers, tier).await? {
@@ -129,6 +131,9 @@ impl Turn<'_> {
                 tx.commit().await?;
             }
             None => script.commit(store).await?,
+        }
+        if let Some(reference) = filed {
+            tracing::info!(reference = %reference, flow = %flow.id, "application filed");
         }
         self.recorded = true;
         match saved {
@@ -220,7 +225,6 @@ impl Turn<'_> {
         if answers.values().any(|value| matches!(value, Value::File(_))) {
             script.push(attachments::link_drafts(self.user.id, reference));
         }
-        tracing::info!(reference = %reference, flow = %flow.id, "application filed");
         Ok(())
     }
 

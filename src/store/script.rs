@@ -189,26 +189,31 @@ impl Script {
         let (text, parts) = self.text();
         let query = self.statements.iter().flat_map(|s| &s.values).fold(sqlx::query(AssertSqlSafe(text)), bind);
         let mut conn = store.acquire().await?;
-        // Dropped before the end (its task cancelled), the connection may be inside the
-        // transaction: it is closed, which rolls back, instead of going back to the pool.
-        let mut done = Unfinished::new(&mut conn);
-        let mut results = done.conn().fetch_many(query);
+        // Until the script is known to have ended its transaction, a drop (its task cancelled)
+        // or a failed rollback closes the connection, which rolls back, instead of giving it
+        // back to the pool inside the transaction.
+        let mut open = Unfinished::new(&mut conn);
+        let mut results = open.conn().fetch_many(query);
         let mut finished = 0;
-        let outcome = loop {
+        let failed = loop {
             match results.try_next().await {
                 Ok(Some(Either::Left(_))) => finished += 1,
                 Ok(Some(Either::Right(_))) => {}
-                Ok(None) => break Ok(()),
-                Err(error) => break Err(self.failure(parts.get(finished), error)),
+                Ok(None) => break None,
+                Err(error) => break Some((parts.get(finished), error)),
             }
         };
         drop(results);
-        if outcome.is_err() {
-            // A failed statement other than a guard leaves the transaction open.
-            sqlx::query("ROLLBACK").execute(done.conn()).await.ok();
+        let Some((part, error)) = failed else {
+            open.finish();
+            return Ok(());
+        };
+        // A guard's failure rolled the transaction back; any other statement's left it open.
+        let ended = matches!(part, Some(Part::Guard(_))) || sqlx::query("ROLLBACK").execute(open.conn()).await.is_ok();
+        if ended {
+            open.finish();
         }
-        done.finish();
-        outcome
+        Err(self.failure(part, error))
     }
 
     /// The text of the script and what each of its statements is.
@@ -234,10 +239,14 @@ impl Script {
 
     /// What `error` of the statement `part` means.
     fn failure(&self, part: Option<&Part>, error: sqlx::Error) -> StoreError {
-        match part {
-            Some(Part::Guard(what)) => conflict(what),
-            Some(Part::Statement(index)) => self.statements[*index].failure(error),
-            Some(Part::Frame) | None => error.into(),
+        let statement = match part {
+            Some(Part::Guard(what)) => return conflict(what),
+            Some(Part::Statement(index)) => self.statements.get(*index),
+            Some(Part::Frame) | None => None,
+        };
+        match statement {
+            Some(statement) => statement.failure(error),
+            None => error.into(),
         }
     }
 }
