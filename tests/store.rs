@@ -676,6 +676,12 @@ async fn a_script_commits_all_its_statements_or_none(db: Db) {
         script.push(enqueue_statement("stale"));
         script
     };
+    // A user who does not exist is no lost race but an unknown id.
+    let mut unknown = Script::default();
+    unknown.push(users::record_consent(alice.id + 1_000, "2026-01", T0 + 1));
+    unknown.push(enqueue_statement("unknown"));
+    let error = unknown.commit(&db.store).await.unwrap_err();
+    assert!(matches!(error, StoreError::Query(sqlx::Error::RowNotFound)), "{error:?}");
     let error = stale("2026-01").commit(&db.store).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict { what: "dialog session" }), "{error:?}");
     let mut conn = db.store.acquire().await.unwrap();

@@ -70,8 +70,8 @@ impl From<Option<String>> for Value {
 pub struct Statement {
     sql: &'static str,
     values: Vec<Value>,
-    /// The subject of the conflict when the statement changes no row.
-    must_change: Option<&'static str>,
+    /// What it means when the statement changes no row, if that is a failure.
+    must_change: Option<NoChange>,
     /// The subject of the conflict when the statement would duplicate a unique value.
     unique: Option<&'static str>,
 }
@@ -89,7 +89,14 @@ impl Statement {
 
     /// Makes a statement that changes no row fail with a conflict over `what`.
     pub(super) fn must_change(mut self, what: &'static str) -> Self {
-        self.must_change = Some(what);
+        self.must_change = Some(NoChange::Conflict(what));
+        self
+    }
+
+    /// Makes a statement that changes no row fail as one whose row does not exist (the caller's
+    /// id is unknown), as [`one_row`](super::one_row) does.
+    pub(super) fn must_find(mut self) -> Self {
+        self.must_change = Some(NoChange::Missing);
         self
     }
 
@@ -105,7 +112,7 @@ impl Statement {
         let query = self.values.iter().fold(sqlx::query(self.sql), bind);
         let changed = query.execute(conn).await.map_err(|error| self.failure(error))?.rows_affected();
         match self.must_change {
-            Some(what) if changed == 0 => Err(conflict(what)),
+            Some(no_change) if changed == 0 => Err(no_change.error()),
             _ => Ok(changed),
         }
     }
@@ -119,6 +126,24 @@ impl Statement {
     }
 }
 
+/// Why a statement that changed no row failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NoChange {
+    /// Someone else changed the row first (the subject named).
+    Conflict(&'static str),
+    /// The row does not exist.
+    Missing,
+}
+
+impl NoChange {
+    fn error(self) -> StoreError {
+        match self {
+            NoChange::Conflict(what) => conflict(what),
+            NoChange::Missing => StoreError::Query(sqlx::Error::RowNotFound),
+        }
+    }
+}
+
 /// What ran a statement of a script's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
@@ -126,10 +151,11 @@ enum Part {
     Frame,
     /// The script's statement of this index.
     Statement(usize),
-    /// The guard after a statement that must change a row, with the conflict's subject.
-    Guard(&'static str),
+    /// The guard after a statement that must change a row, with what its failure means.
+    Guard(NoChange),
 }
 
+/// `query` with `value` bound to its next placeholder.
 fn bind<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     value: &Value,
@@ -225,10 +251,10 @@ impl Script {
             text.push_str(&renumber(statement.sql, offset));
             text.push_str(";\n");
             parts.push(Part::Statement(index));
-            if let Some(what) = statement.must_change {
+            if let Some(no_change) = statement.must_change {
                 text.push_str(GUARD);
                 text.push_str(";\n");
-                parts.push(Part::Guard(what));
+                parts.push(Part::Guard(no_change));
             }
             offset += statement.values.len();
         }
@@ -240,7 +266,7 @@ impl Script {
     /// What `error` of the statement `part` means.
     fn failure(&self, part: Option<&Part>, error: sqlx::Error) -> StoreError {
         let statement = match part {
-            Some(Part::Guard(what)) => return conflict(what),
+            Some(Part::Guard(no_change)) => return no_change.error(),
             Some(Part::Statement(index)) => self.statements.get(*index),
             Some(Part::Frame) | None => None,
         };
@@ -317,6 +343,7 @@ mod tests {
             text,
             format!("BEGIN IMMEDIATE;\nUPDATE t SET a = $1;\n{GUARD};\nDELETE FROM u WHERE id = $2;\nCOMMIT;")
         );
-        assert_eq!(parts, [Part::Frame, Part::Statement(0), Part::Guard("t"), Part::Statement(1), Part::Frame]);
+        let guard = Part::Guard(NoChange::Conflict("t"));
+        assert_eq!(parts, [Part::Frame, Part::Statement(0), guard, Part::Statement(1), Part::Frame]);
     }
 }

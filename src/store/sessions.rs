@@ -8,7 +8,6 @@ use super::{Statement, StoreError, decode_optional, from_json, to_json};
 use crate::dialog::engine::DialogState;
 
 /// What [`StoreError::Conflict`] names when a session changed under the caller.
-/// The subject of the conflict when a session changed meanwhile.
 const SESSION: &str = "dialog session";
 
 /// A user's form in progress.

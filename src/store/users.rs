@@ -9,8 +9,6 @@ use sqlx::any::AnyRow;
 use super::sessions::{self, Session};
 use super::{Statement, StoreError, decode, decode_optional, one_row};
 
-/// The subject of the conflict when a user's row is missing.
-const USER: &str = "user";
 /// The subject of the conflict when a private chat's update was already handled.
 pub const UPDATE_HANDLED: &str = "the last update handled";
 
@@ -151,7 +149,7 @@ pub fn record_consent(id: i64, version: &str, now: i64) -> Statement {
         .bind(id)
         .bind(version)
         .bind(now)
-        .must_change(USER)
+        .must_find()
 }
 
 /// Remembers the question the user asked at `now` (redacted), and, for a messenger update of the
