@@ -21,7 +21,7 @@ pub const MAX_QUESTION_CHARS: usize = 500;
 /// that states it.
 const TYPED_CANDIDATES: usize = 5;
 /// ...and covers at least this share of what the best passage covers.
-const TYPED_COVERAGE: f32 = 0.8;
+const TYPED_COVERAGE: f32 = 0.7;
 
 /// The bot's answer to one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -238,6 +238,8 @@ impl Policy {
                 .map(|(c, i)| format!("{}:{i:.1}", crate::text::redact_identifiers(&c.label)))
                 .collect::<Vec<_>>(),
             passage = best,
+            clause = self.document.passages[best].clause,
+            starts = self.document.passages[best].text.chars().take(16).collect::<String>(),
             features = ?found.features,
             unstated = found.unstated,
             confidence = self.decision.confidence(&found.features),
