@@ -8,9 +8,10 @@ use regex::Regex;
 
 const DIGITS: [char; 9] = ['一', '二', '三', '四', '五', '六', '七', '八', '九'];
 
-/// A 几 that follows a numeral (十几年, 二十几个, 廿几年) or precedes a power of ten (几十, 几百).
+/// A 几 that follows a numeral or 好 (十几年, 二十几个, 廿几年, 好几个) or precedes a power of ten
+/// (几十, 几百).
 static ROUGH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"([0-9〇零一二两三四五六七八九十廿卅百千万])几|几([十百千万])").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"([0-9〇零一二两三四五六七八九十廿卅百千万好])几|几([十百千万])").expect("valid regex"));
 
 /// `text` with its rough counts written without 几 (十几年 → 十多年, 几十 → 数十): 几 also asks
 /// ("几年？"), and "我干了十几年电焊" asks nothing.
@@ -75,6 +76,7 @@ mod tests {
     fn rough_counts_lose_their_asking_ji() {
         assert_eq!(read_rough_counts("我干了十几年电焊"), "我干了十多年电焊");
         assert_eq!(read_rough_counts("做咗廿几年，二十几个人，几十万"), "做咗廿多年，二十多个人，数十万");
+        assert_eq!(read_rough_counts("车间好几个人都想问"), "车间好多个人都想问");
         assert_eq!(read_rough_counts("要干几年？第几条？"), "要干几年？第几条？");
     }
 

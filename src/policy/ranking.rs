@@ -19,7 +19,7 @@ const CANDIDATES: usize = 20;
 /// Small, because the corpus is small and only the first few places of a list mean anything.
 const FUSION_K: f32 = 10.0;
 /// How much each signal's list counts in the fusion.
-const SIGNAL_WEIGHTS: [f32; SIGNALS] = [1.0, 1.0, 1.0, 1.0, 2.0];
+const SIGNAL_WEIGHTS: [f32; SIGNALS] = [0.5, 1.0, 0.5, 1.5, 2.5];
 
 /// A passage with what each signal thinks of it.
 #[derive(Debug, Clone, PartialEq)]
