@@ -10,8 +10,9 @@ const DIGITS: [char; 9] = ['一', '二', '三', '四', '五', '六', '七', '八
 
 /// A 几 that follows a numeral or 好 (十几年, 二十几个, 廿几年, 好几个) or precedes a power of ten
 /// (几十, 几百).
-static ROUGH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"([0-9〇零一二两三四五六七八九十廿卅百千万好])几|几([十百千万])").expect("valid regex"));
+static ROUGH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([0-9〇零一二两三四五六七八九十廿卅百千万好])几|几([十百千万])").expect("valid regex")
+});
 
 /// `text` with its rough counts written without 几 (十几年 → 十多年, 几十 → 数十): 几 also asks
 /// ("几年？"), and "我干了十几年电焊" asks nothing.

@@ -24,8 +24,11 @@ const CONTEXT_WEIGHT: f32 = 0.2;
 /// A known word of the context says what the question is about, but less than the part that asks.
 const KNOWN_CONTEXT_WEIGHT: f32 = 0.75;
 
-static LATIN_RUN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[a-z][a-z0-9'’\-]*(?:[\s,./]+[a-z][a-z0-9'’\-]*)*").expect("valid regex"));
+/// A run of English words: the words of a phrase may stand apart by spaces, dashes ("industry–school–
+/// assessment"), quotes or other symbols, not by the end of a sentence.
+static LATIN_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[a-z][a-z0-9'’\-]*(?:[\s,./–—+&:;()\x22“”]+[a-z][a-z0-9'’\-]*)*").expect("valid regex")
+});
 
 /// One unit of meaning in a question.
 #[derive(Debug, Clone, PartialEq)]
@@ -326,6 +329,14 @@ mod tests {
         assert_eq!(found[1].label, "talent apart");
         assert!(terms(&found[1]).contains(&("人才公寓".into(), 1.0)));
         assert_eq!(found[1].en.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["talent", "apart"]);
+    }
+
+    #[test]
+    fn english_words_joined_by_dashes_or_symbols_read_as_one_phrase() {
+        for text in ["talent–apartment rules", "talent—apartment", "“talent” + apartment"] {
+            let found = concepts(text);
+            assert!(found.iter().any(|c| c.label == "talent apart"), "{text}: {found:?}");
+        }
     }
 
     #[test]
