@@ -169,6 +169,12 @@ impl Lexicon {
         matches
     }
 
+    /// The policy terms the lexicon maps colloquial words and English phrases onto (each occurs
+    /// in the policy text, as `policybot check` makes sure).
+    pub fn policy_terms(&self) -> impl Iterator<Item = &str> {
+        self.synonyms.values().chain(self.broader.values()).chain(self.glossary.values()).flatten().map(String::as_str)
+    }
+
     /// Policy terms on the right-hand side of `synonyms.toml` and `glossary.toml` (and the
     /// dictionary words) that do not occur in `policy_text`: each is a mapping that can never
     /// find anything.

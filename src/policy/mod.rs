@@ -279,8 +279,8 @@ fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
 /// intended word: a slip that sounds like 进行 or 同时 is more likely a different common word.
 const COMMON_WORD: u32 = 3_000;
 
-/// The words a homophone slip is read as: the policy's own words (as jieba cuts its text) and the
-/// lexicon's, longest first so that a long word wins a tie of sound over its parts. Two-character
+/// The words a homophone slip is read as: the policy's own words (as jieba cuts its text), the
+/// lexicon's and the policy terms it maps onto, longest first so that a long word wins a tie of sound over its parts. Two-character
 /// words must be content words that are not common in general Chinese (我市 and 及时 are no
 /// targets: "我是" and "技市" are not slips for them).
 fn policy_words(document: &Document, lexicon: &Lexicon, segmenter: &Segmenter) -> Vec<String> {
@@ -289,7 +289,7 @@ fn policy_words(document: &Document, lexicon: &Lexicon, segmenter: &Segmenter) -
         .passages
         .iter()
         .flat_map(|passage| segmenter::tokens(&mut analyzer, &passage.text))
-        .chain(lexicon.dictionary().map(str::to_owned))
+        .chain(lexicon.dictionary().chain(lexicon.policy_terms()).map(str::to_owned))
         .filter(|word| word.chars().count() >= 2 && word.chars().all(is_han) && !lexicon.is_filler(word))
         .collect();
     words.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
@@ -317,6 +317,13 @@ pub(crate) mod tests {
         let policy = policy();
         assert_eq!(policy.document().clauses.len(), 21);
         assert_eq!(policy.problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_slip_for_a_term_the_lexicon_maps_onto_is_repaired() {
+        // jieba cuts the policy's 事业单位 in two, so the term comes from the lexicon (编制 → 事业单位).
+        let (read, repairs) = policy().normalize("我们这种技术工人能不能考事业单为");
+        assert!(read.ends_with("考事业单位"), "{read} {repairs:?}");
     }
 
     #[test]
