@@ -15,12 +15,14 @@ const FRAGMENT_CHARS: usize = 20;
 /// that passage answers at least this share of the question's known weight the first does not.
 const OTHER_CANDIDATES: usize = 5;
 const SECOND_SHARE: f32 = 0.25;
-/// A runner-up whose fused score is at least this share of the best one's is nearly as good.
+/// A runner-up whose fused score is at least this share of the best one's, and that covers at
+/// least this share of what the best one covers, is nearly as good.
 const CLOSE_RUNNER_UP: f32 = 0.9;
+const RUNNER_UP_COVERAGE: f32 = 0.8;
 
 /// The passages an answer quotes, in document order: the best of `ranking`, a fragment's
 /// neighbour, a neighbour (same clause) that answers part of the question the best one does not,
-/// a close runner-up that covers the question at least as well, and for a question that asks two
+/// a close runner-up that covers nearly as much of the question, and for a question that asks two
 /// things, another good passage that answers the other.
 pub fn complete(
     document: &Document,
@@ -44,11 +46,11 @@ pub fn complete(
             chosen.push(neighbour);
         }
     }
-    // When the runner-up is nearly as good and covers the question at least as well, the
-    // signals do not agree on one passage: quote both rather than guess.
+    // When the runner-up is nearly as good and covers nearly as much of the question, the signals
+    // do not agree on one passage: quote both rather than guess.
     if let [first, second, ..] = ranking.ranked.as_slice()
         && second.fused >= CLOSE_RUNNER_UP * first.fused
-        && second.coverage.all >= first.coverage.all
+        && second.coverage.all >= RUNNER_UP_COVERAGE * first.coverage.all
         && !chosen.contains(&second.passage)
         && chosen.len() < MAX_PASSAGES
     {
