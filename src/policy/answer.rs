@@ -201,9 +201,6 @@ impl Policy {
         let importance = question.importance(&self.index);
         let weighing = question.weighing(&self.index, &importance);
         let mut ranking = ranking::rank(&self.index, &self.anticipated, question, &weighing)?;
-        for (n, r) in ranking.ranked.iter().take(8).enumerate() {
-            tracing::debug!(target: "tmpcand", "CAND {n} {} {:.4} {:?} {:.3}/{:.3} {}", r.passage, r.fused, r.places, r.coverage.all, r.coverage.known, self.document.passages[r.passage].text);
-        }
         // A question asking for a kind of fact ("签证最长批几耐") is answered by the best of the
         // leading passages that states one, if one does and covers the question nearly as well.
         let states = |passage: usize| question.states_asked_facts(&[&self.document.passages[passage].text]);
