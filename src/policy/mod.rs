@@ -280,9 +280,9 @@ fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
 const COMMON_WORD: u32 = 3_000;
 
 /// The words a homophone slip is read as: the policy's own words (as jieba cuts its text), the
-/// lexicon's and the policy terms it maps onto, longest first so that a long word wins a tie of sound over its parts. Two-character
-/// words must be content words that are not common in general Chinese (我市 and 及时 are no
-/// targets: "我是" and "技市" are not slips for them).
+/// lexicon's and the policy terms it maps onto, longest first so that a long word wins a tie of
+/// sound over its parts. Two-character words must be content words that are not common in general
+/// Chinese (我市 and 及时 are no targets: "我是" and "技市" are not slips for them).
 fn policy_words(document: &Document, lexicon: &Lexicon, segmenter: &Segmenter) -> Vec<String> {
     let mut analyzer = segmenter.chinese_analyzer();
     let mut words: Vec<String> = document
