@@ -24,8 +24,8 @@ const CONTEXT_WEIGHT: f32 = 0.2;
 /// A known word of the context says what the question is about, but less than the part that asks.
 const KNOWN_CONTEXT_WEIGHT: f32 = 0.75;
 
-/// A run of English words: the words of a phrase may stand apart by spaces, dashes ("industry–school–
-/// assessment"), quotes or other symbols, not by the end of a sentence.
+/// A run of English words. The words of one phrase may be set apart by spaces, dashes, quotes or
+/// other symbols ("industry–school–assessment"), but not by the end of a sentence.
 static LATIN_RUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[a-z][a-z0-9'’\-]*(?:[\s,./–—+&:;()\x22“”]+[a-z][a-z0-9'’\-]*)*").expect("valid regex")
 });
