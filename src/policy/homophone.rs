@@ -13,6 +13,10 @@ const LONGEST: usize = 6;
 /// Runs shorter than this must sound exactly like the policy word; longer ones may also differ by
 /// the sounds southern speakers and speech recognisers confuse (zh/z, in/ing, l/n …).
 const FUZZY_FROM: usize = 3;
+/// Runs this long that sound exactly like a policy word may start or end inside a word of the
+/// question: the segmenter cuts a slip as it cuts any text (一是双正是啥 as 一/是/双/正是/啥), and
+/// four syllables matching a policy word are no accident.
+const UNALIGNED_FROM: usize = 4;
 
 /// The policy's words by how they sound.
 #[derive(Debug, Default)]
@@ -82,7 +86,8 @@ impl Homophones {
                 let end = start + length;
                 let overlaps = |&(s, e): &(usize, usize)| s < end && start < e;
                 let cuts_through = |span: &(usize, usize)| overlaps(span) && !(start <= span.0 && span.1 <= end);
-                if !(starts[start] && starts[end])
+                let aligned = starts[start] && starts[end];
+                if (!aligned && length < UNALIGNED_FROM)
                     || whole_words.contains(&(start, end))
                     || (length < FUZZY_FROM && chars[start..end].iter().any(|c| self.function.contains(c)))
                     || readings[start..end].iter().any(|r| r.is_empty())
@@ -91,7 +96,7 @@ impl Homophones {
                 {
                     continue;
                 }
-                if let Some(word) = self.sounding_like(&chars[start..end], &readings[start..end]) {
+                if let Some(word) = self.sounding_like(&chars[start..end], &readings[start..end], aligned) {
                     found.push((start, end, word));
                 }
             }
@@ -129,13 +134,14 @@ impl Homophones {
         written
     }
 
-    /// The policy word that the run `chars`, read `readings`, sounds like.
-    fn sounding_like(&self, chars: &[char], readings: &[&'static str]) -> Option<&String> {
+    /// The policy word that the run `chars`, read `readings`, sounds like; only exactly alike
+    /// unless the run is `aligned` with the question's words.
+    fn sounding_like(&self, chars: &[char], readings: &[&'static str], aligned: bool) -> Option<&String> {
         let key = readings.join(" ");
         let alike = self
             .exact
             .get(&key)
-            .or_else(|| (chars.len() >= FUZZY_FROM).then(|| self.fuzzy.get(&fuzzy(&key))).flatten())?;
+            .or_else(|| (aligned && chars.len() >= FUZZY_FROM).then(|| self.fuzzy.get(&fuzzy(&key))).flatten())?;
         let shared = |word: &String| word.chars().filter(|c| chars.contains(c)).count();
         alike.iter().rev().max_by_key(|word| shared(word))
     }
@@ -177,7 +183,7 @@ mod tests {
 
     fn table() -> Homophones {
         Homophones::new(
-            ["人才公寓", "落户", "获奖", "技师", "带头人", "企业年金", "实践", "税前扣除", "季度", "等级", "薪酬"],
+            ["人才公寓", "落户", "获奖", "技师", "带头人", "企业年金", "实践", "税前扣除", "季度", "等级", "薪酬", "一试双证"],
             HashSet::from(['等', '不']),
         )
     }
@@ -219,6 +225,12 @@ mod tests {
     fn a_run_does_not_cut_through_a_word() {
         assert_eq!(repair("政府/给/多少钱"), "政府给多少钱");
         assert_eq!(repair("我/是/技师"), "我是技师");
+    }
+
+    #[test]
+    fn a_long_run_that_sounds_exactly_alike_may_end_inside_a_word() {
+        assert_eq!(repair("一/是/双/正是/啥/意思"), "一试双证是啥意思");
+        assert_eq!(repair("政府/给/多少钱"), "政府给多少钱");
     }
 
     #[test]
