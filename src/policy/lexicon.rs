@@ -128,6 +128,18 @@ impl Lexicon {
         self.english_filler.add(&mut english_analyzer(), en);
     }
 
+    /// The question filler that is one character (啲, 嘅, 咗): function characters of the way
+    /// people write, Cantonese included, which the segmenter's Mandarin dictionary does not know.
+    pub fn filler_characters(&self) -> impl Iterator<Item = char> + '_ {
+        self.filler.iter().filter_map(|word| {
+            let mut chars = word.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => Some(c),
+                _ => None,
+            }
+        })
+    }
+
     /// Whether a (lowercased) Chinese word is question filler.
     pub fn is_filler(&self, word: &str) -> bool {
         self.filler.contains(word)
@@ -248,6 +260,11 @@ mod tests {
         let matches = lexicon().match_english(&mut english_analyzer(), "Looking for allowances, allowed?");
         let read: Vec<_> = matches.iter().map(|m| m.stems.join(" ")).collect();
         assert_eq!(read, ["allow"]);
+    }
+
+    #[test]
+    fn one_character_filler_is_a_function_character() {
+        assert_eq!(lexicon().filler_characters().collect::<Vec<_>>(), ['吗']);
     }
 
     #[test]

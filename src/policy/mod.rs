@@ -185,6 +185,7 @@ impl Policy {
             let anticipated = scope.spawn(|| Anticipated::build(questions, &lexicon, &segmenter));
             let index = PassageIndex::build(&document, &translation, &segmenter);
             let words = policy_words(&document, &lexicon, &segmenter);
+            let function = function.into_iter().chain(lexicon.filler_characters()).collect();
             let homophones = Homophones::new(words.iter().map(String::as_str), function);
             (index, joined(anticipated), homophones)
         });
