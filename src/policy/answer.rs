@@ -396,6 +396,16 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_question_asks_about_what_the_part_before_it_names() {
+        let asked = |question: &str| {
+            let policy = policy();
+            policy.read(&policy.fold(question), None).asks.iter().map(|ask| ask.kind.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(asked("世界技能大赛得奖，会唔会俾奖金？几多？"), ["amount of money"]);
+        assert!(asked("世界技能大赛得奖，会唔会俾奖金？").is_empty());
+    }
+
+    #[test]
     fn a_fragment_is_completed_by_its_neighbour() {
         let answer = ask("有没有人才落户绿色通道？");
         assert!(answer.answer.contains("设立人才落户绿色通道；"), "{}", answer.answer);

@@ -2,6 +2,8 @@
 //! and cut three ways — concepts (words with their synonyms and glossary terms), character
 //! bigrams, English stems — with what it asks for, if that is a kind of fact.
 
+use std::borrow::Cow;
+
 use super::Policy;
 use super::asking::Part;
 use super::asks::Ask;
@@ -122,7 +124,14 @@ impl Policy {
             self.segmenter.chinese_analyzer(),
             english_analyzer(),
         );
-        let concepts: Vec<Concept> = parts.iter().flat_map(|part| analyzer.concepts(part.text, part.asks)).collect();
+        let mut concepts: Vec<Concept> = Vec::new();
+        // Whether each part names nothing but how it asks ("几多？" after "会唔会俾奖金？").
+        let mut bare = Vec::with_capacity(parts.len());
+        for part in &parts {
+            let found = analyzer.concepts(part.text, part.asks);
+            bare.push(found.is_empty());
+            concepts.extend(found);
+        }
         // Each word counts once, however many bigrams it has: otherwise 高级技师 (three bigrams)
         // would outweigh 落户 (one) in "高级技师能落户吗". Its synonyms join (户口 → 落户), as in
         // the word signal.
@@ -144,11 +153,19 @@ impl Policy {
         }
         let mut asks = Vec::new();
         let mut years = Vec::new();
-        for part in &own_parts {
+        let own_bare = &bare[bare.len() - own_parts.len()..];
+        for (at, part) in own_parts.iter().enumerate() {
             if part.asks {
                 years.extend(super::asks::years(part.text));
             }
-            for ask in self.asks.asked(part.text).into_iter().filter(|ask| part.asks || ask.in_context) {
+            // A bare question asks about what the part before it names: "有奖金吗？几多？" asks an amount.
+            let text = match at.checked_sub(1) {
+                Some(before) if part.asks && own_bare[at] => {
+                    Cow::Owned(format!("{} {}", own_parts[before].text, part.text))
+                }
+                _ => Cow::Borrowed(part.text),
+            };
+            for ask in self.asks.asked(&text).into_iter().filter(|ask| part.asks || ask.in_context) {
                 if !asks.iter().any(|known: &&Ask| std::ptr::eq(*known, ask)) {
                     asks.push(ask);
                 }
