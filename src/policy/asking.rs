@@ -8,6 +8,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::lang::is_han;
+
 /// Where a message breaks into parts: sentence and clause punctuation, and in a dictated message
 /// without punctuation, the particles that end a spoken clause (嘛, 啊) or begin the next (然后).
 /// [`NO_BREAK`] is found first so that its 嘛 does not break.
@@ -18,6 +20,21 @@ static BREAK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A match of [`BREAK`] that is a word, not a break: 干嘛 ("what for").
 const NO_BREAK: &str = "干嘛";
+
+/// The negations of an A-not-A question: 支不支持, 允唔允许, 有没有.
+const NOT: [char; 4] = ['不', '唔', '没', '冇'];
+
+/// Whether `word` is the negation of an A-not-A question.
+pub fn is_negation(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if NOT.contains(&c))
+}
+
+/// Whether `text` asks an A-not-A question (支不支持, 罗唔罗到): a question with no question word.
+fn has_a_not_a(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(3).any(|w| is_han(w[0]) && !NOT.contains(&w[0]) && NOT.contains(&w[1]) && w[2] == w[0])
+}
 
 /// The words that show a part asks something, as `asks.toml` lists them.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -127,7 +144,9 @@ impl Markers {
     fn asks(&self, text: &str) -> bool {
         let text = &*self.indefinite.remove(text);
         let first_word = text.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or_default();
-        self.zh.iter().any(|marker| text.contains(marker.as_str())) || self.en.iter().any(|marker| marker == first_word)
+        self.zh.iter().any(|marker| text.contains(marker.as_str()))
+            || has_a_not_a(text)
+            || self.en.iter().any(|marker| marker == first_word)
     }
 }
 
@@ -164,6 +183,12 @@ mod tests {
             asking("我爸是老技工嘛然后能不能评个荣誉市民"),
             [("我爸是老技工", false), ("能不能评个荣誉市民", true)]
         );
+    }
+
+    #[test]
+    fn an_a_not_a_question_asks() {
+        assert_eq!(asking("徒弟想搞个工作室，政策支不支持哦"), [("徒弟想搞个工作室", false), ("政策支不支持", true)]);
+        assert_eq!(asking("干得不多不少，能落户吗"), [("干得不多不少", false), ("能落户吗", true)]);
     }
 
     #[test]

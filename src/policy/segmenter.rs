@@ -66,13 +66,35 @@ impl Segmenter {
     /// punctuation: the units a question is made of. Only dictionary words are formed (no HMM
     /// guessing), so an unknown run stays in characters rather than gluing 能 to a verb.
     pub fn words(&self, text: &str) -> Vec<Word> {
-        self.jieba
+        let words = self
+            .jieba
             .tag(text, false)
             .into_iter()
             .filter(|tag| has_content(tag.word))
             .map(|tag| Word { text: tag.word.to_lowercase(), noun: tag.tag.starts_with('n') || tag.tag == "vn" })
-            .collect()
+            .collect();
+        without_a_not_a(words)
     }
+}
+
+/// `words` with the first half of each A-not-A question of a longer word dropped: 支/不/支持 is
+/// 支持 asked about, and its pieces 支 and 不, words the policy never uses, would weigh as unknown.
+fn without_a_not_a(mut words: Vec<Word>) -> Vec<Word> {
+    let mut at = 0;
+    while at + 2 < words.len() {
+        let (first, not, word) = (&words[at].text, &words[at + 1].text, &words[at + 2].text);
+        let mut first_chars = first.chars();
+        let single = first_chars.next().filter(|_| first_chars.next().is_none());
+        if let Some(c) = single
+            && super::asking::is_negation(not)
+            && word.starts_with(c)
+            && word.chars().count() > 1
+        {
+            words.drain(at..at + 2);
+        }
+        at += 1;
+    }
+    words
 }
 
 /// What jieba's dictionary says of a word: how often it occurs in general Chinese text, and its
@@ -294,6 +316,14 @@ mod tests {
         assert_eq!(words, ["worldskills", "获奖者"]);
         let tokens = tokens(&mut segmenter.chinese_analyzer(), "AB，（一）😀");
         assert_eq!(tokens, ["ab", "一"]);
+    }
+
+    #[test]
+    fn an_a_not_a_question_keeps_only_its_word() {
+        let words: Vec<_> = Segmenter::new([]).words("政策支不支持").into_iter().map(|w| w.text).collect();
+        assert_eq!(words, ["政策", "支持"]);
+        let words: Vec<_> = Segmenter::new([]).words("支持不支持").into_iter().map(|w| w.text).collect();
+        assert_eq!(words, ["支持", "不", "支持"]);
     }
 
     #[test]
