@@ -406,6 +406,16 @@ mod tests {
     }
 
     #[test]
+    fn a_list_holds_only_what_the_policy_names_on_it() {
+        let answer = ask("28项公共服务优惠有冇包括睇医生优先？");
+        assert!(!answer.found, "{}", answer.answer);
+        let answer = ask("is pastry chef on the list of skills they urgently need?");
+        assert!(!answer.found, "{}", answer.answer);
+        let answer = ask("28项公共服务优惠包不包括子女入学？");
+        assert!(answer.found && answer.answer.contains("子女入学"), "{}", answer.answer);
+    }
+
+    #[test]
     fn a_fragment_is_completed_by_its_neighbour() {
         let answer = ask("有没有人才落户绿色通道？");
         assert!(answer.answer.contains("设立人才落户绿色通道；"), "{}", answer.answer);

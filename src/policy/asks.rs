@@ -79,6 +79,8 @@ struct RawAsk {
     in_context: bool,
     #[serde(default)]
     near: bool,
+    #[serde(default)]
+    names: bool,
 }
 
 /// One kind of fact.
@@ -96,6 +98,10 @@ pub struct Ask {
     /// Whether the fact must stand in a clause that names what was asked about: "60%以上用于一线
     /// 职工教育" states a share of the education fund's use, not the share it is drawn at.
     near: bool,
+    /// Whether the question asks if a list holds something ("28项有冇包括睇医生"): only a passage
+    /// that names every word the asking part holds besides the cue answers (see
+    /// [`Ask::cue_in`]); `states` is not used.
+    pub names: bool,
 }
 
 /// Every kind of fact the corpus knows how to ask for.
@@ -121,7 +127,14 @@ impl Asks {
             let asked = ask.cues.regex(&ask.kind)?;
             let states =
                 ask.states.as_deref().map(Regex::new).transpose().map_err(|err| regex_error(&ask.kind, &err))?;
-            asks.push(Ask { kind: ask.kind, asked, states, in_context: ask.in_context, near: ask.near });
+            asks.push(Ask {
+                kind: ask.kind,
+                asked,
+                states,
+                in_context: ask.in_context,
+                near: ask.near,
+                names: ask.names,
+            });
         }
         let follow_up = raw.follow_up.regex("follow_up")?;
         Ok(Self { markers: raw.markers, focus: raw.focus, follow_up, asks })
@@ -140,6 +153,11 @@ impl Asks {
 }
 
 impl Ask {
+    /// The cue of this kind in `text`, if it asks for it.
+    pub fn cue_in<'t>(&self, text: &'t str) -> Option<&'t str> {
+        self.asked.find(text).map(|found| found.as_str())
+    }
+
     /// Whether the Chinese passage `text` states a fact of this kind — for a kind stated `near`
     /// what was asked about, in a clause that also holds one of the policy words `about`.
     pub fn is_stated_in(&self, text: &str, about: &[&str]) -> bool {
@@ -222,6 +240,13 @@ mod tests {
         assert!(amount.is_stated_in(text, &["补贴"]));
         assert!(amount.is_stated_in(text, &["培训"]));
         assert!(!amount.is_stated_in(text, &["职工教育经费"]));
+    }
+
+    #[test]
+    fn the_cue_of_a_kind_is_found() {
+        let asks = Asks::parse(ASKS).unwrap();
+        assert_eq!(asks.asked("人才公寓租金多少")[0].cue_in("人才公寓租金多少"), Some("租金"));
+        assert_eq!(asks.asked("人才公寓租金多少")[0].cue_in("人才公寓"), None);
     }
 
     #[test]

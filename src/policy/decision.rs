@@ -166,9 +166,10 @@ pub fn features(
     let best = ranking.ranked.first()?;
     let next = ranking.ranked.get(1).map_or(0.0, |next| next.fused);
     let text = &document.passages[best.passage].text;
-    let asked_unstated =
-        !question.states_asked_facts(&[text]) || super::asks::is_about_other_years(&question.years, text);
     let credit = |concept: usize| weighing.credit(index, concept, best.passage);
+    let asked_unstated = !question.states_asked_facts(&[text])
+        || super::asks::is_about_other_years(&question.years, text)
+        || question.members.iter().any(|&member| credit(member) <= 0.0);
     let evidence =
         (0..question.concepts.len()).filter(|&c| question.concepts[c].is_known(index)).map(credit).sum::<f32>()
             / (2.0 * index.unknown_idf());

@@ -32,6 +32,9 @@ pub struct Question<'a> {
     pub asks: Vec<&'a Ask>,
     /// The years the parts that ask name.
     pub years: Vec<String>,
+    /// The concepts (positions in `concepts`) it asks whether a list holds: 睇医生 in
+    /// "28项公共服务有冇包括睇医生" (see [`Ask::names`]). A passage that lacks one does not answer.
+    pub members: Vec<usize>,
     /// Whether it is written in English.
     pub english: bool,
 }
@@ -127,9 +130,12 @@ impl Policy {
         let mut concepts: Vec<Concept> = Vec::new();
         // Whether each part names nothing but how it asks ("几多？" after "会唔会俾奖金？").
         let mut bare = Vec::with_capacity(parts.len());
+        // Where each part's concepts lie in `concepts`.
+        let mut spans = Vec::with_capacity(parts.len());
         for part in &parts {
             let found = analyzer.concepts(part.text, part.asks);
             bare.push(found.is_empty());
+            spans.push(concepts.len()..concepts.len() + found.len());
             concepts.extend(found);
         }
         // Each word counts once, however many bigrams it has: otherwise 高级技师 (three bigrams)
@@ -153,7 +159,9 @@ impl Policy {
         }
         let mut asks = Vec::new();
         let mut years = Vec::new();
-        let own_bare = &bare[bare.len() - own_parts.len()..];
+        let mut members = Vec::new();
+        let own = parts.len() - own_parts.len();
+        let own_bare = &bare[own..];
         for (at, part) in own_parts.iter().enumerate() {
             if part.asks {
                 years.extend(super::asks::years(part.text));
@@ -166,6 +174,10 @@ impl Policy {
                 _ => Cow::Borrowed(part.text),
             };
             for ask in self.asks.asked(&text).into_iter().filter(|ask| part.asks || ask.in_context) {
+                if let Some(cue) = ask.cue_in(part.text).filter(|_| ask.names) {
+                    let named = spans[own + at].clone().filter(|&c| !cue.contains(concepts[c].label.as_str()));
+                    members.extend(named.filter(|&c| concepts[c].salient));
+                }
                 if !asks.iter().any(|known: &&Ask| std::ptr::eq(*known, ask)) {
                     asks.push(ask);
                 }
@@ -176,7 +188,7 @@ impl Policy {
             None => asked.clone(),
         };
         let english = crate::lang::is_english(&asked);
-        Question { text, asked, repairs, concepts, bigrams, asks, years, english }
+        Question { text, asked, repairs, concepts, bigrams, asks, years, members, english }
     }
 }
 
@@ -189,7 +201,7 @@ impl Question<'_> {
             return true;
         }
         let about = self.words();
-        self.asks.iter().all(|ask| texts.iter().any(|text| ask.is_stated_in(text, &about)))
+        self.asks.iter().filter(|ask| !ask.names).all(|ask| texts.iter().any(|text| ask.is_stated_in(text, &about)))
     }
 
     /// The policy words of the question, which a fact stated near what was asked about must share
