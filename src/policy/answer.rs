@@ -416,6 +416,12 @@ mod tests {
     }
 
     #[test]
+    fn a_passage_covering_twice_as_much_leads_when_the_signals_nearly_agree() {
+        let answer = ask("一事双证是啥意思 考一次拿两个证吗");
+        assert!(answer.found && answer.answer.contains("一试双证"), "{}", answer.answer);
+    }
+
+    #[test]
     fn a_fragment_is_completed_by_its_neighbour() {
         let answer = ask("有没有人才落户绿色通道？");
         assert!(answer.answer.contains("设立人才落户绿色通道；"), "{}", answer.answer);
