@@ -5,6 +5,7 @@
 //! 5 (`awk '$2 >= 5' jieba-rs/src/data/dict.txt`): the 212,000 rarest words cost three quarters
 //! of the load time and most of the memory, and the policy's own terms are added back on top.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use cang_jie::{CangJieTokenizer, TokenizerOption};
@@ -29,6 +30,8 @@ pub const BIGRAMS: &str = "policy_bigrams";
 #[derive(Clone)]
 pub struct Segmenter {
     jieba: Arc<Jieba>,
+    /// The added words, which a modifier and its noun joined by 的 may spell (特别嘅职位).
+    terms: Arc<HashSet<String>>,
 }
 
 impl std::fmt::Debug for Segmenter {
@@ -43,10 +46,12 @@ impl Segmenter {
     pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
         let mut jieba = Jieba::empty();
         jieba.load_dict(&mut DICTIONARY.as_bytes()).expect("the embedded dictionary is well-formed");
+        let mut terms = HashSet::new();
         for word in words {
             jieba.add_word(word, None, None);
+            terms.insert(word.to_lowercase());
         }
-        Self { jieba: Arc::new(jieba) }
+        Self { jieba: Arc::new(jieba), terms: Arc::new(terms) }
     }
 
     /// The analyzer for the Chinese index field: jieba's search mode (a long word and its
@@ -73,9 +78,28 @@ impl Segmenter {
             .filter(|tag| has_content(tag.word))
             .map(|tag| Word { text: tag.word.to_lowercase(), noun: tag.tag.starts_with('n') || tag.tag == "vn" })
             .collect();
-        without_a_not_a(words)
+        self.joined_across_de(without_a_not_a(words))
+    }
+
+    /// `words` with each modifier and noun joined by 的 (嘅, 之) read as one word where together
+    /// they are an added word: 特别/嘅/职位 is 特别职位, which the lexicon maps to 特设岗位.
+    fn joined_across_de(&self, mut words: Vec<Word>) -> Vec<Word> {
+        let mut at = 0;
+        while at + 2 < words.len() {
+            let joined = format!("{}{}", words[at].text, words[at + 2].text);
+            if DE.contains(&words[at + 1].text.as_str()) && self.terms.contains(&joined) {
+                let noun = words[at + 2].noun;
+                words.splice(at..at + 3, [Word { text: joined, noun }]);
+            }
+            at += 1;
+        }
+        words
     }
 }
+
+/// The particles that join a modifier to its noun, in Mandarin and Cantonese (既 is a common slip
+/// for 嘅).
+const DE: [&str; 4] = ["的", "嘅", "之", "既"];
 
 /// `words` with the first half of each A-not-A question of a longer word dropped: 支/不/支持 is
 /// 支持 asked about, and its pieces 支 and 不, words the policy never uses, would weigh as unknown.
@@ -324,6 +348,15 @@ mod tests {
         assert_eq!(words, ["政策", "支持"]);
         let words: Vec<_> = Segmenter::new([]).words("支持不支持").into_iter().map(|w| w.text).collect();
         assert_eq!(words, ["支持", "不", "支持"]);
+    }
+
+    #[test]
+    fn a_modifier_and_its_noun_joined_by_de_are_the_added_word_they_spell() {
+        let words: Vec<_> =
+            Segmenter::new(["特别职位"]).words("有没有特别嘅职位").into_iter().map(|w| w.text).collect();
+        assert_eq!(words, ["有没有", "特别职位"]);
+        let words: Vec<_> = Segmenter::new([]).words("特别的职位").into_iter().map(|w| w.text).collect();
+        assert_eq!(words, ["特别", "的", "职位"]);
     }
 
     #[test]
