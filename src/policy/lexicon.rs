@@ -41,7 +41,15 @@ pub struct Lexicon {
     english_filler: EnglishFiller,
     glossary: HashMap<Vec<String>, Vec<String>>,
     longest_phrase: usize,
+    /// The glossary's phrases of two or more content words by those words alone ("start a
+    /// business" as start, business), so that a question's filler between them does not hide
+    /// them ("start my own business", "start business").
+    loose: HashMap<Vec<String>, Vec<String>>,
+    longest_loose: usize,
 }
+
+/// The most filler words a question may put between two content words of a phrase.
+const FILLER_GAP: usize = 2;
 
 /// English words that say how something is asked, not what it is about. A word is filler when
 /// it is listed, or when it is an inflection of a listed word (looks, happened): its stem is a
@@ -102,6 +110,24 @@ impl Lexicon {
             }
         }
         let longest_phrase = glossary.keys().map(Vec::len).max().unwrap_or(0);
+        let mut loose: HashMap<Vec<String>, Vec<String>> = HashMap::new();
+        // Phrases without filler first: where two phrases have the same content words, the one
+        // written so wins.
+        let mut keys: Vec<(Vec<String>, bool)> = Vec::new();
+        for key in glossary.keys() {
+            let content: Vec<String> =
+                key.iter().filter(|stem| !english_filler.contains(stem, stem)).cloned().collect();
+            if content.len() >= 2 {
+                let exact = content.len() == key.len();
+                keys.push((key.clone(), exact));
+            }
+        }
+        keys.sort_by(|(a, a_exact), (b, b_exact)| b_exact.cmp(a_exact).then(a.cmp(b)));
+        for (key, _) in keys {
+            let content = key.iter().filter(|stem| !english_filler.contains(stem, stem)).cloned().collect();
+            loose.entry(content).or_insert_with(|| glossary[&key].clone());
+        }
+        let longest_loose = loose.keys().map(Vec::len).max().unwrap_or(0);
         Ok(Self {
             dictionary: raw.words,
             filler: raw.filler.into_iter().collect(),
@@ -110,6 +136,8 @@ impl Lexicon {
             english_filler,
             glossary,
             longest_phrase,
+            loose,
+            longest_loose,
         })
     }
 
@@ -159,19 +187,29 @@ impl Lexicon {
     /// (stemmed); filler words are dropped.
     pub fn match_english(&self, analyzer: &mut TextAnalyzer, text: &str) -> Vec<GlossaryMatch> {
         let (stems, words): (Vec<String>, Vec<String>) = tokens_and_words(analyzer, text).into_iter().unzip();
+        let filler: Vec<bool> =
+            stems.iter().zip(&words).map(|(stem, word)| self.english_filler.contains(stem, word)).collect();
         let mut matches = Vec::new();
         let mut start = 0;
         while start < stems.len() {
-            let longest = (1..=self.longest_phrase.min(stems.len() - start))
+            let exact = (1..=self.longest_phrase.min(stems.len() - start))
                 .rev()
                 .find_map(|len| self.glossary.get(&stems[start..start + len]).map(|terms| (len, terms)));
-            match longest {
-                Some((len, terms)) => {
+            let content_in = |len: usize| filler[start..start + len].iter().filter(|&&f| !f).count();
+            let loose = self.loose_match(&stems, &filler, start);
+            match (exact, loose) {
+                (exact, Some((end, content, terms)))
+                    if exact.is_none_or(|(len, _)| content.len() > content_in(len)) =>
+                {
+                    matches.push(GlossaryMatch { stems: content, terms: terms.clone() });
+                    start = end;
+                }
+                (Some((len, terms)), _) => {
                     matches.push(GlossaryMatch { stems: stems[start..start + len].to_vec(), terms: terms.clone() });
                     start += len;
                 }
-                None => {
-                    if !self.english_filler.contains(&stems[start], &words[start]) {
+                (None, _) => {
+                    if !filler[start] {
                         matches.push(GlossaryMatch { stems: vec![stems[start].clone()], terms: Vec::new() });
                     }
                     start += 1;
@@ -179,6 +217,34 @@ impl Lexicon {
             }
         }
         matches
+    }
+
+    /// The longest glossary phrase whose content words start at `start` with at most
+    /// [`FILLER_GAP`] filler words between each two: where it ends, its content words and terms.
+    fn loose_match(
+        &self,
+        stems: &[String],
+        filler: &[bool],
+        start: usize,
+    ) -> Option<(usize, Vec<String>, &Vec<String>)> {
+        if filler[start] {
+            return None;
+        }
+        let mut content = vec![start];
+        let mut at = start + 1;
+        while content.len() < self.longest_loose
+            && at < stems.len()
+            && at - content[content.len() - 1] <= FILLER_GAP + 1
+        {
+            if !filler[at] {
+                content.push(at);
+            }
+            at += 1;
+        }
+        (2..=content.len()).rev().find_map(|len| {
+            let key: Vec<String> = content[..len].iter().map(|&i| stems[i].clone()).collect();
+            self.loose.get(&key).map(|terms| (content[len - 1] + 1, key, terms))
+        })
     }
 
     /// The policy terms the lexicon maps colloquial words and English phrases onto (each occurs
@@ -260,6 +326,23 @@ mod tests {
         let matches = lexicon().match_english(&mut english_analyzer(), "Looking for allowances, allowed?");
         let read: Vec<_> = matches.iter().map(|m| m.stems.join(" ")).collect();
         assert_eq!(read, ["allow"]);
+    }
+
+    #[test]
+    fn a_phrase_is_found_through_filler_between_its_words() {
+        let glossary = "filler = [\"i\", \"a\", \"my\", \"own\", \"to\", \"want\"]\n[terms]\n\"start a business\" = [\"创业\"]\n\"business\" = [\"企业\"]\n";
+        let lexicon = Lexicon::parse(SYNONYMS, glossary).unwrap();
+        let read = |text: &str| {
+            let matches = lexicon.match_english(&mut english_analyzer(), text);
+            matches.into_iter().map(|m| (m.stems.join(" "), m.terms)).collect::<Vec<_>>()
+        };
+        assert_eq!(read("i want to start my own business"), [("start busi".to_owned(), vec!["创业".to_owned()])]);
+        assert_eq!(read("start business"), [("start busi".to_owned(), vec!["创业".to_owned()])]);
+        // More than two filler words apart, the words are no phrase.
+        assert_eq!(
+            read("start a my own business"),
+            [("start".to_owned(), vec![]), ("busi".to_owned(), vec!["企业".to_owned()])]
+        );
     }
 
     #[test]
