@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::decision::{self, Decision, Match};
 use super::numeral;
-use super::question::Question;
-use super::ranking;
+use super::question::{Question, Weighing};
+use super::ranking::{self, Ranking};
 use super::selection;
 use super::{Policy, PolicyError};
 use crate::lang::Lang;
@@ -22,6 +22,9 @@ pub const MAX_QUESTION_CHARS: usize = 500;
 const TYPED_CANDIDATES: usize = 5;
 /// ...and covers at least this share of what the best passage covers.
 const TYPED_COVERAGE: f32 = 0.7;
+/// A tier question is answered from the ranking instead when its best passage, outside the tier
+/// clause, covers this many times as much of the question as the tier clause's best sentence.
+const TIER_YIELD: f32 = 1.5;
 
 /// The bot's answer to one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -178,16 +181,19 @@ impl Policy {
             return Ok(Considered::Settled(refusal(Message::SmallTalk(kind))));
         }
         let read = self.read(&folded, context);
+        let importance = read.importance(&self.index);
+        let weighing = read.weighing(&self.index, &importance);
+        let ranking = ranking::rank(&self.index, &self.anticipated, &read, &weighing)?;
         if let Some(tier_question) = self.tier_question(&read) {
             let answer = self.tier_answer(question, lang, &tier_question);
             // "A类人才安家费多少" names a tier but asks for an amount the tier clause does not state.
             let sources: Vec<&str> = answer.sources.iter().map(|source| source.text.as_str()).collect();
-            if read.states_asked_facts(&sources) {
+            if read.states_asked_facts(&sources) && !self.answered_better_elsewhere(&weighing, &ranking) {
                 return Ok(Considered::Settled(answer));
             }
         }
         let refusal = refusal(Message::NotCovered);
-        Ok(match self.find_passages(&read)? {
+        Ok(match self.find_passages(&read, &importance, &weighing, ranking) {
             Some((passages, found)) => {
                 Considered::Candidate { answer: self.quote(question, lang, &passages), found, refusal }
             }
@@ -195,12 +201,31 @@ impl Policy {
         })
     }
 
+    /// Whether the best passage of `ranking` lies outside the tier clause and covers the question
+    /// far better than any sentence of it: "我是高级技师，进修的待遇跟评职称的技术人员一样吗"
+    /// names a tier item but asks what clause 十六 answers.
+    fn answered_better_elsewhere(&self, weighing: &Weighing<'_>, ranking: &Ranking) -> bool {
+        let Some(best) = ranking.ranked.first() else { return false };
+        let clause = self.tiers.clause;
+        if self.document.passages[best.passage].clause == clause {
+            return false;
+        }
+        let tier_coverage = (0..self.document.passages.len())
+            .filter(|&p| self.document.passages[p].clause == clause)
+            .map(|p| weighing.coverage(&self.index, p).all)
+            .fold(0.0, f32::max);
+        best.coverage.all > TIER_YIELD * tier_coverage
+    }
+
     /// The passages that would answer the question (document order) and the features of the
     /// match; `None` when no passage shares anything with it.
-    fn find_passages(&self, question: &Question<'_>) -> Result<Option<(Vec<usize>, Match)>, PolicyError> {
-        let importance = question.importance(&self.index);
-        let weighing = question.weighing(&self.index, &importance);
-        let mut ranking = ranking::rank(&self.index, &self.anticipated, question, &weighing)?;
+    fn find_passages(
+        &self,
+        question: &Question<'_>,
+        importance: &[f32],
+        weighing: &Weighing<'_>,
+        mut ranking: Ranking,
+    ) -> Option<(Vec<usize>, Match)> {
         // A question asking for a kind of fact ("签证最长批几耐") is answered by the best of the
         // leading passages that states one, if one does and covers the question nearly as well.
         let states = |passage: usize| question.states_asked_facts(&[&self.document.passages[passage].text]);
@@ -218,12 +243,12 @@ impl Policy {
             &self.index,
             &self.anticipated,
             question,
-            &importance,
-            &weighing,
+            importance,
+            weighing,
             &ranking,
             &self.document,
         ) else {
-            return Ok(None);
+            return None;
         };
         let best = ranking.ranked[0].passage;
         // Users type phone and ID numbers into questions too: never into the log.
@@ -234,7 +259,7 @@ impl Policy {
             concepts = ?question
                 .concepts
                 .iter()
-                .zip(&importance)
+                .zip(importance)
                 .map(|(c, i)| format!("{}:{i:.1}", crate::text::redact_identifiers(&c.label)))
                 .collect::<Vec<_>>(),
             passage = best,
@@ -245,7 +270,7 @@ impl Policy {
             confidence = self.decision.confidence(&found.features),
             "ranked"
         );
-        Ok(Some((selection::complete(&self.document, &self.index, &ranking, question, &weighing), found)))
+        Some((selection::complete(&self.document, &self.index, &ranking, question, weighing), found))
     }
 
     /// An answer quoting `passages` (document order), clause by clause, each with its citation.

@@ -131,4 +131,16 @@ mod tests {
         let answer = ask("Which tier is a WorldSkills Competition winner in?");
         assert!(answer.answer.contains("Category A"), "{}", answer.answer);
     }
+
+    #[test]
+    fn a_question_naming_a_tier_item_but_asking_what_another_clause_answers_gets_that_clause() {
+        let answer = ask("我是高级技师，进修学习的待遇跟评了职称的技术人员是不是一样的？");
+        assert!(answer.answer.contains("同等待遇") && answer.answer.contains("第十六条"), "{}", answer.answer);
+        let answer = ask("我是高级技师，有什么待遇？");
+        assert!(
+            answer.answer.starts_with("具有高级技师（一级）任职资格人员属于湛江市高层次人才C类"),
+            "{}",
+            answer.answer
+        );
+    }
 }
