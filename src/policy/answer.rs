@@ -239,7 +239,7 @@ impl Policy {
             let chosen = ranking.ranked.remove(stating);
             ranking.ranked.insert(0, chosen);
         }
-        let Some(found) = decision::features(
+        let found = decision::features(
             &self.index,
             &self.anticipated,
             question,
@@ -247,9 +247,7 @@ impl Policy {
             weighing,
             &ranking,
             &self.document,
-        ) else {
-            return None;
-        };
+        )?;
         let best = ranking.ranked[0].passage;
         // Users type phone and ID numbers into questions too: never into the log.
         tracing::debug!(
