@@ -434,6 +434,8 @@ mod tests {
         assert!(!answer.found, "{}", answer.answer);
         let answer = ask("is pastry chef on the list of skills they urgently need?");
         assert!(!answer.found, "{}", answer.answer);
+        let answer = ask("电焊工算不算紧缺的技能人才？在不在那个引进目录里？");
+        assert!(!answer.found, "{}", answer.answer);
         let answer = ask("28项公共服务优惠包不包括子女入学？");
         assert!(answer.found && answer.answer.contains("子女入学"), "{}", answer.answer);
     }

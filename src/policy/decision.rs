@@ -169,7 +169,7 @@ pub fn features(
     let credit = |concept: usize| weighing.credit(index, concept, best.passage);
     let asked_unstated = !question.states_asked_facts(&[text])
         || super::asks::is_about_other_years(&question.years, text)
-        || question.members.iter().any(|&member| credit(member) <= 0.0);
+        || question.members.iter().any(|&member| !question.concepts[member].is_named_in(index, best.passage));
     let evidence =
         (0..question.concepts.len()).filter(|&c| question.concepts[c].is_known(index)).map(credit).sum::<f32>()
             / (2.0 * index.unknown_idf());

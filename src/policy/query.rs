@@ -73,6 +73,15 @@ impl Concept {
         self.weight * known.unwrap_or_else(unknown)
     }
 
+    /// Whether passage `passage` names the concept: holds the word itself, a synonym or its
+    /// glossary term, not only a part of it or the broader term it falls under (a list of 技能人才
+    /// does not name 电焊工).
+    pub fn is_named_in(&self, index: &PassageIndex, passage: usize) -> bool {
+        self.terms()
+            .filter(|(_, term)| term.weight >= 1.0 && !term.part)
+            .any(|(language, term)| index.presence(passage, language, &term.text) > 0.0)
+    }
+
     /// Whether the policy uses any of the concept's terms.
     pub fn is_known(&self, index: &PassageIndex) -> bool {
         self.terms().any(|(language, term)| index.knows(language, &term.text))

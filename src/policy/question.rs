@@ -175,8 +175,16 @@ impl Policy {
             };
             for ask in self.asks.asked(&text).into_iter().filter(|ask| part.asks || ask.in_context) {
                 if let Some(cue) = ask.cue_in(part.text).filter(|_| ask.names) {
-                    let named = spans[own + at].clone().filter(|&c| !cue.contains(concepts[c].label.as_str()));
-                    members.extend(named.filter(|&c| concepts[c].salient));
+                    let named = |span: std::ops::Range<usize>| -> Vec<usize> {
+                        span.filter(|&c| concepts[c].salient && !cue.contains(concepts[c].label.as_str())).collect()
+                    };
+                    // "电焊工算不算紧缺人才？在不在那个目录里？": the part with the cue may only point
+                    // back at what the part before it names.
+                    let mut named_here = named(spans[own + at].clone());
+                    if named_here.is_empty() && at > 0 {
+                        named_here = named(spans[own + at - 1].clone());
+                    }
+                    members.extend(named_here);
                 }
                 if !asks.iter().any(|known: &&Ask| std::ptr::eq(*known, ask)) {
                     asks.push(ask);

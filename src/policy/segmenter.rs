@@ -101,19 +101,25 @@ impl Segmenter {
 /// for 嘅).
 const DE: [&str; 4] = ["的", "嘅", "之", "既"];
 
-/// `words` with the first half of each A-not-A question of a longer word dropped: 支/不/支持 is
-/// 支持 asked about, and its pieces 支 and 不, words the policy never uses, would weigh as unknown.
+/// `words` with the first half of each A-not-A question dropped: 支/不/支持 is 支持 asked about,
+/// 算/不算 is 算, and the pieces 支, 不 and 不算, words the policy never uses, would weigh as
+/// unknown.
 fn without_a_not_a(mut words: Vec<Word>) -> Vec<Word> {
     let mut at = 0;
-    while at + 2 < words.len() {
-        let (first, not, word) = (&words[at].text, &words[at + 1].text, &words[at + 2].text);
-        let mut first_chars = first.chars();
-        let single = first_chars.next().filter(|_| first_chars.next().is_none());
-        if let Some(c) = single
-            && super::asking::is_negation(not)
-            && word.starts_with(c)
-            && word.chars().count() > 1
+    while at + 1 < words.len() {
+        let mut first_chars = words[at].text.chars();
+        let Some(c) = first_chars.next().filter(|_| first_chars.next().is_none()) else {
+            at += 1;
+            continue;
+        };
+        let next = &words[at + 1].text;
+        let mut negated = next.chars();
+        if let (Some(not), Some(again), None) = (negated.next(), negated.next(), negated.next())
+            && super::asking::is_negation(&not.to_string())
+            && again == c
         {
+            words.remove(at + 1);
+        } else if super::asking::is_negation(next) && words.get(at + 2).is_some_and(|word| word.text.starts_with(c)) {
             words.drain(at..at + 2);
         }
         at += 1;
@@ -346,6 +352,8 @@ mod tests {
     fn an_a_not_a_question_keeps_only_its_word() {
         let words: Vec<_> = Segmenter::new([]).words("政策支不支持").into_iter().map(|w| w.text).collect();
         assert_eq!(words, ["政策", "支持"]);
+        let words: Vec<_> = Segmenter::new([]).words("电焊工算不算").into_iter().map(|w| w.text).collect();
+        assert_eq!(words, ["电焊工", "算"]);
         let words: Vec<_> = Segmenter::new([]).words("支持不支持").into_iter().map(|w| w.text).collect();
         assert_eq!(words, ["支持", "不", "支持"]);
     }
