@@ -15,10 +15,10 @@ const FRAGMENT_CHARS: usize = 20;
 /// that passage answers at least this share of the question's known weight the first does not.
 const OTHER_CANDIDATES: usize = 5;
 const SECOND_SHARE: f32 = 0.25;
-/// A runner-up whose fused score is at least this share of the best one's, and that covers at
-/// least this share of what the best one covers, is nearly as good.
-const CLOSE_RUNNER_UP: f32 = 0.9;
-const RUNNER_UP_COVERAGE: f32 = 0.8;
+/// A runner-up is nearly as good when its fused score is at least the first share of the best
+/// one's and it covers at least the second share of what the best one covers: the closer the
+/// signals rate the two, the less the coverage has to agree.
+const CLOSE_RUNNER_UP: [(f32, f32); 2] = [(0.9, 0.8), (0.95, 0.5)];
 
 /// The passages an answer quotes, in document order: the best of `ranking`, a fragment's
 /// neighbour, a neighbour (same clause) that answers part of the question the best one does not,
@@ -49,8 +49,9 @@ pub fn complete(
     // When the runner-up is nearly as good and covers nearly as much of the question, the signals
     // do not agree on one passage: quote both rather than guess.
     if let [first, second, ..] = ranking.ranked.as_slice()
-        && second.fused >= CLOSE_RUNNER_UP * first.fused
-        && second.coverage.all >= RUNNER_UP_COVERAGE * first.coverage.all
+        && CLOSE_RUNNER_UP.iter().any(|&(fused, coverage)| {
+            second.fused >= fused * first.fused && second.coverage.all >= coverage * first.coverage.all
+        })
         && !chosen.contains(&second.passage)
         && chosen.len() < MAX_PASSAGES
     {
