@@ -20,8 +20,8 @@ const CANDIDATES: usize = 20;
 const FUSION_K: f32 = 10.0;
 /// How much each signal's list counts in the fusion.
 const SIGNAL_WEIGHTS: [f32; SIGNALS] = [0.5, 1.0, 0.5, 1.5, 2.5];
-/// A runner-up that covers this many times as much of the question as the leader, with a
-/// fused score at least this share of the leader's, leads instead.
+/// A passage that covers this many times as much of the question as the leader, with a fused
+/// score at least this share of the leader's, leads instead.
 const DOMINANT_COVERAGE: f32 = 2.0;
 const CLOSE_FUSED: f32 = 0.9;
 
@@ -89,11 +89,20 @@ pub fn rank(
     // Places say how a passage ranks, not by how much: when the runner-up covers the question
     // twice as well as the leader and the signals rate it nearly as high, it answers and the
     // leader only shares words (一试双证 "考一次拿两个证" against a sentence on 证书).
-    if let [first, second, ..] = ranked.as_slice()
-        && second.coverage.all >= DOMINANT_COVERAGE * first.coverage.all
-        && second.fused >= CLOSE_FUSED * first.fused
-    {
-        ranked.swap(0, 1);
+    if let Some(first) = ranked.first() {
+        let dominant = ranked
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, r)| {
+                r.fused >= CLOSE_FUSED * first.fused && r.coverage.all >= DOMINANT_COVERAGE * first.coverage.all
+            })
+            .max_by(|(_, a), (_, b)| a.coverage.all.total_cmp(&b.coverage.all))
+            .map(|(at, _)| at);
+        if let Some(at) = dominant {
+            let leader = ranked.remove(at);
+            ranked.insert(0, leader);
+        }
     }
     for candidate in ranked.iter().take(5) {
         tracing::trace!(passage = candidate.passage, fused = candidate.fused, places = ?candidate.places, coverage = ?candidate.coverage, "candidate");
