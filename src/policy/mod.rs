@@ -328,6 +328,12 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_slip_is_repaired_before_rough_counts_are_read() {
+        let (read, _) = policy().normalize("厂里要搞新八几工，我干了十几年");
+        assert_eq!(read, "厂里要搞新八级工，我干了十多年");
+    }
+
+    #[test]
     fn a_reference_prefix_is_capitals_and_digits() {
         let mut manifest = policy().manifest().clone();
         manifest.reference_prefix = "Zj".to_owned();

@@ -90,20 +90,21 @@ impl Policy {
         self.repair(&self.fold(question))
     }
 
-    /// The question cleaned, full-width folded, in Simplified characters and lowercase, its rough
-    /// counts written without 几 (十几年 → 十多年): what small talk is recognised in, and what slips
-    /// are repaired in.
+    /// The question cleaned, full-width folded, in Simplified characters and lowercase: what small
+    /// talk is recognised in, and what slips are repaired in.
     pub(super) fn fold(&self, question: &str) -> String {
-        let simplified = self.scripts.simplify(&text::fold_width(&text::clean(question))).to_lowercase();
-        match numeral::read_rough_counts(&simplified) {
-            std::borrow::Cow::Borrowed(_) => simplified,
-            std::borrow::Cow::Owned(read) => read,
-        }
+        self.scripts.simplify(&text::fold_width(&text::clean(question))).to_lowercase()
     }
 
-    /// `folded` (see [`Policy::fold`]) with its homophone slips read as policy words.
+    /// `folded` (see [`Policy::fold`]) with its homophone slips read as policy words, then its
+    /// rough counts written without 几 (十几年 → 十多年). Slips first: 新八几工 is 新八级工 misheard,
+    /// not a rough count.
     fn repair(&self, folded: &str) -> (String, Vec<Repair>) {
-        self.homophones.repair(folded, &self.segmenter.cut(folded))
+        let (repaired, repairs) = self.homophones.repair(folded, &self.segmenter.cut(folded));
+        match numeral::read_rough_counts(&repaired) {
+            std::borrow::Cow::Borrowed(_) => (repaired, repairs),
+            std::borrow::Cow::Owned(read) => (read, repairs),
+        }
     }
 
     /// Analyses a question, already folded (see [`Policy::fold`]), read after `context` (the
