@@ -330,7 +330,7 @@ pub(crate) mod tests {
     #[test]
     fn a_slip_is_repaired_before_rough_counts_are_read() {
         let (read, _) = policy().normalize("厂里要搞新八几工，我干了十几年");
-        assert_eq!(read, "厂里要搞新八级工，我干了十多年");
+        assert_eq!(read, "厂里要搞新八级工,我干了十多年");
     }
 
     #[test]
