@@ -22,9 +22,6 @@ pub const MAX_QUESTION_CHARS: usize = 500;
 const TYPED_CANDIDATES: usize = 5;
 /// ...and covers at least this share of what the best passage covers.
 const TYPED_COVERAGE: f32 = 0.7;
-/// A tier question is answered from the ranking instead when its best passage, outside the tier
-/// clause, covers this many times as much of the question as the tier clause's best sentence.
-const TIER_YIELD: f32 = 1.5;
 
 /// The bot's answer to one question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -199,22 +196,6 @@ impl Policy {
             }
             None => Considered::Settled(refusal),
         })
-    }
-
-    /// Whether the best passage of `ranking` lies outside the tier clause and covers the question
-    /// far better than any sentence of it: "我是高级技师，进修的待遇跟评职称的技术人员一样吗"
-    /// names a tier item but asks what clause 十六 answers.
-    fn answered_better_elsewhere(&self, weighing: &Weighing<'_>, ranking: &Ranking) -> bool {
-        let Some(best) = ranking.ranked.first() else { return false };
-        let clause = self.tiers.clause;
-        if self.document.passages[best.passage].clause == clause {
-            return false;
-        }
-        let tier_coverage = (0..self.document.passages.len())
-            .filter(|&p| self.document.passages[p].clause == clause)
-            .map(|p| weighing.coverage(&self.index, p).all)
-            .fold(0.0, f32::max);
-        best.coverage.all > TIER_YIELD * tier_coverage
     }
 
     /// The passages that would answer the question (document order) and the features of the

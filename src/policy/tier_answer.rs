@@ -2,9 +2,14 @@
 //! what a tier named by its letter includes, then what recognition brings — quoting clause 十七.
 
 use super::answer::{Answer, Basis};
-use super::question::Question;
+use super::question::{Question, Weighing};
+use super::ranking::Ranking;
 use super::{Policy, Tier, TierItem, TierMatch};
 use crate::lang::Lang;
+
+/// A tier question is answered from the ranking instead when its best passage, outside the tier
+/// clause, covers this many times as much of the question as the tier clause's best sentence.
+const TIER_YIELD: f32 = 1.5;
 
 /// What a tier question asks.
 pub(super) enum TierQuestion<'a> {
@@ -25,6 +30,22 @@ impl Policy {
         }
         let tiers = self.tiers.find_tiers(&question.asked);
         (!tiers.is_empty()).then_some(TierQuestion::Tiers(tiers))
+    }
+
+    /// Whether the best passage of `ranking` lies outside the tier clause and covers the question
+    /// far better than any sentence of it: "我是高级技师，进修的待遇跟评职称的技术人员一样吗"
+    /// names a tier item but asks what clause 十六 answers.
+    pub(super) fn answered_better_elsewhere(&self, weighing: &Weighing<'_>, ranking: &Ranking) -> bool {
+        let Some(best) = ranking.ranked.first() else { return false };
+        let clause = self.tiers.clause;
+        if self.document.passages[best.passage].clause == clause {
+            return false;
+        }
+        let tier_coverage = (0..self.document.passages.len())
+            .filter(|&p| self.document.passages[p].clause == clause)
+            .map(|p| weighing.coverage(&self.index, p).all)
+            .fold(0.0, f32::max);
+        best.coverage.all > TIER_YIELD * tier_coverage
     }
 
     /// An answer from the tier table: each item's tier, or each tier's items, then what
