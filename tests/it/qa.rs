@@ -32,7 +32,7 @@ fn the_independent_questions_are_answered_at_least_76_of_80_and_every_out_of_sco
 fn the_blind_tuning_questions_stay_answered_at_their_level() {
     let report = report(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/qa-tune.jsonl"));
     let share = report.passed() as f64 / report.results.len() as f64;
-    assert!(share >= 0.91, "{report}");
+    assert!(share >= 0.95, "{report}");
 }
 
 #[test]
@@ -40,6 +40,6 @@ fn the_blind_test_questions_stay_answered_at_their_level_and_rarely_with_a_wrong
     let report = report(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/qa-test.jsonl"));
     assert_eq!(report.results.len(), 1240);
     let tally = report.tally(|_| true);
-    assert!(tally.passed * 100 >= 86 * tally.questions, "{report}");
+    assert!(tally.passed * 100 >= 87 * tally.questions, "{report}");
     assert!(tally.wrong_passage * 100 <= 3 * tally.questions, "{report}");
 }
