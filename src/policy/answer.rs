@@ -411,12 +411,14 @@ mod tests {
 
     #[test]
     fn a_list_holds_only_what_the_policy_names_on_it() {
-        let answer = ask("28项公共服务优惠有冇包括睇医生优先？");
-        assert!(!answer.found, "{}", answer.answer);
-        let answer = ask("is pastry chef on the list of skills they urgently need?");
-        assert!(!answer.found, "{}", answer.answer);
-        let answer = ask("电焊工算不算紧缺的技能人才？在不在那个引进目录里？");
-        assert!(!answer.found, "{}", answer.answer);
+        for unnamed in [
+            "28项公共服务优惠有冇包括睇医生优先？",
+            "is pastry chef on the list of skills they urgently need?",
+            "电焊工算不算紧缺的技能人才？在不在那个引进目录里？",
+        ] {
+            let answer = ask(unnamed);
+            assert!(!answer.found, "{unnamed}: {}", answer.answer);
+        }
         let answer = ask("28项公共服务优惠包不包括子女入学？");
         assert!(answer.found && answer.answer.contains("子女入学"), "{}", answer.answer);
     }

@@ -3,6 +3,7 @@
 //! bigrams, English stems — with what it asks for, if that is a kind of fact.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use super::Policy;
 use super::asking::Part;
@@ -102,8 +103,8 @@ impl Policy {
     fn repair(&self, folded: &str) -> (String, Vec<Repair>) {
         let (repaired, repairs) = self.homophones.repair(folded, &self.segmenter.cut(folded));
         match numeral::read_rough_counts(&repaired) {
-            std::borrow::Cow::Borrowed(_) => (repaired, repairs),
-            std::borrow::Cow::Owned(read) => (read, repairs),
+            Cow::Borrowed(_) => (repaired, repairs),
+            Cow::Owned(read) => (read, repairs),
         }
     }
 
@@ -176,16 +177,8 @@ impl Policy {
             };
             for ask in self.asks.asked(&text).into_iter().filter(|ask| part.asks || ask.in_context) {
                 if let Some(cue) = ask.cue_in(part.text).filter(|_| ask.names) {
-                    let named = |span: std::ops::Range<usize>| -> Vec<usize> {
-                        span.filter(|&c| concepts[c].salient && !cue.contains(concepts[c].label.as_str())).collect()
-                    };
-                    // "电焊工算不算紧缺人才？在不在那个目录里？": the part with the cue may only point
-                    // back at what the part before it names.
-                    let mut named_here = named(spans[own + at].clone());
-                    if named_here.is_empty() && at > 0 {
-                        named_here = named(spans[own + at - 1].clone());
-                    }
-                    members.extend(named_here);
+                    let before = at.checked_sub(1).map(|before| spans[own + before].clone());
+                    members.extend(members_asked(&concepts, cue, spans[own + at].clone(), before));
                 }
                 if !asks.iter().any(|known: &&Ask| std::ptr::eq(*known, ask)) {
                     asks.push(ask);
@@ -198,6 +191,20 @@ impl Policy {
         };
         let english = crate::lang::is_english(&asked);
         Question { text, asked, repairs, concepts, bigrams, asks, years, members, english }
+    }
+}
+
+/// The nouns a question asks whether a list holds: those of the part with the `cue` (the cue's
+/// own words aside), or where that part only points back ("电焊工算不算紧缺人才？在不在那个目录里？"),
+/// those of the part `before` it. `Range`s are positions in `concepts`.
+fn members_asked(concepts: &[Concept], cue: &str, part: Range<usize>, before: Option<Range<usize>>) -> Vec<usize> {
+    let named = |span: Range<usize>| -> Vec<usize> {
+        span.filter(|&c| concepts[c].salient && !cue.contains(concepts[c].label.as_str())).collect()
+    };
+    let here = named(part);
+    match before {
+        Some(before) if here.is_empty() => named(before),
+        _ => here,
     }
 }
 
