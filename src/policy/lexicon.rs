@@ -113,19 +113,17 @@ impl Lexicon {
         let mut loose: HashMap<Vec<String>, Vec<String>> = HashMap::new();
         // Phrases without filler first: where two phrases have the same content words, the one
         // written so wins.
-        let mut keys: Vec<(Vec<String>, bool)> = Vec::new();
+        let mut keys: Vec<(bool, &Vec<String>, Vec<String>)> = Vec::new();
         for key in glossary.keys() {
             let content: Vec<String> =
                 key.iter().filter(|stem| !english_filler.contains(stem, stem)).cloned().collect();
             if content.len() >= 2 {
-                let exact = content.len() == key.len();
-                keys.push((key.clone(), exact));
+                keys.push((content.len() < key.len(), key, content));
             }
         }
-        keys.sort_by(|(a, a_exact), (b, b_exact)| b_exact.cmp(a_exact).then(a.cmp(b)));
-        for (key, _) in keys {
-            let content = key.iter().filter(|stem| !english_filler.contains(stem, stem)).cloned().collect();
-            loose.entry(content).or_insert_with(|| glossary[&key].clone());
+        keys.sort();
+        for (_, key, content) in keys {
+            loose.entry(content).or_insert_with(|| glossary[key].clone());
         }
         let longest_loose = loose.keys().map(Vec::len).max().unwrap_or(0);
         Ok(Self {

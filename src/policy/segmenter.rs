@@ -86,10 +86,12 @@ impl Segmenter {
     fn joined_across_de(&self, mut words: Vec<Word>) -> Vec<Word> {
         let mut at = 0;
         while at + 2 < words.len() {
-            let joined = format!("{}{}", words[at].text, words[at + 2].text);
-            if DE.contains(&words[at + 1].text.as_str()) && self.terms.contains(&joined) {
-                let noun = words[at + 2].noun;
-                words.splice(at..at + 3, [Word { text: joined, noun }]);
+            if DE.contains(&words[at + 1].text.as_str()) {
+                let joined = format!("{}{}", words[at].text, words[at + 2].text);
+                if self.terms.contains(&joined) {
+                    let noun = words[at + 2].noun;
+                    words.splice(at..at + 3, [Word { text: joined, noun }]);
+                }
             }
             at += 1;
         }
