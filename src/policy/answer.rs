@@ -234,7 +234,7 @@ impl Policy {
         tracing::debug!(
             query = crate::text::redact_identifiers(&question.text),
             repairs = ?question.repairs.iter().map(|r| format!("{}→{}", r.written, r.word)).collect::<Vec<_>>(),
-            asks = ?question.asks.iter().map(|ask| ask.kind.as_str()).collect::<Vec<_>>(),
+            asks = ?question.asks.iter().map(|asked| asked.ask.kind.as_str()).collect::<Vec<_>>(),
             concepts = ?question
                 .concepts
                 .iter()
@@ -403,7 +403,7 @@ mod tests {
     fn a_bare_question_asks_about_what_the_part_before_it_names() {
         let asked = |question: &str| {
             let policy = policy();
-            policy.read(&policy.fold(question), None).asks.iter().map(|ask| ask.kind.clone()).collect::<Vec<_>>()
+            policy.read(&policy.fold(question), None).asks.iter().map(|asked| asked.ask.kind.clone()).collect::<Vec<_>>()
         };
         assert_eq!(asked("世界技能大赛得奖，会唔会俾奖金？几多？"), ["amount of money"]);
         assert!(asked("世界技能大赛得奖，会唔会俾奖金？").is_empty());

@@ -30,7 +30,7 @@ pub struct Question<'a> {
     /// The Chinese character bigrams of its concepts, each concept's weighing 1 in all.
     pub bigrams: Vec<WeightedTerm>,
     /// The kinds of fact it asks for (an amount, a phone number…), if any.
-    pub asks: Vec<&'a Ask>,
+    pub asks: Vec<Asked<'a>>,
     /// The years the parts that ask name.
     pub years: Vec<String>,
     /// The concepts (positions in `concepts`) it asks whether a list holds: 睇医生 in
@@ -38,6 +38,28 @@ pub struct Question<'a> {
     pub members: Vec<usize>,
     /// Whether it is written in English.
     pub english: bool,
+}
+
+/// A kind of fact a question asks for.
+#[derive(Debug, Clone)]
+pub struct Asked<'a> {
+    /// The kind.
+    pub ask: &'a Ask,
+    /// The concept (a position in `concepts`) that is the cue, where the question only asks whether
+    /// the policy speaks of it: "文件有没有说要提高技术工人的比例" asks whether there is a word on
+    /// the share, not for a figure, so a passage naming the share answers. Empty where a question
+    /// word asks for the fact itself in any part ("比例是多少") or the cue is no word of its own
+    /// ("多少钱").
+    pub spoken_of: Vec<usize>,
+}
+
+impl Asked<'_> {
+    /// Whether `text` (a Chinese passage) states the fact, or names what a yes-or-no question asks
+    /// about (`spoken_of`); `about` as for [`Ask::is_stated_in`].
+    fn is_answered_in(&self, concepts: &[Concept], text: &str, about: &[&str]) -> bool {
+        self.ask.is_stated_in(text, about)
+            || self.spoken_of.iter().any(|&c| text.contains(concepts[c].label.as_str()))
+    }
 }
 
 /// A question's concepts weighed against the index once, to score many passages with.
@@ -176,12 +198,18 @@ impl Policy {
                 _ => Cow::Borrowed(part.text),
             };
             for ask in self.asks.asked(&text).into_iter().filter(|ask| part.asks || ask.in_context) {
-                if let Some(cue) = ask.cue_in(part.text).filter(|_| ask.names) {
+                let cue = ask.cue_in(part.text);
+                if let Some(cue) = cue.filter(|_| ask.names) {
                     let before = at.checked_sub(1).map(|before| spans[own + before].clone());
                     members.extend(members_asked(&concepts, cue, spans[own + at].clone(), before));
                 }
-                if !asks.iter().any(|known: &&Ask| std::ptr::eq(*known, ask)) {
-                    asks.push(ask);
+                let spoken_of = cue.map_or_else(Vec::new, |cue| spoken_of(&concepts, cue, spans[own + at].clone()));
+                match asks.iter_mut().find(|known: &&mut Asked<'_>| std::ptr::eq(known.ask, ask)) {
+                    // Asked for itself in any part, the fact must be stated.
+                    Some(known) if spoken_of.is_empty() => known.spoken_of.clear(),
+                    Some(known) if !known.spoken_of.is_empty() => known.spoken_of.extend(spoken_of),
+                    Some(_) => {}
+                    None => asks.push(Asked { ask, spoken_of }),
                 }
             }
         }
@@ -192,6 +220,13 @@ impl Policy {
         let english = crate::lang::is_english(&asked);
         Question { text, asked, repairs, concepts, bigrams, asks, years, members, english }
     }
+}
+
+/// The concept of `part` (positions in `concepts`) that is the whole `cue` of a kind of fact,
+/// unless a question word asks about it: then the part asks whether the policy speaks of it (see
+/// [`Asked::spoken_of`]).
+fn spoken_of(concepts: &[Concept], cue: &str, part: Range<usize>) -> Vec<usize> {
+    part.filter(|&c| concepts[c].label == cue && !concepts[c].focus).collect()
 }
 
 /// The nouns a question asks whether a list holds: those of the part with the `cue` (the cue's
@@ -217,7 +252,10 @@ impl Question<'_> {
             return true;
         }
         let about = self.words();
-        self.asks.iter().filter(|ask| !ask.names).all(|ask| texts.iter().any(|text| ask.is_stated_in(text, &about)))
+        self.asks
+            .iter()
+            .filter(|asked| !asked.ask.names)
+            .all(|asked| texts.iter().any(|text| asked.is_answered_in(&self.concepts, text, &about)))
     }
 
     /// The policy words of the question, which a fact stated near what was asked about must share
@@ -269,5 +307,20 @@ impl Question<'_> {
     /// The bigram terms of the question.
     pub fn bigram_terms(&self) -> impl Iterator<Item = (Language, &WeightedTerm)> {
         self.bigrams.iter().map(|term| (Language::Bigrams, term))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::tests::policy;
+
+    #[test]
+    fn a_question_whether_the_policy_speaks_of_a_share_is_answered_by_a_passage_naming_it() {
+        let policy = policy();
+        let passage = "进一步提高高技能人才在职工代表大会中的比例。";
+        let spoken_of = policy.read(&policy.fold("政策有没有提到提高技术工人在职代会里的比例"), None);
+        assert!(spoken_of.states_asked_facts(&[passage]), "{:?}", spoken_of.asks);
+        let figure = policy.read(&policy.fold("职代会里技术工人的比例是多少"), None);
+        assert!(!figure.asks.is_empty() && !figure.states_asked_facts(&[passage]), "{:?}", figure.asks);
     }
 }
