@@ -20,10 +20,9 @@ const CANDIDATES: usize = 20;
 const FUSION_K: f32 = 10.0;
 /// How much each signal's list counts in the fusion.
 const SIGNAL_WEIGHTS: [f32; SIGNALS] = [0.5, 1.0, 0.5, 1.5, 2.5];
-/// A passage that covers this many times as much of the question as the leader, with a fused
-/// score at least this share of the leader's, leads instead.
-const DOMINANT_COVERAGE: f32 = 2.0;
-const CLOSE_FUSED: f32 = 0.9;
+/// A passage with a fused score at least the first share of the leader's that covers the second
+/// times as much of the question leads instead: the closer the scores, the less it must cover.
+const DOMINANT: [(f32, f32); 2] = [(0.9, 2.0), (0.97, 1.3)];
 
 /// A passage with what each signal thinks of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +94,9 @@ pub fn rank(
             .enumerate()
             .skip(1)
             .filter(|(_, r)| {
-                r.fused >= CLOSE_FUSED * first.fused && r.coverage.all >= DOMINANT_COVERAGE * first.coverage.all
+                DOMINANT.iter().any(|&(close, covers)| {
+                    r.fused >= close * first.fused && r.coverage.all >= covers * first.coverage.all
+                })
             })
             .max_by(|(_, a), (_, b)| a.coverage.all.total_cmp(&b.coverage.all))
             .map(|(at, _)| at);
