@@ -28,6 +28,8 @@ struct RawSynonyms {
 #[serde(deny_unknown_fields)]
 struct RawGlossary {
     filler: Vec<String>,
+    #[serde(default)]
+    shorthand: BTreeMap<String, String>,
     terms: BTreeMap<String, Vec<String>>,
 }
 
@@ -46,6 +48,8 @@ pub struct Lexicon {
     /// them ("start my own business", "start business").
     loose: HashMap<Vec<String>, Vec<String>>,
     longest_loose: usize,
+    /// Chat shorthand ("govt", "certs") by what it stands for: (stem, word).
+    shorthand: HashMap<String, (String, String)>,
 }
 
 /// The most filler words a question may put between two content words of a phrase.
@@ -109,6 +113,13 @@ impl Lexicon {
                 });
             }
         }
+        let mut shorthand = HashMap::new();
+        for (short, full) in raw_glossary.shorthand {
+            let [(stem, word)]: [(String, String); 1] = tokens_and_words(&mut english, &full).try_into().map_err(|_| {
+                PolicyError::Lexicon { file: GLOSSARY_FILE, message: format!("shorthand {short:?} is not for one word") }
+            })?;
+            shorthand.insert(short, (stem, word));
+        }
         let longest_phrase = glossary.keys().map(Vec::len).max().unwrap_or(0);
         let mut loose: HashMap<Vec<String>, Vec<String>> = HashMap::new();
         // Phrases without filler first: where two phrases have the same content words, the one
@@ -136,6 +147,7 @@ impl Lexicon {
             longest_phrase,
             loose,
             longest_loose,
+            shorthand,
         })
     }
 
@@ -184,7 +196,10 @@ impl Lexicon {
     /// Reads an English text as glossary phrases, longest first, and the remaining content words
     /// (stemmed); filler words are dropped.
     pub fn match_english(&self, analyzer: &mut TextAnalyzer, text: &str) -> Vec<GlossaryMatch> {
-        let (stems, words): (Vec<String>, Vec<String>) = tokens_and_words(analyzer, text).into_iter().unzip();
+        let (stems, words): (Vec<String>, Vec<String>) = tokens_and_words(analyzer, text)
+            .into_iter()
+            .map(|(stem, word)| self.shorthand.get(&word).cloned().unwrap_or((stem, word)))
+            .unzip();
         let filler: Vec<bool> =
             stems.iter().zip(&words).map(|(stem, word)| self.english_filler.contains(stem, word)).collect();
         let mut matches = Vec::new();
@@ -341,6 +356,17 @@ mod tests {
             read("start a my own business"),
             [("start".to_owned(), vec![]), ("busi".to_owned(), vec!["企业".to_owned()])]
         );
+    }
+
+    #[test]
+    fn chat_shorthand_is_read_as_the_word_it_stands_for() {
+        let glossary = "filler = []\n[shorthand]\ngovt = \"government\"\n[terms]\n\"government\" = [\"政府\"]\n";
+        let lexicon = Lexicon::parse(SYNONYMS, glossary).unwrap();
+        let matches = lexicon.match_english(&mut english_analyzer(), "govt");
+        let read: Vec<_> = matches.into_iter().map(|m| (m.stems.join(" "), m.terms)).collect();
+        assert_eq!(read, [("govern".to_owned(), vec!["政府".to_owned()])]);
+        let two_words = "filler = []\n[shorthand]\nhr = \"human resources\"\n[terms]\n";
+        assert!(Lexicon::parse(SYNONYMS, two_words).is_err());
     }
 
     #[test]
