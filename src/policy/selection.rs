@@ -1,5 +1,5 @@
 //! Which passages an answer quotes: the best one, with what completes it — a fragment's
-//! neighbour, a neighbour that answers more of the question, a passage for the other half of a
+//! neighbour, a neighbour that answers more of the question or states more of the fact it asks for, a passage for the other half of a
 //! question that asks two things, and a runner-up the signals rate nearly as high.
 
 use super::document::Document;
@@ -42,7 +42,9 @@ pub fn complete(
     for neighbour in neighbours.into_iter().flatten() {
         let same_clause = passages.get(neighbour).is_some_and(|p| p.clause == passages[best].clause);
         let adds_something = || (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best, c));
-        if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something()) {
+        // A penalty the next sentence of the clause adds (诚信档案 beside 限制其参加…) is part of the answer.
+        let states_more = || !question.asks.is_empty() && question.states_asked_facts(&[&passages[neighbour].text]);
+        if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something() || states_more()) {
             chosen.push(neighbour);
         }
     }
@@ -73,4 +75,16 @@ pub fn complete(
     }
     chosen.sort_unstable();
     chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::Lang;
+    use crate::policy::tests::policy;
+
+    #[test]
+    fn a_penalty_question_quotes_every_consequence_the_clause_names() {
+        let answer = policy().answer("评价机构弄虚作假会受到什么处罚？", Lang::Zh).unwrap();
+        assert!(answer.answer.contains("限制其参加") && answer.answer.contains("诚信档案"), "{}", answer.answer);
+    }
 }
