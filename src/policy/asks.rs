@@ -38,6 +38,17 @@ struct RawAsks {
     focus: FocusWords,
     follow_up: RawCues,
     ask: Vec<RawAsk>,
+    #[serde(default)]
+    level: Vec<RawLevel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLevel {
+    name: String,
+    #[serde(flatten)]
+    cues: RawCues,
+    stated: String,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +124,31 @@ pub struct Asks {
     pub focus: FocusWords,
     follow_up: Regex,
     asks: Vec<Ask>,
+    levels: Vec<Level>,
+}
+
+/// A level of government a thing belongs to (national, provincial …): 省级技能大师工作室.
+#[derive(Debug, Clone)]
+pub struct Level {
+    asked: Regex,
+    stated: Regex,
+}
+
+/// The levels a question asks about, among all the corpus knows.
+#[derive(Debug, Clone, Default)]
+pub struct AskedLevels<'a> {
+    asked: Vec<&'a Level>,
+    all: &'a [Level],
+}
+
+impl AskedLevels<'_> {
+    /// Whether the passages `texts` speak of an asked level, or of none: not when they name levels,
+    /// but none of the asked ones ("每年7月份前完成国家级…推荐申报" is no deadline for a provincial
+    /// studio).
+    pub fn are_stated_in(&self, texts: &[&str]) -> bool {
+        let named = |level: &Level| texts.iter().any(|text| level.stated.is_match(text));
+        self.asked.is_empty() || self.asked.iter().any(|level| named(level)) || !self.all.iter().any(named)
+    }
 }
 
 impl Asks {
@@ -137,7 +173,22 @@ impl Asks {
             });
         }
         let follow_up = raw.follow_up.regex("follow_up")?;
-        Ok(Self { markers: raw.markers, focus: raw.focus, follow_up, asks })
+        let levels = raw
+            .level
+            .iter()
+            .map(|level| {
+                let stated = Regex::new(&level.stated).map_err(|err| regex_error(&level.name, &err))?;
+                Ok(Level { asked: level.cues.regex(&level.name)?, stated })
+            })
+            .collect::<Result<_, PolicyError>>()?;
+        Ok(Self { markers: raw.markers, focus: raw.focus, follow_up, asks, levels })
+    }
+
+    /// The levels of government the parts of a question that ask (`texts`, Simplified,
+    /// lowercased) name.
+    pub fn levels_asked<'t>(&self, texts: impl IntoIterator<Item = &'t str> + Clone) -> AskedLevels<'_> {
+        let asked = self.levels.iter().filter(|level| texts.clone().into_iter().any(|text| level.asked.is_match(text)));
+        AskedLevels { asked: asked.collect(), all: &self.levels }
     }
 
     /// Whether `text` (Simplified, lowercased) reads as a follow-up to an earlier question

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::Policy;
 use super::asking::Part;
-use super::asks::Ask;
+use super::asks::{Ask, AskedLevels};
 use super::homophone::Repair;
 use super::index::{Language, PassageIndex, WeightedTerm};
 use super::numeral;
@@ -33,6 +33,8 @@ pub struct Question<'a> {
     pub asks: Vec<Asked<'a>>,
     /// The years the parts that ask name.
     pub years: Vec<String>,
+    /// The levels of government the parts that ask name.
+    pub levels: AskedLevels<'a>,
     /// The concepts (positions in `concepts`) it asks whether a list holds: 睇医生 in
     /// "28项公共服务有冇包括睇医生" (see [`Ask::names`]). A passage that lacks one does not answer.
     pub members: Vec<usize>,
@@ -213,12 +215,13 @@ impl Policy {
                 }
             }
         }
+        let levels = self.asks.levels_asked(own_parts.iter().filter(|part| part.asks).map(|part| part.text));
         let text = match &context {
             Some(context) => format!("{context} {asked}"),
             None => asked.clone(),
         };
         let english = crate::lang::is_english(&asked);
-        Question { text, asked, repairs, concepts, bigrams, asks, years, members, english }
+        Question { text, asked, repairs, concepts, bigrams, asks, years, levels, members, english }
     }
 }
 
@@ -245,8 +248,11 @@ fn members_asked(concepts: &[Concept], cue: &str, part: Range<usize>, before: Op
 
 impl Question<'_> {
     /// Whether every kind of fact the question asks for is stated in one of the Chinese passages
-    /// `texts`.
+    /// `texts`, and they speak of the level of government it asks about, if any.
     pub fn states_asked_facts(&self, texts: &[&str]) -> bool {
+        if !self.levels.are_stated_in(texts) {
+            return false;
+        }
         // Most questions ask for no kind of fact: then there is nothing to collect.
         if self.asks.is_empty() {
             return true;
@@ -322,5 +328,17 @@ mod tests {
         assert!(spoken_of.states_asked_facts(&[passage]), "{:?}", spoken_of.asks);
         let figure = policy.read(&policy.fold("职代会里技术工人的比例是多少"), None);
         assert!(!figure.asks.is_empty() && !figure.states_asked_facts(&[passage]), "{:?}", figure.asks);
+    }
+
+    #[test]
+    fn a_passage_about_another_level_of_government_does_not_answer() {
+        let policy = policy();
+        let passage = "根据国家、省的部署，每年7月份前完成国家级高技能人才培训基地和技能大师工作室推荐申报工作。";
+        let read = |question: &str| policy.read(&policy.fold(question), None);
+        assert!(read("国家级技能大师工作室每年几月前申报？").states_asked_facts(&[passage]));
+        assert!(!read("省级技能大师工作室每年几月前申报？").states_asked_facts(&[passage]));
+        assert!(!read("When is the deadline for a provincial-level master studio?").states_asked_facts(&[passage]));
+        // A passage that names no level speaks of every one.
+        assert!(read("省级技能大师工作室有什么支持？").states_asked_facts(&["支持技能大师工作室建设。"]));
     }
 }
