@@ -112,7 +112,9 @@ impl Scripts {
 
     /// The text with Traditional characters folded to Simplified (what the index holds).
     pub fn simplify(&self, text: &str) -> String {
-        self.to_simplified.convert(text)
+        // Conversion walks the dictionary at every character; ASCII (an English question) has no
+        // Traditional form.
+        if text.is_ascii() { text.to_owned() } else { self.to_simplified.convert(text) }
     }
 
     /// The text in Traditional characters.

@@ -403,7 +403,12 @@ mod tests {
     fn a_bare_question_asks_about_what_the_part_before_it_names() {
         let asked = |question: &str| {
             let policy = policy();
-            policy.read(&policy.fold(question), None).asks.iter().map(|asked| asked.ask.kind.clone()).collect::<Vec<_>>()
+            policy
+                .read(&policy.fold(question), None)
+                .asks
+                .iter()
+                .map(|asked| asked.ask.kind.clone())
+                .collect::<Vec<_>>()
         };
         assert_eq!(asked("世界技能大赛得奖，会唔会俾奖金？几多？"), ["amount of money"]);
         assert!(asked("世界技能大赛得奖，会唔会俾奖金？").is_empty());

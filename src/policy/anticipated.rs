@@ -4,7 +4,7 @@
 //! (document expansion), and compared with a question as a whole, to tell how much it reads like
 //! something the sentence answers.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use serde::Deserialize;
 
@@ -41,7 +41,7 @@ pub struct Anticipated {
     /// The passage each question is about.
     passage_of: Vec<usize>,
     /// Each question's Chinese bigrams and English content stems.
-    features: Vec<HashSet<String>>,
+    features: Vec<FxHashSet<String>>,
 }
 
 /// The anticipated questions as read from `anticipated.toml`, not yet indexed: each with the
@@ -125,7 +125,7 @@ impl Anticipated {
     pub fn likeness(&self, question: &Question<'_>, passage: usize) -> f32 {
         // The question as written (its own bigrams, not its synonyms'), as the anticipated ones are.
         let bigrams = tokens(&mut bigram_analyzer(), &question.asked);
-        let asked: HashSet<&str> = bigrams
+        let asked: FxHashSet<&str> = bigrams
             .iter()
             .map(String::as_str)
             .chain(question.english_terms().map(|(_, term)| term.text.as_str()))

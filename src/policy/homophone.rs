@@ -2,7 +2,7 @@
 //! 落户, 获将 for 获奖): a question's runs of characters are compared with the policy's own words by
 //! their pinyin, and a run that is no word but sounds like a policy word is read as that word.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use pinyin::{Pinyin, ToPinyin};
 
@@ -21,10 +21,10 @@ const UNALIGNED_FROM: usize = 4;
 /// The policy's words by how they sound.
 #[derive(Debug, Default)]
 pub struct Homophones {
-    words: HashSet<String>,
-    exact: HashMap<String, Vec<String>>,
-    fuzzy: HashMap<String, Vec<String>>,
-    function: HashSet<char>,
+    words: FxHashSet<String>,
+    exact: FxHashMap<String, Vec<String>>,
+    fuzzy: FxHashMap<String, Vec<String>>,
+    function: FxHashSet<char>,
 }
 
 /// A run of a question read as a policy word.
@@ -42,7 +42,7 @@ impl Homophones {
     /// characters with it (技市 as 技师, not 及时), then as the first one given. `function` are
     /// common function characters (才, 等, 不): a two-character run with one of them is a phrase
     /// (才够, 等几个月), not a slip.
-    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>, function: HashSet<char>) -> Self {
+    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>, function: FxHashSet<char>) -> Self {
         let mut table = Self { function, ..Self::default() };
         for word in words {
             let length = word.chars().count();
@@ -67,7 +67,7 @@ impl Homophones {
         let chars: Vec<char> = text.chars().collect();
         let readings: Vec<&'static str> = chars.iter().map(|&c| reading(c)).collect();
         let mut starts = vec![false; chars.len() + 1];
-        let mut whole_words = HashSet::new();
+        let mut whole_words = FxHashSet::default();
         let mut at = 0;
         for token in tokens {
             let length = token.chars().count();
@@ -197,7 +197,7 @@ mod tests {
                 "薪酬",
                 "一试双证",
             ],
-            HashSet::from(['等', '不']),
+            ['等', '不'].into_iter().collect(),
         )
     }
 

@@ -2,7 +2,9 @@
 //! synonyms (`synonyms.toml`) and the English glossary (`glossary.toml`) that maps English
 //! questions onto the Chinese index.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde::Deserialize;
 use tantivy::tokenizer::TextAnalyzer;
@@ -37,19 +39,19 @@ struct RawGlossary {
 #[derive(Debug, Clone)]
 pub struct Lexicon {
     dictionary: Vec<String>,
-    filler: HashSet<String>,
-    synonyms: HashMap<String, Vec<String>>,
-    broader: HashMap<String, Vec<String>>,
+    filler: FxHashSet<String>,
+    synonyms: FxHashMap<String, Vec<String>>,
+    broader: FxHashMap<String, Vec<String>>,
     english_filler: EnglishFiller,
-    glossary: HashMap<Vec<String>, Vec<String>>,
+    glossary: FxHashMap<Vec<String>, Vec<String>>,
     longest_phrase: usize,
     /// The glossary's phrases of two or more content words by those words alone ("start a
     /// business" as start, business), so that a question's filler between them does not hide
     /// them ("start my own business", "start business").
-    loose: HashMap<Vec<String>, Vec<String>>,
+    loose: FxHashMap<Vec<String>, Vec<String>>,
     longest_loose: usize,
     /// Chat shorthand ("govt", "certs") by what it stands for: (stem, word).
-    shorthand: HashMap<String, (String, String)>,
+    shorthand: FxHashMap<String, (String, String)>,
 }
 
 /// The most filler words a question may put between two content words of a phrase.
@@ -61,8 +63,8 @@ const FILLER_GAP: usize = 2;
 /// the stem is not ("allowance" is about money; "allowed" is how one asks).
 #[derive(Debug, Clone, Default)]
 struct EnglishFiller {
-    words: HashSet<String>,
-    stems: HashSet<String>,
+    words: FxHashSet<String>,
+    stems: FxHashSet<String>,
 }
 
 /// The most letters an inflection adds to its stem (-ing, -ies).
@@ -100,7 +102,7 @@ impl Lexicon {
         let mut english = english_analyzer();
         let mut english_filler = EnglishFiller::default();
         raw_glossary.filler.iter().for_each(|words| english_filler.add(&mut english, words));
-        let mut glossary = HashMap::new();
+        let mut glossary = FxHashMap::default();
         for (key, terms) in raw_glossary.terms {
             let stems = tokens(&mut english, &key);
             if stems.is_empty() {
@@ -113,15 +115,17 @@ impl Lexicon {
                 });
             }
         }
-        let mut shorthand = HashMap::new();
+        let mut shorthand = FxHashMap::default();
         for (short, full) in raw_glossary.shorthand {
-            let [(stem, word)]: [(String, String); 1] = tokens_and_words(&mut english, &full).try_into().map_err(|_| {
-                PolicyError::Lexicon { file: GLOSSARY_FILE, message: format!("shorthand {short:?} is not for one word") }
-            })?;
+            let [(stem, word)]: [(String, String); 1] =
+                tokens_and_words(&mut english, &full).try_into().map_err(|_| PolicyError::Lexicon {
+                    file: GLOSSARY_FILE,
+                    message: format!("shorthand {short:?} is not for one word"),
+                })?;
             shorthand.insert(short, (stem, word));
         }
         let longest_phrase = glossary.keys().map(Vec::len).max().unwrap_or(0);
-        let mut loose: HashMap<Vec<String>, Vec<String>> = HashMap::new();
+        let mut loose: FxHashMap<Vec<String>, Vec<String>> = FxHashMap::default();
         // Phrases without filler first: where two phrases have the same content words, the one
         // written so wins.
         let mut keys: Vec<(bool, &Vec<String>, Vec<String>)> = Vec::new();

@@ -59,8 +59,7 @@ impl Asked<'_> {
     /// Whether `text` (a Chinese passage) states the fact, or names what a yes-or-no question asks
     /// about (`spoken_of`); `about` as for [`Ask::is_stated_in`].
     fn is_answered_in(&self, concepts: &[Concept], text: &str, about: &[&str]) -> bool {
-        self.ask.is_stated_in(text, about)
-            || self.spoken_of.iter().any(|&c| text.contains(concepts[c].label.as_str()))
+        self.ask.is_stated_in(text, about) || self.spoken_of.iter().any(|&c| text.contains(concepts[c].label.as_str()))
     }
 }
 

@@ -4,7 +4,7 @@
 //! known to answer in everyday words, and how much of the question's concepts a passage covers —
 //! fused by reciprocal rank, so that no single signal is the only door.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::PolicyError;
 use super::anticipated::Anticipated;
@@ -58,7 +58,7 @@ pub fn rank(
         index.search(question.english_terms(), CANDIDATES)?,
         anticipated.search(question, CANDIDATES)?,
     ];
-    let mut coverage: HashMap<usize, Coverage> = HashMap::new();
+    let mut coverage: FxHashMap<usize, Coverage> = FxHashMap::default();
     for hit in searched.iter().flatten() {
         coverage.entry(hit.passage).or_insert_with(|| weighing.coverage(index, hit.passage));
     }

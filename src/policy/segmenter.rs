@@ -5,7 +5,7 @@
 //! 5 (`awk '$2 >= 5' jieba-rs/src/data/dict.txt`): the 212,000 rarest words cost three quarters
 //! of the load time and most of the memory, and the policy's own terms are added back on top.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
 use cang_jie::{CangJieTokenizer, TokenizerOption};
@@ -31,7 +31,7 @@ pub const BIGRAMS: &str = "policy_bigrams";
 pub struct Segmenter {
     jieba: Arc<Jieba>,
     /// The added words, which a modifier and its noun joined by 的 may spell (特别嘅职位).
-    terms: Arc<HashSet<String>>,
+    terms: Arc<FxHashSet<String>>,
 }
 
 impl std::fmt::Debug for Segmenter {
@@ -46,7 +46,7 @@ impl Segmenter {
     pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
         let mut jieba = Jieba::empty();
         jieba.load_dict(&mut DICTIONARY.as_bytes()).expect("the embedded dictionary is well-formed");
-        let mut terms = HashSet::new();
+        let mut terms = FxHashSet::default();
         for word in words {
             jieba.add_word(word, None, None);
             terms.insert(word.to_lowercase());

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Deserialize;
 
@@ -17,27 +18,43 @@ pub const MAX_ITEM_ID: usize = 32;
 /// A denial covers a level cue that starts at most this many bytes after it (不是全国的: 0).
 const DENIAL_REACH: usize = 4;
 
-/// Cue words in Chinese and English.
+/// Cue words in Chinese and English, as written in `tiers.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Cues {
+struct RawCues {
     zh: Vec<String>,
     en: Vec<String>,
 }
 
+/// Cue words in Chinese and English, found in one pass over a question.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "RawCues")]
+struct Cues(AhoCorasick);
+
+impl TryFrom<RawCues> for Cues {
+    type Error = aho_corasick::BuildError;
+
+    fn try_from(raw: RawCues) -> Result<Self, Self::Error> {
+        AhoCorasick::new(raw.zh.iter().chain(&raw.en)).map(Self)
+    }
+}
+
+impl Default for Cues {
+    fn default() -> Self {
+        Self::try_from(RawCues::default()).expect("no cues build")
+    }
+}
+
 impl Cues {
-    fn all(&self) -> impl Iterator<Item = &String> {
-        self.zh.iter().chain(&self.en)
+    /// Whether any cue occurs in `text`.
+    fn occur_in(&self, text: &str) -> bool {
+        self.0.is_match(text)
     }
 
     /// Where the cues occur in `text`, as byte spans; where cues overlap the longest wins.
     fn spans(&self, text: &str) -> Vec<(usize, usize)> {
-        let mut found: Vec<(usize, usize)> = Vec::new();
-        for cue in self.all() {
-            for (start, _) in text.match_indices(cue.as_str()) {
-                found.push((start, start + cue.len()));
-            }
-        }
+        let mut found: Vec<(usize, usize)> =
+            self.0.find_overlapping_iter(text).map(|found| (found.start(), found.end())).collect();
         found.sort_by_key(|&(start, end)| (std::cmp::Reverse(end - start), start));
         let mut kept: Vec<(usize, usize)> = Vec::new();
         for span in found {
@@ -219,7 +236,7 @@ impl TierTable {
 
     /// Whether the question asks about a tier or what it brings (`text` Simplified, lowercased).
     pub fn asks_about_tier(&self, text: &str) -> bool {
-        self.cues.all().any(|cue| text.contains(cue.as_str()))
+        self.cues.occur_in(text)
     }
 
     /// The item with the given id and its tier.
