@@ -306,8 +306,8 @@ impl PassageIndex {
 
 /// Collects every matching document with its score. The index is small (a hundred passages, a few
 /// thousand anticipated questions): scoring every match costs less than the pruning of a top-k
-/// collector (block-max WAND sorts its term scorers at every step), which took a quarter of an
-/// answer's time.
+/// collector (block-max WAND sorts its term scorers at every step), which held about a quarter of
+/// an answer's profile.
 struct EveryMatch;
 
 /// [`EveryMatch`] in one segment.

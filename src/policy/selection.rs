@@ -1,6 +1,7 @@
 //! Which passages an answer quotes: the best one, with what completes it — a fragment's
-//! neighbour, a neighbour that answers more of the question or states more of the fact it asks for, a passage for the other half of a
-//! question that asks two things, and a runner-up the signals rate nearly as high.
+//! neighbour, a neighbour that answers more of the question or states more of the fact it asks
+//! for, a passage for the other half of a question that asks two things, and a runner-up the
+//! signals rate nearly as high.
 
 use super::document::Document;
 use super::index::PassageIndex;
@@ -42,7 +43,7 @@ pub fn complete(
     for neighbour in neighbours.into_iter().flatten() {
         let same_clause = passages.get(neighbour).is_some_and(|p| p.clause == passages[best].clause);
         let adds_something = || (0..concepts.len()).any(|c| answers(neighbour, c) && !answers(best, c));
-        // A penalty the next sentence of the clause adds (诚信档案 beside 限制其参加…) is part of the answer.
+        // More of the asked fact is part of the answer: for a penalty, 诚信档案 beside 限制其参加….
         let states_more = || !question.asks.is_empty() && question.states_asked_facts(&[&passages[neighbour].text]);
         if same_clause && chosen.len() < MAX_PASSAGES && (is_fragment || adds_something() || states_more()) {
             chosen.push(neighbour);
