@@ -19,7 +19,7 @@ pub const MAX_ITEM_ID: usize = 32;
 const DENIAL_REACH: usize = 4;
 
 /// Cue words in Chinese and English, as written in `tiers.toml`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCues {
     zh: Vec<String>,
@@ -36,12 +36,6 @@ impl TryFrom<RawCues> for Cues {
 
     fn try_from(raw: RawCues) -> Result<Self, Self::Error> {
         AhoCorasick::new(raw.zh.iter().chain(&raw.en)).map(Self)
-    }
-}
-
-impl Default for Cues {
-    fn default() -> Self {
-        Self::try_from(RawCues::default()).expect("no cues build")
     }
 }
 
